@@ -1,0 +1,333 @@
+"""Pure functions from a :class:`Scenario` and an evaluation time to :class:`PatientFacts`.
+
+Time is handled here and only here, so rules compare plain numbers and booleans. Choices where the
+brief is silent are conservative and named in :class:`DerivationSettings`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from engine.facts import PatientFacts
+from engine.scenario import (
+    ACTIVE_CONDITION,
+    IGNORED_CONDITION,
+    RECURRING_CONDITION,
+    Condition,
+    Medication,
+    MedicationStatus,
+    Observation,
+    ObservationKind,
+    Scenario,
+    Sex,
+)
+
+TAKEN_STATUSES = frozenset(
+    {MedicationStatus.active, MedicationStatus.on_hold, MedicationStatus.completed, MedicationStatus.stopped}
+)
+
+
+@dataclass(frozen=True)
+class DerivationSettings:
+    """Windows used to derive facts. Defaults follow KNOWLEDGE.md; silent points are conservative."""
+
+    baseline_window_days: int = 180
+    """A baseline CD4 or viral load is the last one on or before ART start within this many days."""
+    pregnancy_status_window_days: int = 280
+    """'Last 9 months' for a pregnancy-status observation, counted as 40 weeks so none is missed."""
+    course_gap_days: int = 1
+    """Two prescriptions of one class form one continuous course if the gap between them is this small."""
+    reproductive_age: tuple[int, int] = (12, 55)
+    """Ages (inclusive) at which a female patient is taken to have reproductive potential."""
+
+
+@dataclass
+class Derivation:
+    """The facts, and for each fact that holds the patient data that supports it (for explanations)."""
+
+    facts: PatientFacts
+    support: dict[str, list[str]] = field(default_factory=dict)
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Whole calendar days (UTC) from ``earlier`` to ``later``: the same day is 0."""
+    return (later.date() - earlier.date()).days
+
+
+def age_in_years(birth: datetime | None, now: datetime) -> int | None:
+    """Completed years of age at ``now``."""
+    if birth is None:
+        return None
+    years = now.year - birth.year
+    if (now.month, now.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+def _conditions(scenario: Scenario, concept: str, statuses: Iterable[object] | None = None) -> list[Condition]:
+    wanted = frozenset(statuses) if statuses is not None else None
+    return [
+        c
+        for c in scenario.conditions
+        if concept in c.concepts
+        and c.status not in IGNORED_CONDITION
+        and (wanted is None or c.status in wanted)
+    ]
+
+
+def _describe_condition(c: Condition) -> str:
+    name = " ".join(x for x in (c.code, c.text) if x)
+    when = f", since {c.start.date().isoformat()}" if c.start else ""
+    return f"{name} ({c.status.value}{when})"
+
+
+def _describe_medication(m: Medication) -> str:
+    state = "draft order" if m.is_draft else m.status.value
+    when = f", from {m.start.date().isoformat()}" if m.start else ""
+    return f"{m.ingredient} ({state}{when})"
+
+
+def _observations(scenario: Scenario, kind: ObservationKind, now: datetime) -> list[Observation]:
+    """Observations of a kind made at or before ``now``, oldest first."""
+    return sorted((o for o in scenario.observations if o.kind is kind and o.time <= now), key=lambda o: o.time)
+
+
+def _latest(observations: Sequence[Observation]) -> Observation | None:
+    return observations[-1] if observations else None
+
+
+def _baseline(observations: Sequence[Observation], start: datetime, window_days: int) -> Observation | None:
+    """The last observation on or before ``start``, no more than ``window_days`` before it."""
+    earliest = start - timedelta(days=window_days)
+    candidates = [o for o in observations if earliest <= o.time <= start]
+    return candidates[-1] if candidates else None
+
+
+def _assessed(scenario: Scenario, kind: ObservationKind, now: datetime) -> bool | None:
+    latest = _latest(_observations(scenario, kind, now))
+    return None if latest is None else bool(latest.value)
+
+
+def current_course_start(meds: Sequence[Medication], now: datetime, gap_days: int) -> datetime | None:
+    """Start of the continuous course that is active at ``now`` (earliest start among chained periods).
+
+    Returns None when no medication of the course is active at ``now`` or an active one has no start date.
+    """
+    active = [m for m in meds if m.is_active_at(now)]
+    if not active or any(m.start is None for m in active):
+        return None
+    periods = sorted(
+        (m.start, m.end or now) for m in meds if m.start is not None and m.status in TAKEN_STATUSES and m.start <= now
+    )
+    gap = timedelta(days=gap_days)
+    course_start: datetime | None = None
+    course_end: datetime | None = None
+    for start, end in periods:
+        if course_end is None or start > course_end + gap:
+            course_start, course_end = start, end
+        else:
+            course_end = max(course_end, end)
+    active_start = min(m.start for m in active if m.start is not None)
+    if course_start is not None and course_end is not None and course_start <= active_start <= course_end:
+        return course_start
+    return active_start
+
+
+def _round(value: float | None, places: int = 2) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def derive(
+    scenario: Scenario, now: datetime, settings: DerivationSettings | None = None
+) -> Derivation:
+    """Derive every fact the rules use from ``scenario`` as it stands at ``now``."""
+    s = settings or DerivationSettings()
+    support: dict[str, list[str]] = {}
+
+    def note(fact: str, items: Iterable[str]) -> None:
+        values = list(items)
+        if values:
+            support.setdefault(fact, []).extend(values)
+
+    meds = [m for m in scenario.medications if m.status is not MedicationStatus.entered_in_error]
+
+    def of_class(cls: str) -> list[Medication]:
+        return [m for m in meds if cls in m.classes]
+
+    # Demographics and reproductive potential
+    birth = (
+        datetime.combine(scenario.patient.birth_date, datetime.min.time(), tzinfo=now.tzinfo)
+        if scenario.patient.birth_date
+        else None
+    )
+    age = age_in_years(birth, now)
+    sex = scenario.patient.sex
+    low, high = s.reproductive_age
+    # Unknown sex or unknown age counts as possible reproductive potential: a missed warning costs more.
+    repro = sex in (Sex.female, Sex.unknown, Sex.other) and (age is None or low <= age <= high)
+    no_potential = _conditions(scenario, "no-reproductive-potential")
+    if no_potential:
+        repro = False
+        note("reproductive_potential", map(_describe_condition, no_potential))
+    assessed_repro = _assessed(scenario, ObservationKind.reproductive_potential, now)
+    if assessed_repro is not None:
+        repro = assessed_repro
+        note("reproductive_potential", [f"assessment: {'yes' if assessed_repro else 'no'}"])
+
+    # Pregnancy
+    pregnancy_conditions = _conditions(scenario, "pregnancy", ACTIVE_CONDITION)
+    window = now - timedelta(days=s.pregnancy_status_window_days)
+    status_obs = [o for o in _observations(scenario, ObservationKind.pregnancy_status, now) if o.time >= window]
+    latest_status = _latest(status_obs)
+    pregnant_by_obs = latest_status is not None and latest_status.value == "pregnant"
+    pregnant = bool(pregnancy_conditions) or pregnant_by_obs
+    note("pregnant", map(_describe_condition, pregnancy_conditions))
+    if pregnant_by_obs and latest_status is not None:
+        note("pregnant", [f"pregnancy status 'pregnant' on {latest_status.time.date().isoformat()}"])
+
+    # HIV and antiretroviral therapy
+    hiv = _conditions(scenario, "hiv")
+    art = of_class("art")
+    art_active = [m for m in art if m.is_active_at(now)]
+    art_drafts = [m for m in art if m.is_draft]
+    art_ever = any(m.status in TAKEN_STATUSES for m in art if not m.is_draft)
+    on_art = bool(art_active)
+    art_start = current_course_start(art, now, s.course_gap_days) if on_art else None
+    art_days = days_between(art_start, now) if art_start else None
+    starting_now = bool(art_drafts) and not on_art
+    note("hiv", map(_describe_condition, hiv))
+    note("on_art", map(_describe_medication, art_active))
+    note("art_ordered_now", map(_describe_medication, art_drafts))
+    note("art_starting_now", map(_describe_medication, art_drafts) if starting_now else [])
+    if art_start:
+        note("art_days", [f"current course started {art_start.date().isoformat()}"])
+    reference = art_start if art_start else (now if starting_now else None)
+
+    # CD4 and viral load
+    cd4 = _observations(scenario, ObservationKind.cd4, now)
+    vl = _observations(scenario, ObservationKind.viral_load, now)
+    latest_cd4 = _latest(cd4)
+    baseline_cd4 = _baseline(cd4, reference, s.baseline_window_days) if reference else None
+    if latest_cd4:
+        note("latest_cd4", [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"])
+    if baseline_cd4:
+        note("baseline_cd4", [f"{baseline_cd4.number:g} cells/µL on {baseline_cd4.time.date().isoformat()}"])
+    cd4_after = [o for o in cd4 if art_start and o.time > art_start]
+    cd4_rise = bool(baseline_cd4 and cd4_after and cd4_after[-1].number > baseline_cd4.number)
+    if cd4_rise and baseline_cd4:
+        note("cd4_above_baseline", [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
+    vl_drop: float | None = None
+    baseline_vl = _baseline(vl, art_start, s.baseline_window_days) if art_start else None
+    vl_after = [o for o in vl if art_start and o.time > art_start]
+    if baseline_vl and vl_after:
+        # A '<' result counts as its limit: the fall is at least that large.
+        vl_drop = math.log10(max(baseline_vl.number, 1.0)) - math.log10(max(vl_after[-1].number, 1.0))
+        note("vl_log10_drop", [f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"])
+
+    # IRIS
+    iris_coded = _conditions(scenario, "iris", ACTIVE_CONDITION)
+    note("iris_coded", map(_describe_condition, iris_coded))
+    iris_since: list[Condition] = []
+    if art_start:
+        for c in _conditions(scenario, "iris-associated", ACTIVE_CONDITION):
+            began = c.start
+            if (began is not None and art_start <= began <= now) or (began is None and c.status in RECURRING_CONDITION):
+                iris_since.append(c)
+    note("iris_condition_since_art", map(_describe_condition, iris_since))
+    refractory = _assessed(scenario, ObservationKind.iris_steroid_refractory, now)
+    dependent = _assessed(scenario, ObservationKind.iris_steroid_dependent, now)
+    steroid_assessed = bool(refractory) or bool(dependent)
+    if steroid_assessed:
+        note("steroid_refractory_assessed", [n for n, v in (("steroid-refractory", refractory), ("steroid-dependent", dependent)) if v])
+    steroids = of_class("corticosteroid")
+    steroid_start = current_course_start(steroids, now, s.course_gap_days)
+    steroid_days = days_between(steroid_start, now) if steroid_start else None
+    if steroid_start:
+        note("corticosteroid_course_days", [f"course started {steroid_start.date().isoformat()}"])
+    steroid_now = [m for m in steroids if m.is_active_at(now) or m.is_draft]
+    note("corticosteroid_active_or_ordered", map(_describe_medication, steroid_now))
+
+    # Thalidomide class and its safety context
+    thal = [m for m in of_class("thalidomide-class") if m.is_active_at(now) or m.is_draft]
+    note("thalidomide_class_medication", map(_describe_medication, thal))
+    vte = _conditions(scenario, "vte-history")
+    note("vte_history", map(_describe_condition, vte))
+    neuropathy = _conditions(scenario, "peripheral-neuropathy", ACTIVE_CONDITION | {"unknown"})
+    note("peripheral_neuropathy", map(_describe_condition, neuropathy))
+
+    # POEMS and pain
+    poems = _conditions(scenario, "poems", ACTIVE_CONDITION)
+    note("poems", map(_describe_condition, poems))
+    ineligible = _assessed(scenario, ObservationKind.transplant_ineligible, now)
+    renal = _conditions(scenario, "renal-failure", ACTIVE_CONDITION)
+    note("renal_failure_coded", map(_describe_condition, renal))
+    egfr = _latest(_observations(scenario, ObservationKind.egfr, now))
+    if egfr:
+        note("latest_egfr", [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
+    pain = _conditions(scenario, "crps", ACTIVE_CONDITION) + _conditions(
+        scenario, "chronic-intractable-pain", ACTIVE_CONDITION
+    )
+    note("crps_or_intractable_pain", map(_describe_condition, pain))
+    pain_refractory = _assessed(scenario, ObservationKind.pain_refractory, now)
+
+    # IL-2
+    il2 = [m for m in of_class("il2") if m.is_active_at(now) or m.is_draft]
+    note("il2_medication", map(_describe_medication, il2))
+
+    # Tuberculosis and cryptococcal meningitis
+    crypto_days = [days_between(c.start, now) for c in _conditions(scenario, "cryptococcal-meningitis") if c.start and c.start <= now]
+    crypto = min(crypto_days) if crypto_days else None
+    note("crypto_meningitis_days", map(_describe_condition, _conditions(scenario, "cryptococcal-meningitis")))
+    tb = _conditions(scenario, "tuberculosis", ACTIVE_CONDITION)
+    note("active_tb", map(_describe_condition, tb))
+    tb_start = current_course_start(of_class("tb-treatment"), now, s.course_gap_days)
+    if tb_start:
+        note("tb_treatment_days", [f"TB treatment started {tb_start.date().isoformat()}"])
+    # Exclusions count whatever their clinical status: they stop a steroid suggestion, so err towards them.
+    tbm = _conditions(scenario, "tb-meningitis")
+    ks = _conditions(scenario, "kaposi-sarcoma")
+    hbv = _conditions(scenario, "hepatitis-b")
+    for name, conds in (("tb_meningitis", tbm), ("kaposi_sarcoma", ks), ("hepatitis_b", hbv)):
+        note(name, map(_describe_condition, conds))
+
+    facts = PatientFacts(
+        age_years=age,
+        sex=sex.value,
+        reproductive_potential=repro,
+        pregnant=pregnant,
+        hiv=bool(hiv),
+        on_art=on_art,
+        art_ever=art_ever,
+        art_ordered_now=bool(art_drafts),
+        art_starting_now=starting_now,
+        art_days=art_days,
+        baseline_cd4=_round(baseline_cd4.number if baseline_cd4 else None),
+        latest_cd4=_round(latest_cd4.number if latest_cd4 else None),
+        cd4_above_baseline=cd4_rise,
+        vl_log10_drop=_round(vl_drop),
+        iris_coded=bool(iris_coded),
+        iris_condition_since_art=bool(iris_since),
+        steroid_refractory_assessed=steroid_assessed,
+        corticosteroid_course_days=steroid_days,
+        corticosteroid_active_or_ordered=bool(steroid_now),
+        thalidomide_class_medication=bool(thal),
+        vte_history=bool(vte),
+        peripheral_neuropathy=bool(neuropathy),
+        poems=bool(poems),
+        transplant_ineligible_assessed=bool(ineligible),
+        renal_failure_coded=bool(renal),
+        latest_egfr=_round(egfr.number if egfr else None),
+        crps_or_intractable_pain=bool(pain),
+        pain_refractory_assessed=bool(pain_refractory),
+        il2_medication=bool(il2),
+        crypto_meningitis_days=crypto,
+        active_tb=bool(tb),
+        tb_treatment_days=days_between(tb_start, now) if tb_start else None,
+        tb_meningitis=bool(tbm),
+        kaposi_sarcoma=bool(ks),
+        hepatitis_b=bool(hbv),
+    )
+    return Derivation(facts=facts, support=support)

@@ -1,0 +1,161 @@
+"""What an evaluation returns: findings with their evidence and the reasons they fired."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.conditions import Reason
+from engine.facts import PatientFacts
+from engine.knowledge import Indicator, KnowledgeBase, Link, OverrideReason, Rule, Suggestion
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Citation(_Out):
+    """A source a finding rests on."""
+
+    id: str
+    citation: str
+    url: str | None = None
+
+
+class StatementRef(_Out):
+    """A source statement a finding encodes."""
+
+    id: str
+    source: str
+    text: str
+    evidence: str
+
+
+class Because(_Out):
+    """One reason a finding fired: a fact with its value and threshold, or another rule's conclusion."""
+
+    kind: Literal["fact", "conclusion"]
+    name: str
+    label: str
+    value: bool | float | str | None = None
+    operator: str | None = None
+    threshold: bool | float | str | None = None
+    unit: str | None = None
+    text: str
+    by: list[str] = Field(default_factory=list, description="Rules whose conclusion this reason rests on.")
+    data: list[str] = Field(default_factory=list, description="The patient data behind the fact.")
+
+
+class Finding(_Out):
+    """An alert: which rule fired, what it says, the evidence, and why."""
+
+    rule_id: str
+    rule_version: str
+    topic: str
+    indicator: Indicator
+    title: str
+    summary: str
+    detail: str
+    evidence: str = Field(description="Certainty of the evidence: high, moderate, low or very-low.")
+    evidence_note: str
+    statements: list[StatementRef]
+    citations: list[Citation]
+    because: list[Because]
+    concludes: list[str] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    override_reasons: list[OverrideReason] = Field(default_factory=list)
+
+
+class Evaluation(_Out):
+    """The result of evaluating one scenario."""
+
+    ruleset_version: str
+    evaluated_at: datetime
+    findings: list[Finding]
+    facts: PatientFacts
+    notes: list[str] = Field(default_factory=list, description="Data that was left out, and why.")
+
+    @property
+    def topics(self) -> list[str]:
+        """The topic codes that fired, in finding order."""
+        return [f.topic for f in self.findings]
+
+
+def _fmt(value: bool | float | str | None) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def render_detail(rule: Rule, because: list[Because], facts: PatientFacts) -> str:
+    """The rule's markdown detail, then why it fired and any facts the rule reports."""
+    lines = [rule.detail.strip(), "", "**Why this fired**", ""]
+    for b in because:
+        data = f" — {'; '.join(b.data)}" if b.data else ""
+        lines.append(f"- {b.text}{data}")
+    if rule.report:
+        lines += ["", "**Also relevant**", ""]
+        values = facts.model_dump()
+        for reported in rule.report:
+            label = reported.label or PatientFacts.model_fields[reported.fact].description
+            lines.append(f"- {label}: {_fmt(values[reported.fact])}")
+    return "\n".join(lines)
+
+
+def build_finding(
+    kb: KnowledgeBase,
+    rule: Rule,
+    indicator: Indicator,
+    reasons: list[Reason],
+    facts: PatientFacts,
+    support: dict[str, list[str]],
+) -> Finding:
+    """Assemble a :class:`Finding` for a rule that fired."""
+    because = [
+        Because(
+            kind=r.kind,
+            name=r.name,
+            label=r.label,
+            value=r.value,
+            operator=r.operator,
+            threshold=r.threshold,
+            unit=r.unit,
+            text=r.text,
+            by=list(r.by),
+            data=support.get(r.name, []) if r.kind == "fact" else [],
+        )
+        for r in reasons
+    ]
+    return Finding(
+        rule_id=rule.id,
+        rule_version=rule.version,
+        topic=rule.topic,
+        indicator=indicator,
+        title=rule.title,
+        summary=rule.summary,
+        detail=render_detail(rule, because, facts),
+        evidence=rule.evidence,
+        evidence_note=rule.evidence_note,
+        statements=[
+            StatementRef(id=s.id, source=s.source, text=s.text, evidence=s.evidence)
+            for s in (kb.statements[sid] for sid in rule.statements)
+        ],
+        citations=[Citation(id=src.id, citation=src.citation, url=src.url) for src in kb.citations(rule)],
+        because=because,
+        concludes=list(rule.concludes),
+        suggestions=list(rule.suggestions),
+        links=list(rule.links),
+        override_reasons=list(rule.override_reasons),
+    )
+
+
+def order_key(finding: Finding) -> tuple[int, str]:
+    """Critical first, then warning, then info; within a level by rule id."""
+    return (finding.indicator.rank, finding.rule_id)

@@ -1,0 +1,376 @@
+"""Loading ``rules/``: sources, statements, value sets and one YAML file per rule, all validated.
+
+Any error stops loading with :class:`KnowledgeBaseError` naming the file and the field. The rule-set
+version is a hash of every file's content, so two deployments with the same files report the same version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
+
+from engine.conditions import ConditionSyntaxError, Node, parse_condition, walk
+from engine.conditions import FactTest as _FactTest
+from engine.errors import KnowledgeBaseError
+from engine.facts import FACT_NAMES
+from engine.paths import default_rules_dir
+from engine.valuesets import ValueSets, load_value_sets
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=64)]
+Evidence = Literal["high", "moderate", "low", "very-low"]
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", "Source", "Statement")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """A document the knowledge base rests on."""
+
+    id: Slug
+    title: str
+    citation: str
+    kind: Literal["seed", "external"]
+    design: str | None = None
+    seed: str | None = None
+    url: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+
+
+class Statement(_Strict):
+    """A unit of source knowledge, paraphrased; rules name the statements they encode."""
+
+    id: Slug
+    source: Slug
+    text: str
+    role: Literal["finding", "background", "safety"]
+    evidence: Evidence
+    not_encoded: str | None = Field(default=None, description="Why no rule encodes this statement.")
+
+
+class Indicator(StrEnum):
+    """CDS Hooks card urgency, most urgent first."""
+
+    critical = "critical"
+    warning = "warning"
+    info = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical, 1 for warning, 2 for info: the order findings are shown in."""
+        return ("critical", "warning", "info").index(self.value)
+
+
+class Status(StrEnum):
+    """Lifecycle of a rule: only active rules are compiled into the engine."""
+
+    active = "active"
+    draft = "draft"
+    retired = "retired"
+
+
+class Parameter(_Strict):
+    """A configurable threshold with its default, unit and the range a deployment may set it in."""
+
+    value: float
+    unit: str | None = None
+    min: float
+    max: float
+    description: str
+
+
+class SuggestionAction(_Strict):
+    """What accepting a suggestion does; ``target`` names the draft orders of a medication class to act on."""
+
+    type: Literal["create", "update", "delete"]
+    description: str
+    target: Literal["draft-orders"] | None = None
+    medication_class: str | None = None
+
+
+class Suggestion(_Strict):
+    """A suggested action for the clinician (CDS Hooks suggestion)."""
+
+    label: str
+    is_recommended: bool = False
+    actions: list[SuggestionAction] = Field(default_factory=list)
+
+
+class Link(_Strict):
+    """A link to read more (CDS Hooks link)."""
+
+    label: str
+    url: str
+
+
+class OverrideReason(_Strict):
+    """A reason a clinician may give for overriding the card."""
+
+    code: Slug
+    display: str
+
+
+class Escalation(_Strict):
+    """Raise the indicator when a further condition holds (e.g. critical with reproductive potential)."""
+
+    indicator: Indicator
+    when: dict[str, Any]
+
+
+class ReportedFact(_Strict):
+    """A fact shown in the card's detail whether or not it is part of the condition."""
+
+    fact: str
+    label: str | None = None
+
+
+class Rule(_Strict):
+    """One rule file: what it says, what it rests on, and when it fires."""
+
+    id: Slug
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    status: Status
+    title: Annotated[str, StringConstraints(min_length=3, max_length=120)]
+    topic: Slug
+    indicator: Indicator
+    statements: list[Slug] = Field(min_length=1)
+    evidence: Evidence
+    evidence_note: str
+    summary: Annotated[str, StringConstraints(min_length=10, max_length=139)]
+    detail: str
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    when: dict[str, Any]
+    concludes: list[Slug] = Field(default_factory=list)
+    safety: bool = Field(default=False, description="Also checked in plain Python; either path fires it.")
+    escalate: list[Escalation] = Field(default_factory=list)
+    report: list[ReportedFact] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    override_reasons: list[OverrideReason] = Field(default_factory=list)
+
+    _condition: Node | None = PrivateAttr(default=None)
+    _escalations: list[tuple[Indicator, Node]] = PrivateAttr(default_factory=list)
+    _path: str = PrivateAttr(default="")
+
+    @property
+    def condition(self) -> Node:
+        """The parsed condition tree."""
+        assert self._condition is not None
+        return self._condition
+
+    @property
+    def escalations(self) -> list[tuple[Indicator, Node]]:
+        """Parsed escalations, in file order."""
+        return self._escalations
+
+    @property
+    def path(self) -> str:
+        """The file this rule was loaded from."""
+        return self._path
+
+    def defaults(self) -> dict[str, float]:
+        """Parameter name → default value."""
+        return {name: p.value for name, p in self.parameters.items()}
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything in ``rules/``: validated, cross-referenced, versioned."""
+
+    directory: Path
+    sources: dict[str, Source]
+    statements: dict[str, Statement]
+    rules: dict[str, Rule]
+    value_sets: ValueSets
+    version: str
+    parameters: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def active_rules(self) -> list[Rule]:
+        """Rules compiled into the engine, in id order."""
+        return [r for r in self.rules.values() if r.status is Status.active]
+
+    def params(self, rule_id: str) -> dict[str, float]:
+        """The parameter values in force for a rule (defaults, with any deployment overrides)."""
+        return self.parameters[rule_id]
+
+    @cached_property
+    def encoded_by(self) -> dict[str, list[str]]:
+        """Statement id → ids of the non-retired rules that encode it."""
+        result: dict[str, list[str]] = {sid: [] for sid in self.statements}
+        for rule in self.rules.values():
+            if rule.status is not Status.retired:
+                for sid in rule.statements:
+                    result[sid].append(rule.id)
+        return result
+
+    def citations(self, rule: Rule) -> list[Source]:
+        """The sources behind a rule's statements, in first-cited order."""
+        ids = dict.fromkeys(self.statements[s].source for s in rule.statements)
+        return [self.sources[i] for i in ids]
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise KnowledgeBaseError(str(path), "(file)", f"cannot be read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeBaseError(str(path), "(yaml)", str(exc).replace("\n", " ")) from exc
+
+
+def _validate(model: type[M], data: Any, path: Path, prefix: str = "") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in (*([prefix] if prefix else []), *err["loc"])) or "(root)"
+        raise KnowledgeBaseError(str(path), loc, err["msg"]) from exc
+
+
+def _listed(path: Path, key: str) -> list[Any]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise KnowledgeBaseError(str(path), key, f"expected a top-level '{key}:' list")
+    return data[key]
+
+
+def _unique(items: list[T], path: Path, key: str) -> dict[str, T]:
+    seen: dict[str, T] = {}
+    for i, item in enumerate(items):
+        if item.id in seen:
+            raise KnowledgeBaseError(str(path), f"{key}.{i}.id", f"duplicate id '{item.id}'")
+        seen[item.id] = item
+    return seen
+
+
+def _check_param_refs(node: Node, rule: Rule, path: Path, where: str) -> None:
+    for leaf in walk(node):
+        if isinstance(leaf, _FactTest) and leaf.param is not None and leaf.param not in rule.parameters:
+            raise KnowledgeBaseError(str(path), where, f"unknown parameter '{leaf.param}'")
+
+
+def load_rule(path: Path, statements: Mapping[str, Statement]) -> Rule:
+    """Read and validate one rule file (statement ids are checked against ``statements``)."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise KnowledgeBaseError(str(path), "(root)", "a rule file is a mapping")
+    rule = _validate(Rule, data, path)
+    if path.stem != rule.id:
+        raise KnowledgeBaseError(str(path), "id", f"'{rule.id}' must match the file name '{path.stem}'")
+    for i, sid in enumerate(rule.statements):
+        if sid not in statements:
+            raise KnowledgeBaseError(str(path), f"statements.{i}", f"unknown statement id '{sid}'")
+    for name, p in rule.parameters.items():
+        if not p.min <= p.value <= p.max:
+            raise KnowledgeBaseError(str(path), f"parameters.{name}.value", f"{p.value:g} outside [{p.min:g}, {p.max:g}]")
+    try:
+        condition = parse_condition(rule.when)
+        escalations = [(e.indicator, parse_condition(e.when, f"escalate.{i}.when")) for i, e in enumerate(rule.escalate)]
+    except ConditionSyntaxError as exc:
+        raise KnowledgeBaseError(str(path), exc.field, str(exc)) from exc
+    _check_param_refs(condition, rule, path, "when")
+    for i, (_, node) in enumerate(escalations):
+        _check_param_refs(node, rule, path, f"escalate.{i}.when")
+        if any(not isinstance(leaf, _FactTest) for leaf in walk(node)):
+            raise KnowledgeBaseError(str(path), f"escalate.{i}.when", "an escalation tests facts only")
+    for i, reported in enumerate(rule.report):
+        if reported.fact not in FACT_NAMES:
+            raise KnowledgeBaseError(str(path), f"report.{i}.fact", f"unknown fact '{reported.fact}'")
+    rule._condition = condition
+    rule._escalations = escalations
+    rule._path = str(path)
+    return rule
+
+
+def _version(files: list[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for f in sorted(files):
+        digest.update(f.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(f.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def _apply_overrides(
+    rules: Mapping[str, Rule], overrides: Mapping[str, Mapping[str, float]]
+) -> dict[str, dict[str, float]]:
+    params = {rid: r.defaults() for rid, r in rules.items()}
+    for rid, values in overrides.items():
+        if rid not in rules:
+            raise KnowledgeBaseError("(settings)", f"thresholds.{rid}", "no such rule")
+        for name, value in values.items():
+            spec = rules[rid].parameters.get(name)
+            if spec is None:
+                raise KnowledgeBaseError("(settings)", f"thresholds.{rid}.{name}", "no such parameter")
+            if not spec.min <= value <= spec.max:
+                raise KnowledgeBaseError(
+                    "(settings)", f"thresholds.{rid}.{name}", f"{value:g} outside [{spec.min:g}, {spec.max:g}]"
+                )
+            params[rid][name] = float(value)
+    return params
+
+
+def load_knowledge_base(
+    directory: Path | None = None, overrides: Mapping[str, Mapping[str, float]] | None = None
+) -> KnowledgeBase:
+    """Load and validate ``rules/`` (or ``directory``); ``overrides`` sets thresholds per rule id."""
+    root = Path(directory) if directory is not None else default_rules_dir()
+    if not root.is_dir():
+        raise KnowledgeBaseError(str(root), "(directory)", "rules directory not found")
+    sources_path, statements_path, valuesets_path = root / "sources.yaml", root / "statements.yaml", root / "valuesets.yaml"
+    sources = _unique(
+        [_validate(Source, s, sources_path, f"sources.{i}") for i, s in enumerate(_listed(sources_path, "sources"))],
+        sources_path,
+        "sources",
+    )
+    raw_statements = _listed(statements_path, "statements")
+    statements = _unique(
+        [_validate(Statement, s, statements_path, f"statements.{i}") for i, s in enumerate(raw_statements)],
+        statements_path,
+        "statements",
+    )
+    for i, st in enumerate(statements.values()):
+        if st.source not in sources:
+            raise KnowledgeBaseError(str(statements_path), f"statements.{i}.source", f"unknown source '{st.source}'")
+    value_sets = load_value_sets(valuesets_path)
+    rule_files = sorted(p for p in root.rglob("*.yaml") if p not in (sources_path, statements_path, valuesets_path))
+    rules: dict[str, Rule] = {}
+    topics: dict[str, str] = {}
+    for path in rule_files:
+        rule = load_rule(path, statements)
+        if rule.id in rules:
+            raise KnowledgeBaseError(str(path), "id", f"duplicate rule id '{rule.id}' (also in {rules[rule.id].path})")
+        if rule.status is Status.active:
+            if rule.topic in topics:
+                raise KnowledgeBaseError(str(path), "topic", f"topic '{rule.topic}' is already used by {topics[rule.topic]}")
+            topics[rule.topic] = rule.id
+        rules[rule.id] = rule
+    concluded = {c for r in rules.values() if r.status is Status.active for c in r.concludes}
+    for rule in rules.values():
+        if rule.status is not Status.active:
+            continue
+        for leaf in walk(rule.condition):
+            if not isinstance(leaf, _FactTest) and leaf.name not in concluded:
+                raise KnowledgeBaseError(rule.path, "when", f"no active rule concludes '{leaf.name}'")
+    return KnowledgeBase(
+        directory=root,
+        sources=sources,
+        statements=statements,
+        rules=rules,
+        value_sets=value_sets,
+        version=_version([sources_path, statements_path, valuesets_path, *rule_files], root),
+        parameters=_apply_overrides(rules, overrides or {}),
+    )

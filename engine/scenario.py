@@ -1,0 +1,284 @@
+"""The patient scenario in the project's own JSON, validated and normalised at the edge.
+
+Units are converted to one canonical unit per concept here (KNOWLEDGE.md §4); nothing downstream sees a unit
+string or a LOINC code. A unit that cannot be converted is a validation error naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+
+from engine.valuesets import default_value_sets
+
+
+def _aware(value: datetime) -> datetime:
+    """Times without a zone are taken as UTC, so that all comparisons are well defined."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Instant = Annotated[datetime, AfterValidator(_aware)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Sex(StrEnum):
+    """Administrative sex as FHIR codes it."""
+
+    female = "female"
+    male = "male"
+    other = "other"
+    unknown = "unknown"
+
+
+class Patient(_Model):
+    """Who the patient is: only what the rules need."""
+
+    id: str | None = Field(default=None, max_length=128, description="Patient identifier (hashed before storage).")
+    birth_date: date | None = Field(default=None, description="Date of birth (YYYY-MM-DD).")
+    sex: Sex = Field(default=Sex.unknown, description="Administrative sex.")
+
+
+class ObservationKind(StrEnum):
+    """What was observed. Measurements, pregnancy status, and clinician assessments (KNOWLEDGE.md §4)."""
+
+    cd4 = "cd4"
+    viral_load = "viral-load"
+    egfr = "egfr"
+    pregnancy_status = "pregnancy-status"
+    iris_steroid_refractory = "iris-steroid-refractory"
+    iris_steroid_dependent = "iris-steroid-dependent"
+    transplant_ineligible = "transplant-ineligible"
+    pain_refractory = "pain-refractory"
+    reproductive_potential = "reproductive-potential"
+
+
+MEASUREMENTS = frozenset({ObservationKind.cd4, ObservationKind.viral_load, ObservationKind.egfr})
+ASSESSMENTS = frozenset(
+    {
+        ObservationKind.iris_steroid_refractory,
+        ObservationKind.iris_steroid_dependent,
+        ObservationKind.transplant_ineligible,
+        ObservationKind.pain_refractory,
+        ObservationKind.reproductive_potential,
+    }
+)
+PregnancyValue = Literal["pregnant", "not-pregnant"]
+
+
+class Observation(_Model):
+    """One observation. Measurements carry a number and a unit; assessments a boolean; pregnancy a status."""
+
+    kind: ObservationKind = Field(description="What was observed.")
+    time: Instant = Field(description="When it was observed (effective time), ISO 8601.")
+    value: float | StrictBool | PregnancyValue = Field(
+        description="Number for measurements, true/false for assessments, pregnant/not-pregnant for pregnancy."
+    )
+    unit: str | None = Field(default=None, description="UCUM unit of a measurement; converted on input.")
+    comparator: Literal["<", "<=", ">", ">="] | None = Field(
+        default=None, description="For values beyond a limit, such as a viral load '<' 20."
+    )
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_numeric_strings(cls, value: Any, info: ValidationInfo) -> Any:
+        # "45" would otherwise pass as a float; only a real number is a measurement.
+        if isinstance(value, str) and value not in ("pregnant", "not-pregnant"):
+            raise ValueError("must be a number, true/false, or 'pregnant'/'not-pregnant'")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _normalise(self) -> Observation:
+        kind = self.kind
+        if kind in MEASUREMENTS:
+            if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+                raise _field_error("value", f"a {kind.value} observation needs a number")
+            if self.value < 0:
+                raise _field_error("value", "must not be negative")
+            spec = default_value_sets().observations[kind.value]
+            unit = self.unit if self.unit is not None else spec.unit
+            factor = spec.units.get(unit or "")
+            if factor is None and unit != spec.unit:
+                allowed = ", ".join(sorted(spec.units))
+                raise _field_error("unit", f"cannot convert '{unit}' for {kind.value}; use one of: {allowed}")
+            if factor is not None and factor != 1:
+                object.__setattr__(self, "value", round(float(self.value) * factor, 6))
+            object.__setattr__(self, "unit", spec.unit)
+            return self
+        if self.comparator is not None:
+            raise _field_error("comparator", "only measurements take a comparator")
+        if kind is ObservationKind.pregnancy_status:
+            if self.value not in ("pregnant", "not-pregnant"):
+                raise _field_error("value", "pregnancy status is 'pregnant' or 'not-pregnant'")
+        elif not isinstance(self.value, bool):
+            raise _field_error("value", f"the assessment {kind.value} needs true or false")
+        if self.unit is not None:
+            raise _field_error("unit", f"{kind.value} has no unit")
+        return self
+
+    @property
+    def number(self) -> float:
+        """The measurement in its canonical unit (only for measurements)."""
+        assert isinstance(self.value, int | float) and not isinstance(self.value, bool)
+        return float(self.value)
+
+
+class ConditionStatus(StrEnum):
+    """Clinical status, plus the verification states that make a condition be ignored."""
+
+    active = "active"
+    recurrence = "recurrence"
+    relapse = "relapse"
+    inactive = "inactive"
+    remission = "remission"
+    resolved = "resolved"
+    unknown = "unknown"
+    refuted = "refuted"
+    entered_in_error = "entered-in-error"
+
+
+ACTIVE_CONDITION = frozenset({ConditionStatus.active, ConditionStatus.recurrence, ConditionStatus.relapse})
+RECURRING_CONDITION = frozenset({ConditionStatus.recurrence, ConditionStatus.relapse})
+IGNORED_CONDITION = frozenset({ConditionStatus.refuted, ConditionStatus.entered_in_error})
+
+
+class CodeSystem(StrEnum):
+    """Code systems conditions are accepted in."""
+
+    icd10cm = "icd10cm"
+    snomed = "snomed"
+
+
+class Condition(_Model):
+    """A diagnosis or problem: a code and/or a name, its status and when it began."""
+
+    code: str | None = Field(default=None, max_length=32, description="Diagnosis code, e.g. ICD-10-CM B45.1.")
+    system: CodeSystem = Field(default=CodeSystem.icd10cm, description="Code system of `code`.")
+    text: str | None = Field(default=None, max_length=500, description="Name of the condition as recorded.")
+    status: ConditionStatus = Field(default=ConditionStatus.active, description="Clinical status.")
+    onset: Instant | None = Field(default=None, description="When it began (else the recorded date is used).")
+    recorded: Instant | None = Field(default=None, description="When it was recorded.")
+
+    @model_validator(mode="after")
+    def _needs_code_or_text(self) -> Condition:
+        if not self.code and not self.text:
+            raise _field_error("code", "a condition needs a code or a text")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def concepts(self) -> list[str]:
+        """The clinical concepts (value sets) this condition belongs to, recognised from code and text."""
+        found = default_value_sets().condition_concepts(self.system.value, self.code, self.text)
+        return sorted(found)
+
+    @property
+    def start(self) -> datetime | None:
+        """When this episode began: onset, else recorded date."""
+        return self.onset or self.recorded
+
+
+class MedicationStatus(StrEnum):
+    """Status of a medication order or statement."""
+
+    active = "active"
+    on_hold = "on-hold"
+    draft = "draft"
+    completed = "completed"
+    stopped = "stopped"
+    cancelled = "cancelled"
+    intended = "intended"
+    not_taken = "not-taken"
+    unknown = "unknown"
+    entered_in_error = "entered-in-error"
+
+
+class Medication(_Model):
+    """A medication the patient takes, took, or is being ordered now (``draft``)."""
+
+    ingredient: str = Field(min_length=1, max_length=500, description="Ingredient or product name.")
+    code: str | None = Field(default=None, max_length=32, description="RxNorm ingredient code, if known.")
+    status: MedicationStatus = Field(default=MedicationStatus.active, description="Order or statement status.")
+    start: Instant | None = Field(default=None, description="When it started (or was authored).")
+    end: Instant | None = Field(default=None, description="When it ended or will end.")
+    draft: bool = Field(default=False, description="True for an order being written now (a draft order).")
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Medication:
+        if self.start and self.end and self.end < self.start:
+            raise _field_error("end", "ends before it starts")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def classes(self) -> list[str]:
+        """The medication classes (value sets) this medication belongs to."""
+        return sorted(default_value_sets().medication_classes(self.ingredient, self.code))
+
+    @property
+    def is_draft(self) -> bool:
+        """Being ordered now: a draft order."""
+        return self.draft or self.status is MedicationStatus.draft
+
+    def is_active_at(self, when: datetime) -> bool:
+        """Taken at ``when``: active or on hold, started, and not yet ended."""
+        if self.is_draft or self.status not in (MedicationStatus.active, MedicationStatus.on_hold):
+            return False
+        if self.start is not None and self.start > when:
+            return False
+        return self.end is None or self.end > when
+
+
+class Scenario(_Model):
+    """A patient scenario: everything the rules may look at, and optionally when to evaluate it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "patient": {"birth_date": "1984-03-02", "sex": "female"},
+                    "evaluation_time": "2026-06-01T09:00:00Z",
+                    "conditions": [{"code": "B20", "onset": "2025-11-01"}],
+                    "observations": [
+                        {"kind": "cd4", "time": "2026-05-20", "value": 42, "unit": "cells/uL"},
+                    ],
+                    "medications": [{"ingredient": "dolutegravir", "status": "draft", "draft": True}],
+                }
+            ]
+        },
+    )
+
+    patient: Patient = Field(default_factory=Patient)
+    observations: list[Observation] = Field(default_factory=list, max_length=5000)
+    conditions: list[Condition] = Field(default_factory=list, max_length=5000)
+    medications: list[Medication] = Field(default_factory=list, max_length=5000)
+    evaluation_time: Instant | None = Field(
+        default=None, description="When to evaluate; defaults to now (or the caller's --at)."
+    )
+
+
+def _field_error(field: str, message: str) -> ValueError:
+    """A validation error pinned to one field of the model being validated."""
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError("clinrules", "{field}: {message}", {"field": field, "message": message})  # type: ignore[return-value]
