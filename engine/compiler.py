@@ -43,11 +43,13 @@ def number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(float(value), 6)
 
 
-def _expression(test: FactTest, params: dict[str, float]) -> dict[str, Any]:
+def _expression(test: FactTest, params: dict[str, float], path: str) -> dict[str, Any]:
     threshold = test.threshold(params)
     if test.op in ("is", "eq"):
         return {test.fact: threshold}
     value = threshold if test.op == "ne" else number(float(threshold))
+    if "e" in repr(value):  # durable-rules rejects exponent notation, which json.dumps would write
+        raise KnowledgeBaseError(path, "when", f"threshold {value!r} for {test.fact} needs exponent notation")
     return {_DURABLE_OPS[test.op]: {test.fact: value}}
 
 
@@ -63,7 +65,7 @@ def compile_ruleset(kb: KnowledgeBase) -> CompiledRuleset:
         for n, (tests, concluded) in enumerate(to_dnf(rule.condition)):
             if len(tests) + 1 > MAX_EXPRESSIONS_PER_NODE:
                 raise KnowledgeBaseError(rule.path, "when", f"branch {n} has {len(tests)} tests; at most 29")
-            patient = [{"t": "patient"}, *(_expression(t, params) for t in tests)]
+            patient = [{"t": "patient"}, *(_expression(t, params, rule.path) for t in tests)]
             patterns: list[dict[str, Any]] = [{"p": {"$and": patient}}]
             patterns += [
                 {f"c{i}": {"$and": [{"t": "conclusion"}, {"name": c.name}]}} for i, c in enumerate(concluded)

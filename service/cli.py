@@ -1,0 +1,213 @@
+"""The ``clinrules`` command line: evaluate scenarios, inspect rules, print the schema, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine.errors import ClinrulesError, FieldProblem, KnowledgeBaseError, ScenarioError
+from engine.findings import Evaluation
+from engine.knowledge import KnowledgeBase, load_knowledge_base
+from engine.scenario import Scenario
+
+app = typer.Typer(help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
+                  no_args_is_help=True, add_completion=False)
+rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
+
+RulesDir = Annotated[
+    Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).", show_default=False)
+]
+INDICATOR_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _load(rules: Path | None) -> KnowledgeBase:
+    try:
+        return load_knowledge_base(rules)
+    except KnowledgeBaseError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(3) from exc
+
+
+def _fail_fields(problems: list[FieldProblem]) -> None:
+    for p in problems:
+        err.print(f"error: {p.field}: {p.message}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _read_input(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        err.print(f"error: {source}: {exc.strerror}", markup=False)
+        raise typer.Exit(2) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail_fields([FieldProblem("(body)", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")])
+
+
+def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
+    """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
+    from engine.validation import parse_scenario
+
+    try:
+        from engine import fhir
+    except ImportError:  # pragma: no cover - the FHIR adapter ships with the engine
+        fhir = None  # type: ignore[assignment]
+    if fhir is not None and fhir.looks_like_fhir(data):
+        if data.get("resourceType") == "Bundle":
+            imported = fhir.scenario_from_bundle(data, evaluation_time=at)
+        else:
+            imported = fhir.scenario_from_resources([data], evaluation_time=at)
+        return imported.scenario, imported.notes
+    return parse_scenario(data), []
+
+
+def _table(result: Evaluation, notes: list[str]) -> None:
+    out.print(f"Evaluated at {result.evaluated_at.isoformat()}  ·  rule set {result.ruleset_version}")
+    if not result.findings:
+        out.print("No alerts.")
+    else:
+        table = Table(show_lines=True)
+        for column in ("indicator", "topic", "summary", "why", "evidence"):
+            table.add_column(column)
+        for f in result.findings:
+            why = "\n".join(f"• {b.text}" for b in f.because)
+            cites = ", ".join(c.id for c in f.citations)
+            table.add_row(f"[{INDICATOR_STYLE[f.indicator.value]}]{f.indicator.value}[/]", f.topic, f.summary, why,
+                          f"{f.evidence} ({cites})")
+        out.print(table)
+    for note in notes:
+        out.print(f"[dim]note: {note}[/dim]")
+
+
+@app.command()
+def evaluate(
+    file: Annotated[str, typer.Argument(help="Scenario file (project JSON or FHIR R4 Bundle), or - for stdin.")],
+    at: Annotated[datetime | None, typer.Option("--at", help="Evaluation time (ISO 8601); default: the scenario's or now.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    rules: RulesDir = None,
+) -> None:
+    """Evaluate one patient scenario and print its alerts. Exit code 2 for an invalid scenario."""
+    from engine.evaluator import Evaluator
+
+    data = _read_input(file)
+    when = None if at is None else (at.replace(tzinfo=UTC) if at.tzinfo is None else at)
+    try:
+        scenario, notes = scenario_from_input(data, when)
+    except ScenarioError as exc:
+        _fail_fields(exc.problems)
+    kb = _load(rules)
+    try:
+        result = Evaluator(kb).evaluate(scenario, at=when)
+    except ClinrulesError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        payload = result.model_dump(mode="json")
+        payload["notes"] = notes
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        _table(result, notes)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a patient scenario (the project's own JSON)."""
+    out.print_json(json.dumps(Scenario.model_json_schema(), ensure_ascii=False))
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesDir = None) -> None:
+    """List every rule: id, status, indicator, topic and title."""
+    kb = _load(rules)
+    table = Table(title=f"rule set {kb.version}")
+    for column in ("id", "version", "status", "indicator", "evidence", "title"):
+        table.add_column(column)
+    for r in sorted(kb.rules.values(), key=lambda r: r.id):
+        table.add_row(r.id, r.version, r.status.value, r.indicator.value, r.evidence, r.title)
+    out.print(table)
+
+
+@rules_app.command("show")
+def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-risk.")], rules: RulesDir = None) -> None:
+    """Show one rule: texts, statements, citations, parameters in force and its condition."""
+    kb = _load(rules)
+    rule = kb.rules.get(rule_id)
+    if rule is None:
+        err.print(f"error: no rule '{rule_id}'; try 'clinrules rules list'", markup=False)
+        raise typer.Exit(2)
+    out.print(f"[bold]{rule.id}[/bold] {rule.version} ({rule.status.value}) — {rule.title}")
+    out.print(f"topic urn:clinrules:topic|{rule.topic}  ·  indicator {rule.indicator.value}  ·  evidence {rule.evidence}")
+    out.print(f"file {rule.path}\n")
+    out.print(f"[bold]Summary[/bold]\n{rule.summary}\n\n[bold]Detail[/bold]\n{rule.detail.strip()}\n", markup=True)
+    out.print("[bold]Statements[/bold]")
+    for sid in rule.statements:
+        st = kb.statements[sid]
+        out.print(f"  {sid} ({st.source}, {st.evidence}): {st.text}", markup=False)
+    out.print("[bold]Citations[/bold]")
+    for src in kb.citations(rule):
+        out.print(f"  {src.id}: {src.citation}", markup=False)
+    if rule.parameters:
+        out.print("[bold]Parameters[/bold]")
+        for name, p in rule.parameters.items():
+            out.print(f"  {name} = {kb.params(rule.id)[name]:g} {p.unit or ''} (range {p.min:g}-{p.max:g}): {p.description}",
+                      markup=False)
+    out.print("[bold]Condition[/bold]")
+    out.print(json.dumps(rule.when, indent=2, ensure_ascii=False), markup=False, highlight=False)
+
+
+@rules_app.command("coverage")
+def rules_coverage(rules: RulesDir = None) -> None:
+    """Every source statement: the rules that encode it, or why none does. Exit 1 if one is uncovered."""
+    kb = _load(rules)
+    table = Table(title="statement coverage")
+    for column in ("statement", "source", "encoded by / reason"):
+        table.add_column(column)
+    uncovered = 0
+    for sid, st in kb.statements.items():
+        by = kb.encoded_by[sid]
+        if by:
+            cell = ", ".join(by)
+        elif st.not_encoded:
+            cell = f"not encoded: {st.not_encoded}"
+        else:
+            cell = "[red]NOT COVERED[/red]"
+            uncovered += 1
+        table.add_row(sid, st.source, cell)
+    out.print(table)
+    out.print(f"{len(kb.statements)} statements, {uncovered} not covered")
+    if uncovered:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default 1).")] = None,
+) -> None:
+    """Run the HTTP service (the project's API and CDS Hooks)."""
+    from service.server import run
+
+    run(host, port, workers)
+
+
+def main() -> None:
+    """Entry point of the ``clinrules`` console script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,123 @@
+"""Every setting of the service, in one place (environment variables prefixed ``CLINRULES_``).
+
+See ``service/SETTINGS.md`` for the documented list. Values come from the environment or a ``.env`` file;
+JSON-typed settings (lists, dicts) take JSON strings, e.g. ``CLINRULES_CORS_ORIGINS='["https://ehr.example"]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_WORKERS = 1
+DEFAULT_DB_FILE = "clinrules.db"
+
+
+class Settings(BaseSettings):
+    """Service configuration; one instance is read at start-up and shared by the app."""
+
+    model_config = SettingsConfigDict(env_prefix="CLINRULES_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DB_FILE}",
+        description="SQLAlchemy URL of the audit and feedback database (SQLite file by default).",
+    )
+    patient_id_salt: SecretStr | None = Field(
+        default=None,
+        description="Salt for hashing patient ids; generated and kept beside the database if unset.",
+    )
+    salt_file: Path | None = Field(
+        default=None, description="Where a generated salt is kept (default: beside the SQLite file)."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list or comma-separated)."
+    )
+    jwt_enabled: bool = Field(default=False, description="Require a CDS Hooks JWT on every CDS Hooks call.")
+    jwt_issuers: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Trusted issuer -> its JWKS (a JWKS object, a JSON string, or a path to a JWKS file).",
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="Expected `aud` (this service's URL); default: the request's base URL."
+    )
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=600, description="Clock skew allowed on exp/iat.")
+    jwt_max_age_seconds: int = Field(
+        default=3600, ge=1, description="Longest lifetime (exp - iat) a token may claim; jti kept that long."
+    )
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    max_json_depth: int = Field(default=64, ge=8, le=512, description="Deepest JSON nesting accepted.")
+    host: str = Field(default=DEFAULT_HOST, description="Interface `clinrules serve` binds to.")
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535, description="Port `clinrules serve` listens on.")
+    workers: int = Field(default=DEFAULT_WORKERS, ge=1, le=64, description="Server worker processes.")
+    rules_dir: Path | None = Field(default=None, description="Rules folder (default: the shipped rules/).")
+    thresholds: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description='Threshold overrides per rule id, e.g. {"iris-risk": {"cd4_below": 50}}.'
+    )
+    public_url: str | None = Field(
+        default=None, description="This service's external base URL (card source links, default JWT audience)."
+    )
+    fhir_fetch_enabled: bool = Field(default=True, description="Fetch missing prefetch from the EHR's fhirServer.")
+    fhir_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description="Timeout of each FHIR request.")
+    fhir_max_pages: int = Field(default=5, ge=1, le=100, description="Bundle pages followed per FHIR query.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="Log level of the JSON logs."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @cached_property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the database is a SQLite file, else None."""
+        prefix = "sqlite:///"
+        url = self.database_url
+        if not url.startswith("sqlite") or ":memory:" in url or not url.startswith(prefix):
+            return None
+        path = url.removeprefix(prefix).split("?", 1)[0]
+        return Path(path) if path else None
+
+    def resolve_salt(self) -> bytes:
+        """The patient-id salt: the setting, else read from (or generated into) the salt file."""
+        if self.patient_id_salt is not None and self.patient_id_salt.get_secret_value():
+            return self.patient_id_salt.get_secret_value().encode()
+        path = self.salt_file
+        if path is None:
+            db = self.sqlite_path
+            path = (db.parent if db is not None else Path(".")) / ".clinrules-salt"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip().encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        salt = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker created it first
+            return path.read_text(encoding="utf-8").strip().encode()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(salt)
+        return salt.encode()
+
+
+def get_settings() -> Settings:
+    """Read settings from the environment (a fresh instance each call)."""
+    return Settings()

@@ -1,0 +1,24 @@
+"""Shared test configuration: the step library plugins and the default evaluation target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.steps.target import EngineTarget, Target
+
+pytest_plugins = ["tests.steps.given", "tests.steps.when", "tests.steps.then"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Create the directory of the Cucumber JSON report (``--cucumberjson=reports/cucumber.json``)."""
+    path = getattr(config.option, "cucumber_json_path", None)
+    if path:
+        Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def clinrules_target() -> Target:
+    """What the When step evaluates against: by default the rules engine in this process."""
+    return EngineTarget()

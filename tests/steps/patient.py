@@ -1,0 +1,191 @@
+"""A small mutable builder for the patient Scenario JSON that the Given steps fill in.
+
+Every time is stored as a whole number of days before the evaluation time and resolved only in
+:meth:`PatientBuilder.build`, so ``Given today is 2026-06-01`` may come before or after the other Given
+steps and "3 days ago" always means three days before the evaluation time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+DEFAULT_EVALUATION_TIME = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+"""When scenarios are evaluated unless a feature says ``Given today is ...``."""
+
+UNIT_ALIASES: dict[str, str] = {
+    "cells/µL": "cells/uL",
+    "cells/μL": "cells/uL",
+    "/µL": "/uL",
+    "/μL": "/uL",
+    "cells/mm3": "/mm3",
+    "copies/ml": "copies/mL",
+    "mL/min/1.73m²": "mL/min/1.73m2",
+    "mL/min/1.73 m2": "mL/min/1.73m2",
+}
+"""How units written for people in a feature map to the UCUM units of the Scenario JSON."""
+
+
+def ucum(unit: str) -> str:
+    """The UCUM spelling of a unit as a clinician writes it (``cells/µL`` → ``cells/uL``)."""
+    return UNIT_ALIASES.get(unit.strip(), unit.strip())
+
+
+def birth_date_for_age(age: int, today: date) -> date:
+    """A birth date that makes the patient exactly ``age`` completed years old on ``today``.
+
+    The birthday is placed half a year back so that a small change of ``today`` keeps the same age.
+    """
+    try:
+        anniversary = today.replace(year=today.year - age)
+    except ValueError:  # 29 February in a non-leap year
+        anniversary = today.replace(year=today.year - age, day=28)
+    return anniversary - timedelta(days=182)
+
+
+@dataclass
+class _Condition:
+    code: str | None
+    text: str | None
+    status: str
+    onset_days_ago: int | None
+
+
+@dataclass
+class _Medication:
+    ingredient: str
+    status: str
+    start_days_ago: int | None
+    end_days_ago: int | None = None
+    draft: bool = False
+
+
+@dataclass
+class _Observation:
+    kind: str
+    days_ago: int
+    value: float | bool | str
+    unit: str | None = None
+    comparator: str | None = None
+
+
+@dataclass
+class PatientBuilder:
+    """Collects what the Given steps say about the patient and produces the Scenario JSON dict."""
+
+    evaluation_time: datetime = DEFAULT_EVALUATION_TIME
+    sex: str | None = None
+    age: int | None = None
+    conditions: list[_Condition] = field(default_factory=list)
+    medications: list[_Medication] = field(default_factory=list)
+    observations: list[_Observation] = field(default_factory=list)
+
+    # -- time ---------------------------------------------------------------------------------------------
+
+    def set_today(self, day: date | datetime) -> None:
+        """Evaluate on ``day`` (at noon UTC when only a date is given)."""
+        if isinstance(day, datetime):
+            moment = day if day.tzinfo else day.replace(tzinfo=UTC)
+        else:
+            moment = datetime.combine(day, time(12, 0), tzinfo=UTC)
+        self.evaluation_time = moment.astimezone(UTC)
+
+    def _at(self, days_ago: int | None) -> str | None:
+        if days_ago is None:
+            return None
+        return (self.evaluation_time - timedelta(days=days_ago)).isoformat().replace("+00:00", "Z")
+
+    # -- demographics -------------------------------------------------------------------------------------
+
+    def set_demographics(self, sex: str | None = None, age: int | None = None) -> None:
+        """Record administrative sex (female, male, other, unknown) and age in completed years."""
+        if sex is not None:
+            self.sex = sex
+        if age is not None:
+            self.age = age
+
+    # -- conditions ---------------------------------------------------------------------------------------
+
+    def add_condition(
+        self,
+        code: str | None = None,
+        text: str | None = None,
+        status: str = "active",
+        onset_days_ago: int | None = None,
+    ) -> None:
+        """Add a diagnosis by ICD-10-CM code and/or name, with its clinical status and onset."""
+        self.conditions.append(_Condition(code, text, status, onset_days_ago))
+
+    # -- medications --------------------------------------------------------------------------------------
+
+    def add_medication(
+        self,
+        ingredient: str,
+        status: str = "active",
+        start_days_ago: int | None = None,
+        end_days_ago: int | None = None,
+        draft: bool = False,
+    ) -> None:
+        """Add a medication taken, stopped or being ordered now (``draft``)."""
+        self.medications.append(_Medication(ingredient, status, start_days_ago, end_days_ago, draft))
+
+    def order(self, ingredient: str) -> None:
+        """A draft order for ``ingredient`` written now."""
+        self.add_medication(ingredient, status="draft", start_days_ago=0, draft=True)
+
+    # -- observations -------------------------------------------------------------------------------------
+
+    def add_observation(
+        self,
+        kind: str,
+        value: float | bool | str,
+        days_ago: int = 0,
+        unit: str | None = None,
+        comparator: str | None = None,
+    ) -> None:
+        """Add a measurement, a pregnancy status or a clinician assessment."""
+        self.observations.append(_Observation(kind, days_ago, value, unit, comparator))
+
+    # -- output -------------------------------------------------------------------------------------------
+
+    def build(self) -> dict[str, Any]:
+        """The Scenario JSON (``engine.scenario.Scenario``), evaluated at :attr:`evaluation_time`."""
+        patient: dict[str, Any] = {"sex": self.sex or "unknown"}
+        if self.age is not None:
+            patient["birth_date"] = birth_date_for_age(self.age, self.evaluation_time.date()).isoformat()
+        conditions: list[dict[str, Any]] = []
+        for c in self.conditions:
+            item: dict[str, Any] = {"status": c.status}
+            if c.code is not None:
+                item["code"] = c.code
+            if c.text is not None:
+                item["text"] = c.text
+            if c.onset_days_ago is not None:
+                item["onset"] = self._at(c.onset_days_ago)
+            conditions.append(item)
+        medications: list[dict[str, Any]] = []
+        for m in self.medications:
+            med: dict[str, Any] = {"ingredient": m.ingredient, "status": m.status}
+            if m.draft:
+                med["draft"] = True
+            if m.start_days_ago is not None:
+                med["start"] = self._at(m.start_days_ago)
+            if m.end_days_ago is not None:
+                med["end"] = self._at(m.end_days_ago)
+            medications.append(med)
+        observations: list[dict[str, Any]] = []
+        for o in self.observations:
+            obs: dict[str, Any] = {"kind": o.kind, "time": self._at(o.days_ago), "value": o.value}
+            if o.unit is not None:
+                obs["unit"] = o.unit
+            if o.comparator is not None:
+                obs["comparator"] = o.comparator
+            observations.append(obs)
+        return {
+            "patient": patient,
+            "evaluation_time": self._at(0),
+            "conditions": conditions,
+            "medications": medications,
+            "observations": observations,
+        }

@@ -1,0 +1,143 @@
+"""Then steps: which alerts fire, how urgent they are, and what they say.
+
+Alerts are named by their stable topic code (KNOWLEDGE.md §3), e.g. ``"iris-risk"``.
+"""
+
+from __future__ import annotations
+
+from pytest_bdd import parsers, then
+
+from tests.steps.patient import PatientBuilder
+from tests.steps.target import THALIDOMIDE_PROPOSED, Alert
+
+TOPIC = r"\"(?P<topic>[a-z0-9][a-z0-9.-]*)\""
+THALIDOMIDE_CLASS = ("thalidomide", "lenalidomide", "pomalidomide")
+TERATOGENICITY = "thalidomide-teratogenicity"
+
+
+def topic_list(text: str) -> list[str]:
+    """Topic codes from a comma-separated list, quotes optional: ``iris-risk, "iris-suspected"``."""
+    return [t.strip().strip('"').strip() for t in text.split(",") if t.strip()]
+
+
+def fired(alerts: list[Alert]) -> str:
+    """A readable list of what fired, for assertion messages."""
+    return ", ".join(f"{a.topic} ({a.indicator})" for a in alerts) or "no alert"
+
+
+def the_alert(alerts: list[Alert], topic: str) -> Alert:
+    """The alert with this topic; fails naming what fired instead."""
+    for alert in alerts:
+        if alert.topic == topic:
+            return alert
+    raise AssertionError(f'the "{topic}" alert did not fire; fired: {fired(alerts)}')
+
+
+@then(parsers.re(rf"the {TOPIC} alert fires"))
+def then_fires(alerts: list[Alert], topic: str) -> None:
+    """Check that the alert with this topic code fired.
+
+    Example: Then the "iris-risk" alert fires
+    """
+    the_alert(alerts, topic)
+
+
+@then(parsers.re(rf"the {TOPIC} alert does not fire"))
+def then_does_not_fire(alerts: list[Alert], topic: str) -> None:
+    """Check that the alert with this topic code did not fire.
+
+    Example: Then the "iris-risk" alert does not fire
+    """
+    assert all(a.topic != topic for a in alerts), f'the "{topic}" alert fired; fired: {fired(alerts)}'
+
+
+@then("no alert fires")
+def then_no_alert(alerts: list[Alert]) -> None:
+    """Check that no alert at all fired.
+
+    Example: Then no alert fires
+    """
+    assert not alerts, f"expected no alert; fired: {fired(alerts)}"
+
+
+@then(parsers.re(rf"the {TOPIC} alert is (?P<indicator>critical|warning|info)"))
+def then_indicator(alerts: list[Alert], topic: str, indicator: str) -> None:
+    """Check the urgency (CDS Hooks indicator) of an alert: critical, warning or info.
+
+    Example: Then the "thalidomide-pregnancy" alert is critical
+    """
+    alert = the_alert(alerts, topic)
+    assert alert.indicator == indicator, f'the "{topic}" alert is {alert.indicator}, not {indicator}'
+
+
+@then(parsers.re(rf"the {TOPIC} alert explains \"(?P<text>[^\"]+)\""))
+def then_explains(alerts: list[Alert], topic: str, text: str) -> None:
+    """Check that an alert's text or its reasons mention a phrase (case-insensitive substring).
+
+    Example: Then the "iris-suspected" alert explains "CD4 count risen above baseline"
+    """
+    alert = the_alert(alerts, topic)
+    haystack = "\n".join([alert.summary, alert.detail, *alert.reasons]).casefold()
+    assert text.casefold() in haystack, (
+        f'the "{topic}" alert does not mention "{text}"; its reasons are: ' + "; ".join(alert.reasons)
+    )
+
+
+@then(parsers.re(rf"the {TOPIC} alert follows from the \"(?P<other>[a-z0-9][a-z0-9.-]*)\" alert"))
+def then_follows_from(alerts: list[Alert], topic: str, other: str) -> None:
+    """Check rule chaining: an alert fired because of what another alert's rule concluded.
+
+    Example: Then the "thalidomide-teratogenicity" alert follows from the "poems-thalidomide" alert
+    """
+    alert = the_alert(alerts, topic)
+    source = the_alert(alerts, other)
+    mentioned = any(f"rule {source.rule_id}" in r or source.rule_id in r.split() for r in alert.reasons)
+    assert source.rule_id in alert.rests_on or mentioned, (
+        f'the "{topic}" alert does not rest on "{other}"; it rests on {alert.rests_on or "no other rule"}'
+    )
+
+
+@then(parsers.re(r"the alerts are, in order: (?P<topics>.+)"))
+def then_in_order(alerts: list[Alert], topics: str) -> None:
+    """Check the exact alerts and the order they are shown in (most urgent first, then by rule).
+
+    Example: Then the alerts are, in order: thalidomide-teratogenicity, poems-thalidomide
+    """
+    expected = topic_list(topics)
+    actual = [a.topic for a in alerts]
+    assert actual == expected, f"expected, in order: {', '.join(expected)}; fired: {fired(alerts)}"
+
+
+@then(parsers.re(r"only these alerts fire: (?P<topics>.+)"))
+def then_only(alerts: list[Alert], topics: str) -> None:
+    """Check the set of alerts that fired, in any order: these and no others.
+
+    Example: Then only these alerts fire: iris-risk, art-timing-tb
+    """
+    expected = topic_list(topics)
+    actual = [a.topic for a in alerts]
+    missing = [t for t in expected if t not in actual]
+    extra = [t for t in actual if t not in expected]
+    assert not missing and not extra, (
+        f"missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'}; fired: {fired(alerts)}"
+    )
+
+
+@then("every thalidomide proposal comes with the teratogenicity warning")
+def then_thalidomide_invariant(alerts: list[Alert], patient: PatientBuilder) -> None:
+    """Safety invariant: whenever thalidomide is proposed by a rule, or a thalidomide-class drug
+    (thalidomide, lenalidomide, pomalidomide) is ordered or taken, the teratogenicity alert is present.
+
+    Example: Then every thalidomide proposal comes with the teratogenicity warning
+    """
+    proposers = [a.topic for a in alerts if THALIDOMIDE_PROPOSED in a.concludes]
+    ordered = [
+        m.ingredient
+        for m in patient.medications
+        if m.status in ("active", "on-hold", "draft")
+        and any(drug in m.ingredient.casefold() for drug in THALIDOMIDE_CLASS)
+    ]
+    if proposers or ordered:
+        present = any(a.topic == TERATOGENICITY for a in alerts)
+        because = ", ".join([*(f"proposed by {p}" for p in proposers), *(f"{o} ordered or taken" for o in ordered)])
+        assert present, f"thalidomide {because}, but no teratogenicity warning; fired: {fired(alerts)}"

@@ -1,0 +1,234 @@
+"""Derivation: facts from a scenario at an evaluation time, with the catalogue's boundaries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from engine.derive import DerivationSettings, age_in_years, current_course_start, days_between, derive
+from engine.facts import PatientFacts
+from engine.scenario import Medication
+from engine.validation import parse_scenario
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def ago(days: int) -> str:
+    return (NOW - timedelta(days=days)).isoformat()
+
+
+def facts(**scenario: Any) -> PatientFacts:
+    return derive(parse_scenario(scenario), NOW).facts
+
+
+def test_days_between_counts_calendar_days() -> None:
+    assert days_between(NOW - timedelta(hours=1), NOW) == 0
+    assert days_between(datetime(2026, 5, 31, 23, 59, tzinfo=UTC), NOW) == 1
+
+
+@pytest.mark.parametrize(
+    ("birth", "expected"), [(datetime(1961, 6, 1, tzinfo=UTC), 65), (datetime(1961, 6, 2, tzinfo=UTC), 64)]
+)
+def test_age_turns_on_the_birthday(birth: datetime, expected: int) -> None:
+    assert age_in_years(birth, NOW) == expected
+
+
+def test_age_unknown_without_birth_date() -> None:
+    assert facts().age_years is None
+
+
+@pytest.mark.parametrize(("started", "days"), [(90, 90), (91, 91), (0, 0)])
+def test_days_on_art(started: int, days: int) -> None:
+    f = facts(medications=[{"ingredient": "dolutegravir", "start": ago(started)}])
+    assert f.on_art and f.art_days == days
+
+
+def test_art_course_starts_at_the_earliest_chained_prescription() -> None:
+    f = facts(
+        medications=[
+            {"ingredient": "efavirenz", "status": "completed", "start": ago(60), "end": ago(30)},
+            {"ingredient": "dolutegravir", "start": ago(30)},
+        ]
+    )
+    assert f.art_days == 60
+
+
+def test_art_course_after_a_long_gap_starts_again() -> None:
+    f = facts(
+        medications=[
+            {"ingredient": "efavirenz", "status": "stopped", "start": ago(400), "end": ago(200)},
+            {"ingredient": "dolutegravir", "start": ago(10)},
+        ]
+    )
+    assert f.art_days == 10 and f.art_ever
+
+
+def test_art_draft_order_without_current_art_is_starting_now() -> None:
+    f = facts(medications=[{"ingredient": "Dolutegravir 50 MG Oral Tablet", "status": "draft"}])
+    assert f.art_starting_now and f.art_ordered_now and not f.on_art and not f.art_ever
+
+
+def test_art_draft_order_while_on_art_is_not_a_start() -> None:
+    f = facts(medications=[{"ingredient": "efavirenz", "start": ago(400)}, {"ingredient": "dolutegravir", "draft": True}])
+    assert f.art_ordered_now and not f.art_starting_now
+
+
+def test_entered_in_error_medication_is_ignored() -> None:
+    f = facts(medications=[{"ingredient": "efavirenz", "start": ago(5), "status": "entered-in-error"}])
+    assert not f.on_art and not f.art_ever
+
+
+@pytest.mark.parametrize(("measured", "expected"), [(180, 45.0), (181, None)])
+def test_baseline_cd4_window_is_180_days_before_art_start(measured: int, expected: float | None) -> None:
+    f = facts(
+        medications=[{"ingredient": "dolutegravir", "start": ago(10)}],
+        observations=[{"kind": "cd4", "time": ago(10 + measured), "value": 45}],
+    )
+    assert f.baseline_cd4 == expected
+
+
+def test_baseline_is_the_last_cd4_on_or_before_art_start() -> None:
+    f = facts(
+        medications=[{"ingredient": "dolutegravir", "start": ago(30)}],
+        observations=[
+            {"kind": "cd4", "time": ago(60), "value": 20},
+            {"kind": "cd4", "time": ago(30), "value": 40},
+            {"kind": "cd4", "time": ago(5), "value": 180},
+        ],
+    )
+    assert f.baseline_cd4 == 40 and f.latest_cd4 == 180 and f.cd4_above_baseline
+
+
+def test_baseline_when_starting_now_is_the_latest_cd4() -> None:
+    f = facts(
+        medications=[{"ingredient": "dolutegravir", "draft": True}],
+        observations=[{"kind": "cd4", "time": ago(3), "value": 0.099, "unit": "10*9/L"}],
+    )
+    assert f.baseline_cd4 == 99
+
+
+def test_viral_load_fall_uses_the_limit_of_a_below_limit_result() -> None:
+    f = facts(
+        medications=[{"ingredient": "dolutegravir", "start": ago(40)}],
+        observations=[
+            {"kind": "viral-load", "time": ago(45), "value": 200000},
+            {"kind": "viral-load", "time": ago(2), "value": 20, "comparator": "<"},
+        ],
+    )
+    assert f.vl_log10_drop == pytest.approx(4.0)
+
+
+def test_future_observations_are_ignored() -> None:
+    f = facts(observations=[{"kind": "cd4", "time": (NOW + timedelta(days=1)).isoformat(), "value": 10}])
+    assert f.latest_cd4 is None
+
+
+@pytest.mark.parametrize(("days", "expected"), [(28, 28), (27, 27)])
+def test_corticosteroid_course_length(days: int, expected: int) -> None:
+    f = facts(medications=[{"ingredient": "prednisone", "start": ago(days)}])
+    assert f.corticosteroid_course_days == expected and f.corticosteroid_active_or_ordered
+
+
+def test_corticosteroid_course_survives_a_switch_of_drug() -> None:
+    f = facts(
+        medications=[
+            {"ingredient": "dexamethasone", "status": "completed", "start": ago(40), "end": ago(20)},
+            {"ingredient": "prednisolone", "start": ago(20)},
+        ]
+    )
+    assert f.corticosteroid_course_days == 40
+
+
+def test_stopped_corticosteroid_has_no_running_course() -> None:
+    f = facts(medications=[{"ingredient": "prednisone", "status": "stopped", "start": ago(60), "end": ago(2)}])
+    assert f.corticosteroid_course_days is None and not f.corticosteroid_active_or_ordered
+
+
+@pytest.mark.parametrize(("egfr", "expected"), [(30, 30.0), (29.9, 29.9)])
+def test_latest_egfr(egfr: float, expected: float) -> None:
+    assert facts(observations=[{"kind": "egfr", "time": ago(1), "value": egfr}]).latest_egfr == expected
+
+
+def test_iris_associated_condition_since_art_start() -> None:
+    base: dict[str, Any] = {"medications": [{"ingredient": "dolutegravir", "start": ago(30)}]}
+    new = facts(**base, conditions=[{"code": "B45.1", "onset": ago(10)}])
+    old = facts(**base, conditions=[{"code": "B45.1", "onset": ago(60), "status": "resolved"}])
+    recurred = facts(**base, conditions=[{"code": "A15.0", "status": "recurrence"}])
+    assert new.iris_condition_since_art and not old.iris_condition_since_art and recurred.iris_condition_since_art
+
+
+def test_refuted_condition_is_ignored() -> None:
+    assert not facts(conditions=[{"code": "B20", "status": "refuted"}]).hiv
+
+
+def test_child_codes_match_their_parent() -> None:
+    f = facts(conditions=[{"code": "B20"}, {"code": "N18.5"}, {"code": "G62.9"}, {"code": "O09.90"}])
+    assert f.hiv and f.renal_failure_coded and f.peripheral_neuropathy and f.pregnant
+
+
+@pytest.mark.parametrize(
+    ("patient", "conditions", "expected"),
+    [
+        ({"sex": "female", "birth_date": "1990-01-01"}, [], True),
+        ({"sex": "female", "birth_date": "1960-01-01"}, [], False),
+        ({"sex": "male", "birth_date": "1990-01-01"}, [], False),
+        ({"sex": "female", "birth_date": "1990-01-01"}, [{"code": "Z90.710"}], False),
+        ({"sex": "unknown"}, [], True),
+    ],
+)
+def test_reproductive_potential(patient: dict[str, Any], conditions: list[dict[str, Any]], expected: bool) -> None:
+    assert facts(patient=patient, conditions=conditions).reproductive_potential is expected
+
+
+def test_assessment_overrides_reproductive_potential() -> None:
+    f = facts(
+        patient={"sex": "female", "birth_date": "1990-01-01"},
+        observations=[{"kind": "reproductive-potential", "time": ago(1), "value": False}],
+    )
+    assert not f.reproductive_potential
+
+
+@pytest.mark.parametrize(("days", "expected"), [(10, True), (300, False)])
+def test_pregnancy_status_counts_within_nine_months(days: int, expected: bool) -> None:
+    f = facts(observations=[{"kind": "pregnancy-status", "time": ago(days), "value": "pregnant"}])
+    assert f.pregnant is expected
+
+
+def test_latest_pregnancy_status_wins() -> None:
+    f = facts(
+        observations=[
+            {"kind": "pregnancy-status", "time": ago(20), "value": "pregnant"},
+            {"kind": "pregnancy-status", "time": ago(2), "value": "not-pregnant"},
+        ]
+    )
+    assert not f.pregnant
+
+
+def test_thalidomide_class_by_name_in_product_text() -> None:
+    f = facts(medications=[{"ingredient": "Lenalidomide 10 MG Oral Capsule", "draft": True}])
+    assert f.thalidomide_class_medication
+
+
+def test_poems_is_recognised_by_text() -> None:
+    assert facts(conditions=[{"text": "Crow-Fukase syndrome"}]).poems
+    assert facts(conditions=[{"text": "POEMS syndrome", "code": "D47.Z9"}]).poems
+
+
+def test_cryptococcal_meningitis_days_and_tb() -> None:
+    f = facts(
+        conditions=[{"code": "B45.1", "onset": ago(28)}, {"code": "A15.0", "onset": ago(20)}],
+        medications=[{"ingredient": "rifampicin", "start": ago(30)}, {"ingredient": "isoniazid", "start": ago(30)}],
+    )
+    assert f.crypto_meningitis_days == 28 and f.active_tb and f.tb_treatment_days == 30
+
+
+def test_course_start_is_none_when_the_active_prescription_has_no_start() -> None:
+    meds = [Medication(ingredient="prednisone")]
+    assert current_course_start(meds, NOW, DerivationSettings().course_gap_days) is None
+
+
+def test_support_names_the_data_behind_a_fact() -> None:
+    d = derive(parse_scenario({"conditions": [{"code": "B20", "onset": ago(100)}]}), NOW)
+    assert d.support["hiv"] and "B20" in d.support["hiv"][0]
