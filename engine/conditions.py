@@ -95,7 +95,9 @@ def parse_condition(data: Any, where: str = "when") -> Node:
     if "all" in data or "any" in data:
         key = "all" if "all" in data else "any"
         if set(data) != {key}:
-            raise ConditionSyntaxError(where, f"'{key}' stands alone; unexpected keys {sorted(set(data) - {key})}")
+            raise ConditionSyntaxError(
+                where, f"'{key}' stands alone; unexpected keys {sorted(set(data) - {key})}"
+            )
         items = data[key]
         if not isinstance(items, list) or not items:
             raise ConditionSyntaxError(f"{where}.{key}", "needs a non-empty list of conditions")
@@ -119,7 +121,9 @@ def parse_condition(data: Any, where: str = "when") -> Node:
     path = f"{where}.{op}"
     if op == "is":
         if kind != "bool" or not isinstance(raw, bool):
-            raise ConditionSyntaxError(path, f"'is' takes true or false, on a true/false fact ('{fact}' is {kind})")
+            raise ConditionSyntaxError(
+                path, f"'is' takes true or false, on a true/false fact ('{fact}' is {kind})"
+            )
         return FactTest(fact, op, value=raw)
     if op in ("eq", "ne"):
         if kind != "text" or not isinstance(raw, str):
@@ -160,7 +164,7 @@ def to_dnf(node: Node) -> list[Conjunction]:
 
 
 def test_holds(test: FactTest, facts: Mapping[str, Any], params: Mapping[str, float]) -> bool:
-    """Evaluate one fact test in plain Python with durable-rules' semantics (an unknown value never matches)."""
+    """Evaluate one fact test in plain Python as durable-rules does (an unknown value never matches)."""
     actual = facts.get(test.fact)
     if actual is None:
         return False

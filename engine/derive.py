@@ -67,7 +67,9 @@ def age_in_years(birth: datetime | None, now: datetime) -> int | None:
     return years
 
 
-def _conditions(scenario: Scenario, concept: str, statuses: Iterable[object] | None = None) -> list[Condition]:
+def _conditions(
+    scenario: Scenario, concept: str, statuses: Iterable[object] | None = None
+) -> list[Condition]:
     wanted = frozenset(statuses) if statuses is not None else None
     return [
         c
@@ -92,7 +94,9 @@ def _describe_medication(m: Medication) -> str:
 
 def _observations(scenario: Scenario, kind: ObservationKind, now: datetime) -> list[Observation]:
     """Observations of a kind made at or before ``now``, oldest first."""
-    return sorted((o for o in scenario.observations if o.kind is kind and o.time <= now), key=lambda o: o.time)
+    return sorted(
+        (o for o in scenario.observations if o.kind is kind and o.time <= now), key=lambda o: o.time
+    )
 
 
 def _latest(observations: Sequence[Observation]) -> Observation | None:
@@ -120,7 +124,9 @@ def current_course_start(meds: Sequence[Medication], now: datetime, gap_days: in
     if not active or any(m.start is None for m in active):
         return None
     periods = sorted(
-        (m.start, m.end or now) for m in meds if m.start is not None and m.status in TAKEN_STATUSES and m.start <= now
+        (m.start, m.end or now)
+        for m in meds
+        if m.start is not None and m.status in TAKEN_STATUSES and m.start <= now
     )
     gap = timedelta(days=gap_days)
     course_start: datetime | None = None
@@ -140,9 +146,7 @@ def _round(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
 
 
-def derive(
-    scenario: Scenario, now: datetime, settings: DerivationSettings | None = None
-) -> Derivation:
+def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | None = None) -> Derivation:
     """Derive every fact the rules use from ``scenario`` as it stands at ``now``."""
     s = settings or DerivationSettings()
     support: dict[str, list[str]] = {}
@@ -180,7 +184,9 @@ def derive(
     # Pregnancy
     pregnancy_conditions = _conditions(scenario, "pregnancy", ACTIVE_CONDITION)
     window = now - timedelta(days=s.pregnancy_status_window_days)
-    status_obs = [o for o in _observations(scenario, ObservationKind.pregnancy_status, now) if o.time >= window]
+    status_obs = [
+        o for o in _observations(scenario, ObservationKind.pregnancy_status, now) if o.time >= window
+    ]
     latest_status = _latest(status_obs)
     pregnant_by_obs = latest_status is not None and latest_status.value == "pregnant"
     pregnant = bool(pregnancy_conditions) or pregnant_by_obs
@@ -225,7 +231,10 @@ def derive(
     if baseline_vl and vl_after:
         # A '<' result counts as its limit: the fall is at least that large.
         vl_drop = math.log10(max(baseline_vl.number, 1.0)) - math.log10(max(vl_after[-1].number, 1.0))
-        note("vl_log10_drop", [f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"])
+        note(
+            "vl_log10_drop",
+            [f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"],
+        )
 
     # IRIS
     iris_coded = _conditions(scenario, "iris", ACTIVE_CONDITION)
@@ -234,14 +243,19 @@ def derive(
     if art_start:
         for c in _conditions(scenario, "iris-associated", ACTIVE_CONDITION):
             began = c.start
-            if (began is not None and art_start <= began <= now) or (began is None and c.status in RECURRING_CONDITION):
+            if (began is not None and art_start <= began <= now) or (
+                began is None and c.status in RECURRING_CONDITION
+            ):
                 iris_since.append(c)
     note("iris_condition_since_art", map(_describe_condition, iris_since))
     refractory = _assessed(scenario, ObservationKind.iris_steroid_refractory, now)
     dependent = _assessed(scenario, ObservationKind.iris_steroid_dependent, now)
     steroid_assessed = bool(refractory) or bool(dependent)
     if steroid_assessed:
-        note("steroid_refractory_assessed", [n for n, v in (("steroid-refractory", refractory), ("steroid-dependent", dependent)) if v])
+        note(
+            "steroid_refractory_assessed",
+            [n for n, v in (("steroid-refractory", refractory), ("steroid-dependent", dependent)) if v],
+        )
     steroids = of_class("corticosteroid")
     steroid_start = current_course_start(steroids, now, s.course_gap_days)
     steroid_days = days_between(steroid_start, now) if steroid_start else None
@@ -278,7 +292,11 @@ def derive(
     note("il2_medication", map(_describe_medication, il2))
 
     # Tuberculosis and cryptococcal meningitis
-    crypto_days = [days_between(c.start, now) for c in _conditions(scenario, "cryptococcal-meningitis") if c.start and c.start <= now]
+    crypto_days = [
+        days_between(c.start, now)
+        for c in _conditions(scenario, "cryptococcal-meningitis")
+        if c.start and c.start <= now
+    ]
     crypto = min(crypto_days) if crypto_days else None
     note("crypto_meningitis_days", map(_describe_condition, _conditions(scenario, "cryptococcal-meningitis")))
     tb = _conditions(scenario, "tuberculosis", ACTIVE_CONDITION)

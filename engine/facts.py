@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 def _f(description: str, unit: str | None = None) -> Any:
-    extra = {"unit": unit} if unit else None
-    return Field(default=None, description=description, json_schema_extra=extra)
+    return Field(default=None, description=description, json_schema_extra={"unit": unit} if unit else None)
 
 
 def _b(description: str) -> Any:

@@ -17,16 +17,16 @@ Choices made where the brief is silent:
 - A measurement without a unit is left out: a unit is never assumed.
 - A Condition without ``clinicalStatus`` gets the status ``unknown`` (derivation decides what that means).
 - A MedicationRequest with ``doNotPerform`` true is an order *not* to give the drug and is skipped.
-- Medication and condition names from ``text`` and the codings' ``display`` are joined with ``"; "`` so
-  that a brand name in ``text`` does not hide an ingredient (or a condition name) in a display. Texts longer
-  than the Scenario allows are cut to that length.
+- A medication or condition is named by its ``text`` (else a coding's ``display``); another display is
+  appended (``"; "``) when it is recognised as something the name is not, so that a brand name in ``text``
+  does not hide the ingredient the RxNorm display names. Names longer than the Scenario allows are cut.
 - Observations of any status but ``entered-in-error`` and ``cancelled`` (``preliminary`` too) are used.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -356,6 +356,12 @@ class _Importer:
             if quantity is None or quantity.value is None:
                 self.note(f"{label}: no valueQuantity value for {kind.value}; left out")
                 return None
+            raw_value = entry.raw["valueQuantity"]["value"]
+            # The R4B model accepts "12" as a decimal; FHIR JSON writes numbers as numbers, and a string here
+            # is a sender error that must not turn into a measurement (engine.scenario refuses it too).
+            if isinstance(raw_value, bool) or not isinstance(raw_value, int | float):
+                self.note(f"{label}: valueQuantity.value {raw_value!r} is not a JSON number; left out")
+                return None
             unit = _quantity_unit(quantity)
             if unit is None:
                 self.note(f"{label}: no unit for {kind.value}; left out")
@@ -424,7 +430,7 @@ class _Importer:
             chosen[1].display if chosen else None,
             *(c.display for c in codings),
         )
-        text = "; ".join(names)[:_MAX_TEXT] if names else None
+        text = _name(names, lambda t: self.vs.condition_concepts(None, None, t))
         if chosen is None and text is None:
             return None
         status = _CLINICAL_STATUS.get(_status_code(resource.clinicalStatus) or "", ConditionStatus.unknown)
@@ -474,7 +480,7 @@ class _Importer:
         if not names and code is None:
             self.note(f"{entry.label}: no medication name or RxNorm code; left out")
             return None
-        ingredient = "; ".join(names)[:_MAX_TEXT] if names else f"RxNorm {code}"
+        ingredient = _name(names, lambda t: self.vs.medication_classes(t, None)) or f"RxNorm {code}"
         if kind == "MedicationStatement":
             period = resource.effectivePeriod
             start_value = period.start if period is not None else resource.effectiveDateTime
@@ -558,6 +564,24 @@ def _distinct(*texts: str | None) -> list[str]:
             seen.add(cleaned.casefold())
             out.append(cleaned)
     return out
+
+
+def _name(names: list[str], recognise: Callable[[str], frozenset[str]]) -> str | None:
+    """The first name, plus any other name that is recognised as something the first is not.
+
+    So "TLD tablet" becomes "TLD tablet; dolutegravir 50 MG / lamivudine ..." (the display names the
+    ingredients), while a display that only repeats what the text says is not appended.
+    """
+    if not names:
+        return None
+    kept = [names[0]]
+    known = set(recognise(names[0]))
+    for other in names[1:]:
+        found = recognise(other)
+        if not found <= known:
+            kept.append(other)
+            known |= found
+    return "; ".join(kept)[:_MAX_TEXT]
 
 
 def _first_error(exc: Exception) -> str:

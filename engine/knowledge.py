@@ -243,7 +243,8 @@ def _listed(path: Path, key: str) -> list[Any]:
     data = _read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise KnowledgeBaseError(str(path), key, f"expected a top-level '{key}:' list")
-    return data[key]
+    items: list[Any] = data[key]
+    return items
 
 
 def _unique(items: list[T], path: Path, key: str) -> dict[str, T]:
@@ -274,10 +275,14 @@ def load_rule(path: Path, statements: Mapping[str, Statement]) -> Rule:
             raise KnowledgeBaseError(str(path), f"statements.{i}", f"unknown statement id '{sid}'")
     for name, p in rule.parameters.items():
         if not p.min <= p.value <= p.max:
-            raise KnowledgeBaseError(str(path), f"parameters.{name}.value", f"{p.value:g} outside [{p.min:g}, {p.max:g}]")
+            raise KnowledgeBaseError(
+                str(path), f"parameters.{name}.value", f"{p.value:g} outside [{p.min:g}, {p.max:g}]"
+            )
     try:
         condition = parse_condition(rule.when)
-        escalations = [(e.indicator, parse_condition(e.when, f"escalate.{i}.when")) for i, e in enumerate(rule.escalate)]
+        escalations = [
+            (e.indicator, parse_condition(e.when, f"escalate.{i}.when")) for i, e in enumerate(rule.escalate)
+        ]
     except ConditionSyntaxError as exc:
         raise KnowledgeBaseError(str(path), exc.field, str(exc)) from exc
     _check_param_refs(condition, rule, path, "when")
@@ -317,7 +322,9 @@ def _apply_overrides(
                 raise KnowledgeBaseError("(settings)", f"thresholds.{rid}.{name}", "no such parameter")
             if not spec.min <= value <= spec.max:
                 raise KnowledgeBaseError(
-                    "(settings)", f"thresholds.{rid}.{name}", f"{value:g} outside [{spec.min:g}, {spec.max:g}]"
+                    "(settings)",
+                    f"thresholds.{rid}.{name}",
+                    f"{value:g} outside [{spec.min:g}, {spec.max:g}]",
                 )
             params[rid][name] = float(value)
     return params
@@ -330,9 +337,16 @@ def load_knowledge_base(
     root = Path(directory) if directory is not None else default_rules_dir()
     if not root.is_dir():
         raise KnowledgeBaseError(str(root), "(directory)", "rules directory not found")
-    sources_path, statements_path, valuesets_path = root / "sources.yaml", root / "statements.yaml", root / "valuesets.yaml"
+    sources_path, statements_path, valuesets_path = (
+        root / "sources.yaml",
+        root / "statements.yaml",
+        root / "valuesets.yaml",
+    )
     sources = _unique(
-        [_validate(Source, s, sources_path, f"sources.{i}") for i, s in enumerate(_listed(sources_path, "sources"))],
+        [
+            _validate(Source, s, sources_path, f"sources.{i}")
+            for i, s in enumerate(_listed(sources_path, "sources"))
+        ],
         sources_path,
         "sources",
     )
@@ -344,18 +358,26 @@ def load_knowledge_base(
     )
     for i, st in enumerate(statements.values()):
         if st.source not in sources:
-            raise KnowledgeBaseError(str(statements_path), f"statements.{i}.source", f"unknown source '{st.source}'")
+            raise KnowledgeBaseError(
+                str(statements_path), f"statements.{i}.source", f"unknown source '{st.source}'"
+            )
     value_sets = load_value_sets(valuesets_path)
-    rule_files = sorted(p for p in root.rglob("*.yaml") if p not in (sources_path, statements_path, valuesets_path))
+    rule_files = sorted(
+        p for p in root.rglob("*.yaml") if p not in (sources_path, statements_path, valuesets_path)
+    )
     rules: dict[str, Rule] = {}
     topics: dict[str, str] = {}
     for path in rule_files:
         rule = load_rule(path, statements)
         if rule.id in rules:
-            raise KnowledgeBaseError(str(path), "id", f"duplicate rule id '{rule.id}' (also in {rules[rule.id].path})")
+            raise KnowledgeBaseError(
+                str(path), "id", f"duplicate rule id '{rule.id}' (also in {rules[rule.id].path})"
+            )
         if rule.status is Status.active:
             if rule.topic in topics:
-                raise KnowledgeBaseError(str(path), "topic", f"topic '{rule.topic}' is already used by {topics[rule.topic]}")
+                raise KnowledgeBaseError(
+                    str(path), "topic", f"topic '{rule.topic}' is already used by {topics[rule.topic]}"
+                )
             topics[rule.topic] = rule.id
         rules[rule.id] = rule
     concluded = {c for r in rules.values() if r.status is Status.active for c in r.concludes}

@@ -115,9 +115,7 @@ class DurableRuntime:
             sid = f"s{next(self._sessions)}"
             self._fired, self._errors, self._asserted = [], [], set()
             patient = {"t": "patient", "id": "patient", "sid": sid, **facts}
-            payload = (
-                f'[{{"t":"sentinel","id":"sentinel","sid":"{sid}"}},{encode_fact(patient)}]'
-            )
+            payload = f'[{{"t":"sentinel","id":"sentinel","sid":"{sid}"}},{encode_fact(patient)}]'
             outcome: list[Any] = [None]
 
             def done(error: Any, _state: Any) -> None:

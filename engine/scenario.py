@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from engine.valuesets import default_value_sets
 
@@ -50,7 +51,9 @@ class Sex(StrEnum):
 class Patient(_Model):
     """Who the patient is: only what the rules need."""
 
-    id: str | None = Field(default=None, max_length=128, description="Patient identifier (hashed before storage).")
+    id: str | None = Field(
+        default=None, max_length=128, description="Patient identifier (hashed before storage)."
+    )
     birth_date: date | None = Field(default=None, description="Date of birth (YYYY-MM-DD).")
     sex: Sex = Field(default=Sex.unknown, description="Administrative sex.")
 
@@ -88,7 +91,7 @@ class Observation(_Model):
     kind: ObservationKind = Field(description="What was observed.")
     time: Instant = Field(description="When it was observed (effective time), ISO 8601.")
     value: float | StrictBool | PregnancyValue = Field(
-        description="Number for measurements, true/false for assessments, pregnant/not-pregnant for pregnancy."
+        description="Number for measurements, true/false for assessments, pregnant/not-pregnant.",
     )
     unit: str | None = Field(default=None, description="UCUM unit of a measurement; converted on input.")
     comparator: Literal["<", "<=", ">", ">="] | None = Field(
@@ -216,7 +219,9 @@ class Medication(_Model):
 
     ingredient: str = Field(min_length=1, max_length=500, description="Ingredient or product name.")
     code: str | None = Field(default=None, max_length=32, description="RxNorm ingredient code, if known.")
-    status: MedicationStatus = Field(default=MedicationStatus.active, description="Order or statement status.")
+    status: MedicationStatus = Field(
+        default=MedicationStatus.active, description="Order or statement status."
+    )
     start: Instant | None = Field(default=None, description="When it started (or was authored).")
     end: Instant | None = Field(default=None, description="When it ended or will end.")
     draft: bool = Field(default=False, description="True for an order being written now (a draft order).")
@@ -277,8 +282,6 @@ class Scenario(_Model):
     )
 
 
-def _field_error(field: str, message: str) -> ValueError:
+def _field_error(field: str, message: str) -> PydanticCustomError:
     """A validation error pinned to one field of the model being validated."""
-    from pydantic_core import PydanticCustomError
-
-    return PydanticCustomError("clinrules", "{field}: {message}", {"field": field, "message": message})  # type: ignore[return-value]
+    return PydanticCustomError("clinrules", "{field}: {message}", {"field": field, "message": message})

@@ -1,4 +1,4 @@
-"""Build small knowledge bases in a temporary folder, with the project's sources, statements and value sets."""
+"""Small knowledge bases in a temporary folder, with the project's sources, statements and value sets."""
 
 from __future__ import annotations
 

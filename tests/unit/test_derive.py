@@ -71,7 +71,12 @@ def test_art_draft_order_without_current_art_is_starting_now() -> None:
 
 
 def test_art_draft_order_while_on_art_is_not_a_start() -> None:
-    f = facts(medications=[{"ingredient": "efavirenz", "start": ago(400)}, {"ingredient": "dolutegravir", "draft": True}])
+    f = facts(
+        medications=[
+            {"ingredient": "efavirenz", "start": ago(400)},
+            {"ingredient": "dolutegravir", "draft": True},
+        ]
+    )
     assert f.art_ordered_now and not f.art_starting_now
 
 
@@ -142,7 +147,9 @@ def test_corticosteroid_course_survives_a_switch_of_drug() -> None:
 
 
 def test_stopped_corticosteroid_has_no_running_course() -> None:
-    f = facts(medications=[{"ingredient": "prednisone", "status": "stopped", "start": ago(60), "end": ago(2)}])
+    f = facts(
+        medications=[{"ingredient": "prednisone", "status": "stopped", "start": ago(60), "end": ago(2)}]
+    )
     assert f.corticosteroid_course_days is None and not f.corticosteroid_active_or_ordered
 
 
@@ -156,7 +163,11 @@ def test_iris_associated_condition_since_art_start() -> None:
     new = facts(**base, conditions=[{"code": "B45.1", "onset": ago(10)}])
     old = facts(**base, conditions=[{"code": "B45.1", "onset": ago(60), "status": "resolved"}])
     recurred = facts(**base, conditions=[{"code": "A15.0", "status": "recurrence"}])
-    assert new.iris_condition_since_art and not old.iris_condition_since_art and recurred.iris_condition_since_art
+    assert (
+        new.iris_condition_since_art
+        and not old.iris_condition_since_art
+        and recurred.iris_condition_since_art
+    )
 
 
 def test_refuted_condition_is_ignored() -> None:
@@ -178,7 +189,9 @@ def test_child_codes_match_their_parent() -> None:
         ({"sex": "unknown"}, [], True),
     ],
 )
-def test_reproductive_potential(patient: dict[str, Any], conditions: list[dict[str, Any]], expected: bool) -> None:
+def test_reproductive_potential(
+    patient: dict[str, Any], conditions: list[dict[str, Any]], expected: bool
+) -> None:
     assert facts(patient=patient, conditions=conditions).reproductive_potential is expected
 
 
@@ -219,7 +232,10 @@ def test_poems_is_recognised_by_text() -> None:
 def test_cryptococcal_meningitis_days_and_tb() -> None:
     f = facts(
         conditions=[{"code": "B45.1", "onset": ago(28)}, {"code": "A15.0", "onset": ago(20)}],
-        medications=[{"ingredient": "rifampicin", "start": ago(30)}, {"ingredient": "isoniazid", "start": ago(30)}],
+        medications=[
+            {"ingredient": "rifampicin", "start": ago(30)},
+            {"ingredient": "isoniazid", "start": ago(30)},
+        ],
     )
     assert f.crypto_meningitis_days == 28 and f.active_tb and f.tb_treatment_days == 30
 

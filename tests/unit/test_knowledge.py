@@ -98,7 +98,9 @@ def test_the_version_is_a_hash_of_the_files(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_a_wrong_field_names_the_file_and_field(tmp_path: Path, change: dict[str, Any], field: str, words: str) -> None:
+def test_a_wrong_field_names_the_file_and_field(
+    tmp_path: Path, change: dict[str, Any], field: str, words: str
+) -> None:
     error = broken(tmp_path, **change)
     assert error.path.endswith("good.yaml")
     assert error.field == field
@@ -142,10 +144,11 @@ def test_unknown_source_of_a_statement(tmp_path: Path) -> None:
 
 def test_threshold_overrides_are_range_checked(tmp_path: Path) -> None:
     body = rule(
-        "cd4", {"fact": "latest_cd4", "lt": {"param": "below"}},
+        "cd4",
+        {"fact": "latest_cd4", "lt": {"param": "below"}},
         parameters={"below": {"value": 100, "min": 0, "max": 500, "description": "d"}},
     )
     root = make_kb_dir(tmp_path, [body])
     assert load_knowledge_base(root, {"cd4": {"below": 200}}).params("cd4") == {"below": 200}
-    with pytest.raises(KnowledgeBaseError, match="thresholds.cd4.below"):
+    with pytest.raises(KnowledgeBaseError, match=r"thresholds\.cd4\.below"):
         load_knowledge_base(root, {"cd4": {"below": 900}})
