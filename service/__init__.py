@@ -1,1 +1,1 @@
-"""clinrules service: the project's JSON API and CDS Hooks 2.0 over FHIR R4, and the command line."""
+"""clinrules service: the engine behind FastAPI (own API, CDS Hooks 2.0, audit, feedback, metrics)."""

@@ -17,8 +17,11 @@ from engine.findings import Evaluation
 from engine.knowledge import KnowledgeBase, load_knowledge_base
 from engine.scenario import Scenario
 
-app = typer.Typer(help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
@@ -26,7 +29,8 @@ out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
 RulesDir = Annotated[
-    Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).", show_default=False)
+    Path | None,
+    typer.Option("--rules", help="Rules directory (default: the project's rules/).", show_default=False),
 ]
 INDICATOR_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -54,7 +58,9 @@ def _read_input(source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail_fields([FieldProblem("(body)", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")])
+        _fail_fields(
+            [FieldProblem("(body)", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+        )
 
 
 def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
@@ -85,8 +91,13 @@ def _table(result: Evaluation, notes: list[str]) -> None:
         for f in result.findings:
             why = "\n".join(f"• {b.text}" for b in f.because)
             cites = ", ".join(c.id for c in f.citations)
-            table.add_row(f"[{INDICATOR_STYLE[f.indicator.value]}]{f.indicator.value}[/]", f.topic, f.summary, why,
-                          f"{f.evidence} ({cites})")
+            table.add_row(
+                f"[{INDICATOR_STYLE[f.indicator.value]}]{f.indicator.value}[/]",
+                f.topic,
+                f.summary,
+                why,
+                f"{f.evidence} ({cites})",
+            )
         out.print(table)
     for note in notes:
         out.print(f"[dim]note: {note}[/dim]")
@@ -94,8 +105,13 @@ def _table(result: Evaluation, notes: list[str]) -> None:
 
 @app.command()
 def evaluate(
-    file: Annotated[str, typer.Argument(help="Scenario file (project JSON or FHIR R4 Bundle), or - for stdin.")],
-    at: Annotated[datetime | None, typer.Option("--at", help="Evaluation time (ISO 8601); default: the scenario's or now.")] = None,
+    file: Annotated[
+        str, typer.Argument(help="Scenario file (project JSON or FHIR R4 Bundle), or - for stdin.")
+    ],
+    at: Annotated[
+        datetime | None,
+        typer.Option("--at", help="Evaluation time (ISO 8601); default: the scenario's or now."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
     rules: RulesDir = None,
 ) -> None:
@@ -141,7 +157,9 @@ def rules_list(rules: RulesDir = None) -> None:
 
 
 @rules_app.command("show")
-def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-risk.")], rules: RulesDir = None) -> None:
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-risk.")], rules: RulesDir = None
+) -> None:
     """Show one rule: texts, statements, citations, parameters in force and its condition."""
     kb = _load(rules)
     rule = kb.rules.get(rule_id)
@@ -149,9 +167,14 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-r
         err.print(f"error: no rule '{rule_id}'; try 'clinrules rules list'", markup=False)
         raise typer.Exit(2)
     out.print(f"[bold]{rule.id}[/bold] {rule.version} ({rule.status.value}) — {rule.title}")
-    out.print(f"topic urn:clinrules:topic|{rule.topic}  ·  indicator {rule.indicator.value}  ·  evidence {rule.evidence}")
+    out.print(
+        f"topic urn:clinrules:topic|{rule.topic} · indicator {rule.indicator.value}"
+        f" · evidence {rule.evidence}"
+    )
     out.print(f"file {rule.path}\n")
-    out.print(f"[bold]Summary[/bold]\n{rule.summary}\n\n[bold]Detail[/bold]\n{rule.detail.strip()}\n", markup=True)
+    out.print(
+        f"[bold]Summary[/bold]\n{rule.summary}\n\n[bold]Detail[/bold]\n{rule.detail.strip()}\n", markup=True
+    )
     out.print("[bold]Statements[/bold]")
     for sid in rule.statements:
         st = kb.statements[sid]
@@ -162,8 +185,11 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-r
     if rule.parameters:
         out.print("[bold]Parameters[/bold]")
         for name, p in rule.parameters.items():
-            out.print(f"  {name} = {kb.params(rule.id)[name]:g} {p.unit or ''} (range {p.min:g}-{p.max:g}): {p.description}",
-                      markup=False)
+            out.print(
+                f"  {name} = {kb.params(rule.id)[name]:g} {p.unit or ''} "
+                f"(range {p.min:g}-{p.max:g}): {p.description}",
+                markup=False,
+            )
     out.print("[bold]Condition[/bold]")
     out.print(json.dumps(rule.when, indent=2, ensure_ascii=False), markup=False, highlight=False)
 

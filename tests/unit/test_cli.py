@@ -67,7 +67,8 @@ def test_invalid_scenario_gives_one_line_per_field_and_exit_2() -> None:
     )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert [line.split(":")[1].strip() for line in lines] == ["observations.0.unit", "observations.1.value", "colour"]
+    fields = [line.split(":")[1].strip() for line in lines]
+    assert fields == ["observations.0.unit", "observations.1.value", "colour"]
     assert "cannot convert 'mg' for cd4" in lines[0]
     assert "Traceback" not in done.stderr
 
