@@ -63,7 +63,7 @@ def given_today(patient: PatientBuilder, day: str) -> None:
 
 @given(parsers.re(r"an? (?:(?P<sex>female|male) )?patient(?: aged (?P<age>\d+))?"))
 def given_patient(patient: PatientBuilder, sex: str | None, age: str | None) -> None:
-    """Describe the patient: sex and age in completed years are each optional (unknown if left out).
+    """Describe the patient: sex and age in completed years are each optional (unknown if never given).
 
     With unknown sex or age the engine assumes reproductive potential is possible.
 
@@ -71,7 +71,7 @@ def given_patient(patient: PatientBuilder, sex: str | None, age: str | None) -> 
     Example: Given a male patient aged 70
     Example: Given a patient
     """
-    patient.set_demographics(sex=sex or "unknown", age=int(age) if age is not None else None)
+    patient.set_demographics(sex=sex, age=int(age) if age is not None else None)
 
 
 # -- conditions ----------------------------------------------------------------------------------------
@@ -134,7 +134,11 @@ def given_past_condition(patient: PatientBuilder, name: str, code: str, when: st
     )
 
 
-@given(parsers.re(rf"the patient has a condition recorded as \"(?P<text>[^\"]+)\"(?: diagnosed (?P<when>{WHEN}))?"))
+@given(
+    parsers.re(
+        rf"the patient has a condition recorded as \"(?P<text>[^\"]+)\"(?: diagnosed (?P<when>{WHEN}))?"
+    )
+)
 def given_text_condition(patient: PatientBuilder, text: str, when: str | None) -> None:
     """Record an active condition by its name only, with no code (as for POEMS syndrome).
 
@@ -259,7 +263,9 @@ def given_pregnancy_test(patient: PatientBuilder, when: str, result: str) -> Non
 
     Example: Given a pregnancy test 2 days ago was negative
     """
-    patient.add_observation("pregnancy-status", "pregnant" if result == "positive" else "not-pregnant", days_ago(when))
+    patient.add_observation(
+        "pregnancy-status", "pregnant" if result == "positive" else "not-pregnant", days_ago(when)
+    )
 
 
 # -- clinician assessments -----------------------------------------------------------------------------
@@ -267,7 +273,11 @@ def given_pregnancy_test(patient: PatientBuilder, when: str, result: str) -> Non
 ASSESSED_WHEN = rf"(?: (?P<when>{WHEN}))?"
 
 
-@given(parsers.re(rf"the clinician assessed the IRIS as (?P<kind>steroid-refractory|steroid-dependent){ASSESSED_WHEN}"))
+@given(
+    parsers.re(
+        rf"the clinician assessed the IRIS as (?P<kind>steroid-refractory|steroid-dependent){ASSESSED_WHEN}"
+    )
+)
 def given_iris_assessment(patient: PatientBuilder, kind: str, when: str | None) -> None:
     """Record the clinician's assessment that the IRIS is steroid-refractory or steroid-dependent (today
     unless a time is given).
@@ -296,7 +306,9 @@ def given_pain_refractory(patient: PatientBuilder, when: str | None) -> None:
 
 
 @given(
-    parsers.re(rf"the clinician assessed the patient as having (?P<no>no )?reproductive potential{ASSESSED_WHEN}")
+    parsers.re(
+        rf"the clinician assessed the patient as having (?P<no>no )?reproductive potential{ASSESSED_WHEN}"
+    )
 )
 def given_reproductive_assessment(patient: PatientBuilder, no: str | None, when: str | None) -> None:
     """Record the assessment of reproductive potential; it overrides what age and sex would suggest.

@@ -25,6 +25,11 @@ def fired(alerts: list[Alert]) -> str:
     return ", ".join(f"{a.topic} ({a.indicator})" for a in alerts) or "no alert"
 
 
+def plain(text: str) -> str:
+    """Text compared the way a reader sees it: no markdown emphasis, single spaces, case-insensitive."""
+    return " ".join(text.replace("*", "").replace("`", "").split()).casefold()
+
+
 def the_alert(alerts: list[Alert], topic: str) -> Alert:
     """The alert with this topic; fails naming what fired instead."""
     for alert in alerts:
@@ -72,13 +77,15 @@ def then_indicator(alerts: list[Alert], topic: str, indicator: str) -> None:
 
 @then(parsers.re(rf"the {TOPIC} alert explains \"(?P<text>[^\"]+)\""))
 def then_explains(alerts: list[Alert], topic: str, text: str) -> None:
-    """Check that an alert's text or its reasons mention a phrase (case-insensitive substring).
+    """Check that an alert's summary, detail or reasons mention a phrase.
+
+    The match ignores case, line breaks and markdown emphasis.
 
     Example: Then the "iris-suspected" alert explains "CD4 count risen above baseline"
     """
     alert = the_alert(alerts, topic)
-    haystack = "\n".join([alert.summary, alert.detail, *alert.reasons]).casefold()
-    assert text.casefold() in haystack, (
+    haystack = plain("\n".join([alert.summary, alert.detail, *alert.reasons]))
+    assert plain(text) in haystack, (
         f'the "{topic}" alert does not mention "{text}"; its reasons are: ' + "; ".join(alert.reasons)
     )
 
@@ -119,7 +126,8 @@ def then_only(alerts: list[Alert], topics: str) -> None:
     missing = [t for t in expected if t not in actual]
     extra = [t for t in actual if t not in expected]
     assert not missing and not extra, (
-        f"missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'}; fired: {fired(alerts)}"
+        f"missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'}; "
+        f"fired: {fired(alerts)}"
     )
 
 
@@ -139,5 +147,7 @@ def then_thalidomide_invariant(alerts: list[Alert], patient: PatientBuilder) -> 
     ]
     if proposers or ordered:
         present = any(a.topic == TERATOGENICITY for a in alerts)
-        because = ", ".join([*(f"proposed by {p}" for p in proposers), *(f"{o} ordered or taken" for o in ordered)])
+        because = ", ".join(
+            [*(f"proposed by {p}" for p in proposers), *(f"{o} ordered or taken" for o in ordered)]
+        )
         assert present, f"thalidomide {because}, but no teratogenicity warning; fired: {fired(alerts)}"

@@ -1,0 +1,95 @@
+Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
+  Topic code "iris-risk" (warning).
+
+  A person with HIV who starts antiretroviral therapy (ART) with a very low CD4 count is the most likely
+  to develop an immune reconstitution inflammatory syndrome (IRIS), usually within the first two to three
+  months. The alert fires when the patient has HIV, ART started in the last 90 days or is being ordered
+  now, and the baseline CD4 count is below 100 cells/µL. The baseline is the most recent CD4 count on or
+  before the day ART started, taken no more than 180 days before it.
+
+  Sources: AIDS InfoNet fact sheet 483 (risk, timing, incidence); Müller et al., Lancet Infect Dis 2010
+  (incidence, highest below 50 cells/µL); INSHI case definitions, Lancet Infect Dis 2008 (3-month window).
+
+  Background:
+    Given a male patient aged 40
+    And the patient has HIV
+
+  Scenario: ART is being ordered for a patient with a very low CD4 count
+    Given a CD4 count of 42 cells/µL 3 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert is warning
+    And the "iris-risk" alert explains "Baseline CD4 count"
+    And the "iris-risk" alert explains "42 cells/µL"
+
+  Scenario: A CD4 count reported in 10*9/L is converted before it is compared
+    Given a CD4 count of 0.045 10*9/L 3 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert explains "45 cells/µL"
+
+  Scenario: ART started a month ago after a low CD4 count
+    Given a CD4 count of 60 cells/µL 35 days ago
+    And the patient started tenofovir 30 days ago
+    And the patient started dolutegravir 30 days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+
+  Scenario: Days are counted back from the evaluation date
+    Given today is 2025-01-10
+    And a CD4 count of 42 cells/µL 3 days ago
+    And the patient started dolutegravir today
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert explains "42 cells/µL on 2025-01-07"
+    And the "iris-risk" alert explains "current course started 2025-01-10"
+
+  Scenario: A low CD4 count measured after ART started is not the baseline
+    Given a CD4 count of 300 cells/µL 70 days ago
+    And the patient started dolutegravir 60 days ago
+    And a CD4 count of 40 cells/µL 30 days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert does not fire
+
+  Scenario: A CD4 count taken more than 180 days before ART is too old to be the baseline
+    Given a CD4 count of 30 cells/µL 200 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert does not fire
+
+  Scenario: No CD4 count on record
+    Given dolutegravir is being ordered
+    When the rules are evaluated
+    Then no alert fires
+
+  Scenario: The CD4 count is low but no ART is started or ordered
+    Given a CD4 count of 30 cells/µL 3 days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert does not fire
+
+  Scenario Outline: The baseline CD4 count must be strictly below 100 cells/µL
+    Given a CD4 count of <cd4> cells/µL 5 days ago
+    And efavirenz is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert <outcome>
+
+    Examples:
+      | cd4 | outcome       |
+      | 20  | fires         |
+      | 99  | fires         |
+      | 100 | does not fire |
+      | 250 | does not fire |
+
+  Scenario Outline: The alert lasts 90 days from the start of ART
+    Given a CD4 count of 60 cells/µL <cd4 days> days ago
+    And the patient started dolutegravir <art days> days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert <outcome>
+
+    Examples:
+      | art days | cd4 days | outcome       |
+      | 0        | 2        | fires         |
+      | 90       | 95       | fires         |
+      | 91       | 96       | does not fire |

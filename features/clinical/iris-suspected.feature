@@ -1,0 +1,91 @@
+Feature: Suspected IRIS after antiretroviral therapy starts
+  Topic code "iris-suspected" (warning).
+
+  In the first 90 days of a course of antiretroviral therapy (ART), an infection or inflammation known to
+  be linked with IRIS that is new since ART started, or that has recurred or relapsed since then, suggests
+  an immune reconstitution inflammatory syndrome. The alert says which signs of immune response support it
+  (a fall in viral load of at least 1 log10, a CD4 count above the pre-ART baseline) and advises keeping
+  ART going. The linked conditions include tuberculosis, cryptococcosis, CMV disease, MAC, PML, herpes
+  zoster and simplex, molluscum, hepatitis B and C, lymphadenopathy, Kaposi sarcoma and pneumocystis.
+
+  Sources: AIDS InfoNet fact sheet 483 (definition, linked conditions, immune response, continue ART,
+  steroids); INSHI case definitions, Lancet Infect Dis 2008; US DHHS antiretroviral guidelines.
+
+  Background:
+    Given a female patient aged 45
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
+
+  Scenario: Tuberculosis diagnosed three weeks after ART started
+    Given the patient has pulmonary tuberculosis (A15.0) diagnosed 9 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+    And the "iris-suspected" alert is warning
+    And the "iris-suspected" alert explains "IRIS-associated condition new or recurring since ART start"
+    And the "iris-suspected" alert explains "Keep ART going"
+
+  Scenario: The alert reports the immune response that supports IRIS
+    Given a viral load of 250000 copies/mL 32 days ago
+    And a CD4 count of 40 cells/µL 32 days ago
+    And a viral load below 50 copies/mL 5 days ago
+    And a CD4 count of 150 cells/µL 5 days ago
+    And the patient has cryptococcal meningitis (B45.1) diagnosed 4 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+    And the "iris-suspected" alert explains "Fall in HIV-1 viral load since ART start (≥ 1 log10 supports IRIS): 3.7"
+    And the "iris-suspected" alert explains "CD4 count above the pre-ART baseline (supports IRIS): yes"
+
+  Scenario: Without viral load or CD4 results the immune response is shown as unknown
+    Given the patient has herpes simplex (B00.9) diagnosed 4 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+    And the "iris-suspected" alert explains "(≥ 1 log10 supports IRIS): unknown"
+
+  Scenario: A known herpes zoster recurs after ART started
+    Given the patient has herpes zoster (B02.9) that recurred 10 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+
+  Scenario: A hepatitis B flare (relapse) after ART started
+    Given the patient has chronic hepatitis B (B18.1) that relapsed 6 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+
+  Scenario: A condition diagnosed before ART started is not new since ART
+    Given the patient has pulmonary tuberculosis (A15.0) diagnosed 60 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert does not fire
+
+  Scenario: A condition that is not linked with IRIS
+    Given the patient has essential hypertension (I10) diagnosed 5 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert does not fire
+
+  Scenario Outline: Conditions linked with IRIS, recognised by their ICD-10-CM code or a parent code
+    Given the patient has <condition> (<code>) diagnosed 7 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+
+    Examples:
+      | condition                                   | code   |
+      | cytomegaloviral disease                     | B25.9  |
+      | Mycobacterium avium complex infection       | A31.0  |
+      | progressive multifocal leukoencephalopathy  | A81.2  |
+      | molluscum contagiosum                       | B08.1  |
+      | chronic hepatitis C                         | B18.2  |
+      | localized enlarged lymph nodes              | R59.0  |
+      | Kaposi sarcoma of skin                      | C46.0  |
+      | pneumocystosis                              | B59    |
+
+  Scenario Outline: The alert only applies in the first 90 days of the ART course
+    Given a male patient aged 50
+    And the patient has HIV
+    And the patient started efavirenz <art days> days ago
+    And the patient has disseminated tuberculosis (A19.9) diagnosed 5 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert <outcome>
+
+    Examples:
+      | art days | outcome       |
+      | 90       | fires         |
+      | 91       | does not fire |

@@ -1,0 +1,78 @@
+Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB treatment
+  Topic code "tb-iris-prophylaxis" (info).
+
+  In the PredART trial, prednisone 40 mg/day for 14 days then 20 mg/day for 14 days, started with
+  antiretroviral therapy (ART), cut paradoxical TB-IRIS by about 30%. The alert fires when ART is being
+  ordered for a patient not yet on it, with active tuberculosis, TB treatment started no more than 30 days
+  ago, and a CD4 count before ART of 100 cells/µL or less, unless the patient has tuberculous meningitis,
+  Kaposi sarcoma or hepatitis B (excluded from the trial; counted whatever their recorded status).
+
+  Sources: Meintjes, Stek et al., N Engl J Med 2018 (PredART trial).
+
+  Background:
+    Given a male patient aged 36
+    And the patient has HIV
+    And the patient has pulmonary tuberculosis (A15.0) diagnosed 21 days ago
+
+  Scenario: ART ordered three weeks into TB treatment with a CD4 count of 80
+    Given the patient started rifampicin 20 days ago
+    And the patient started isoniazid 20 days ago
+    And a CD4 count of 80 cells/µL 21 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert fires
+    And the "tb-iris-prophylaxis" alert is info
+    And the "tb-iris-prophylaxis" alert explains "40 mg once daily for 14 days, then 20 mg once daily for 14 days"
+    And only these alerts fire: iris-risk, tb-iris-prophylaxis
+    And the alerts are, in order: iris-risk, tb-iris-prophylaxis
+
+  Scenario Outline: TB treatment must have started no more than 30 days ago
+    Given the patient started rifampicin <days> days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert <outcome>
+
+    Examples:
+      | days | outcome       |
+      | 30   | fires         |
+      | 31   | does not fire |
+
+  Scenario Outline: The CD4 count before ART must be 100 cells/µL or less
+    Given the patient started rifampicin 20 days ago
+    And a CD4 count of <cd4> cells/µL 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert <outcome>
+
+    Examples:
+      | cd4 | outcome       |
+      | 100 | fires         |
+      | 101 | does not fire |
+
+  Scenario Outline: Conditions excluded from the trial stop the suggestion
+    Given the patient started rifampicin 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And the patient <record> (<code>)
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire
+
+    Examples:
+      | record                                        | code  |
+      | has tuberculous meningitis                    | A17.0 |
+      | has Kaposi sarcoma of skin                    | C46.0 |
+      | has chronic hepatitis B                       | B18.1 |
+      | had acute hepatitis B                         | B16.9 |
+
+  Scenario: Not yet on TB treatment
+    Given a CD4 count of 80 cells/µL 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire
+
+  Scenario: No ART is being ordered
+    Given the patient started rifampicin 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire

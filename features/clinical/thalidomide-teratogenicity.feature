@@ -1,0 +1,105 @@
+Feature: Thalidomide-class drugs cause birth defects
+  Topic code "thalidomide-teratogenicity": critical for a patient who could become pregnant, otherwise
+  warning.
+
+  Whenever thalidomide, lenalidomide or pomalidomide is being ordered, is being taken, or is proposed by
+  another rule (IRIS, POEMS syndrome, refractory pain), this alert reminds the prescriber of the REMS
+  programme: pregnancy tests and two methods of contraception for patients who could become pregnant,
+  condoms for men, and no blood or sperm donation. A patient is taken to have reproductive potential when
+  female and aged 12 to 55, or when sex or age is unknown, unless a hysterectomy or menopause is recorded
+  or the clinician has assessed otherwise.
+
+  Sources: Brunel et al., AIDS 2012 (history of thalidomide birth defects); Goli, Curr Pain Headache Rep
+  2007 (toxicity limits its use); THALOMID prescribing information, boxed warning and REMS.
+
+  Scenario: Thalidomide ordered for a woman of 34
+    Given a female patient aged 34
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert fires
+    And the "thalidomide-teratogenicity" alert is critical
+    And the "thalidomide-teratogenicity" alert explains "Two negative pregnancy tests"
+    And the "thalidomide-teratogenicity" alert explains "Reproductive potential: yes"
+
+  Scenario: Thalidomide ordered for a man of 70
+    Given a male patient aged 70
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is warning
+    And the "thalidomide-teratogenicity" alert explains "even after a vasectomy"
+
+  Scenario: Sex and age unknown: reproductive potential is assumed
+    Given a patient
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is critical
+
+  Scenario Outline: Reproductive potential by sex and age
+    Given a <sex> patient aged <age>
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is <indicator>
+
+    Examples:
+      | sex    | age | indicator |
+      | female | 11  | warning   |
+      | female | 12  | critical  |
+      | female | 34  | critical  |
+      | female | 55  | critical  |
+      | female | 56  | warning   |
+      | female | 60  | warning   |
+      | male   | 34  | warning   |
+
+  Scenario Outline: A woman of 34 without reproductive potential on record
+    Given a female patient aged 34
+    And the patient had <condition> (<code>)
+    And lenalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is warning
+
+    Examples:
+      | condition                                        | code    |
+      | acquired absence of both cervix and uterus       | Z90.710 |
+      | acquired absence of uterus with remaining cervix | Z90.711 |
+      | menopausal state                                 | Z78.0   |
+
+  Scenario: The clinician has assessed that the patient cannot become pregnant
+    Given a female patient aged 34
+    And the clinician assessed the patient as having no reproductive potential
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is warning
+
+  Scenario: The clinician has assessed that a woman of 58 can still become pregnant
+    Given a female patient aged 58
+    And the clinician assessed the patient as having reproductive potential
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is critical
+
+  Scenario Outline: Every drug of the class, ordered or taken
+    Given a male patient aged 66
+    And <medication record>
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert fires
+
+    Examples:
+      | medication record                         |
+      | thalidomide is being ordered              |
+      | lenalidomide is being ordered             |
+      | pomalidomide is being ordered             |
+      | the patient started thalidomide 30 days ago  |
+      | the patient started lenalidomide 90 days ago |
+      | the patient is taking pomalidomide        |
+
+  Scenario: A thalidomide course that has ended
+    Given a female patient aged 30
+    And the patient stopped thalidomide 10 days ago after 60 days of treatment
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert does not fire
+
+  Scenario: No thalidomide-class drug
+    Given a female patient aged 30
+    And the patient started prednisone 10 days ago
+    When the rules are evaluated
+    Then no alert fires
