@@ -269,7 +269,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     note("thalidomide_class_medication", map(_describe_medication, thal))
     vte = _conditions(scenario, "vte-history")
     note("vte_history", map(_describe_condition, vte))
-    neuropathy = _conditions(scenario, "peripheral-neuropathy", ACTIVE_CONDITION | {"unknown"})
+    neuropathy = _conditions(scenario, "peripheral-neuropathy", ACTIVE_CONDITION)
     note("peripheral_neuropathy", map(_describe_condition, neuropathy))
 
     # POEMS and pain

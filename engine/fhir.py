@@ -7,15 +7,16 @@ codes in no value set, are skipped silently: they are simply not relevant to the
 
 Choices made where the brief is silent:
 
-- Each resource is validated on its own, so one bad resource never costs the others. A Bundle is validated
-  without its entries (the entries are validated one by one); an invalid Bundle shell is noted and its
-  entries are still read. Bundles nest (a Bundle inside ``resources`` or inside another Bundle).
+- Each resource is validated on its own, so one bad resource never costs the others. Observations whose
+  codes are in no value set are skipped before validation (they are irrelevant, and validation is costly).
+  A Bundle is validated without its entries (the entries are validated one by one); an invalid Bundle shell
+  is noted and its entries are still read. Bundles may nest (in ``resources`` or in another Bundle).
 - The same resource (type and id) given twice is used once; a draft order wins over a prefetch copy of it.
 - A resource whose ``subject`` names a different patient from the Patient given is left out and noted.
 - A second Patient with a different id is left out and noted; the first one is the patient.
 - Partial dates (``2026`` or ``2026-05``) are taken as their first day, with a note.
 - A measurement without a unit is left out: a unit is never assumed.
-- A Condition without ``clinicalStatus`` gets the status ``unknown`` (derivation decides what that means).
+- A Condition without ``clinicalStatus`` gets the status ``unknown``, which derivation counts as active.
 - A MedicationRequest with ``doNotPerform`` true is an order *not* to give the drug and is skipped.
 - A medication or condition is named by its ``text`` (else a coding's ``display``); another display is
   appended (``"; "``) when it is recognised as something the name is not, so that a brand name in ``text``
@@ -149,6 +150,9 @@ class _Importer:
         draft_orders: Iterable[dict[str, Any]],
         evaluation_time: datetime | None,
     ) -> FhirImport:
+        # A single resource passed where a list is expected is read as a list of one, not as its keys.
+        resources = _as_list(resources)
+        draft_orders = _as_list(draft_orders)
         drafts = [
             e
             for e in self._flatten(draft_orders, None, 0, draft=True)
@@ -156,7 +160,7 @@ class _Importer:
         ]
         prefetch = list(self._flatten(resources, None, 0, draft=False))
         entries = self._deduplicate(drafts + prefetch)
-        entries = [e for e in entries if self._validate(e)]
+        entries = [e for e in entries if self._relevant(e.raw) and self._validate(e)]
 
         patient_entry = self._choose_patient(entries)
         patient = self._patient(patient_entry) if patient_entry else Patient()
@@ -269,6 +273,30 @@ class _Importer:
                 self.note(f"{entry.label}: given twice with different content; the first is used")
         return kept
 
+    def _relevant(self, raw: dict[str, Any]) -> bool:
+        """False for an Observation whose codes are in no value set: it is skipped without validation.
+
+        Validation is most of the adapter's cost, and a patient-view prefetch can hold many laboratory
+        results the rules never look at. Anything not plainly irrelevant (a malformed ``code`` included)
+        is validated, so that errors in what could matter are still reported.
+        """
+        if raw["resourceType"] != "Observation":
+            return True
+        code = raw.get("code")
+        codings = code.get("coding") if isinstance(code, dict) else None
+        if not isinstance(codings, list) or not all(isinstance(c, dict) for c in codings):
+            return True
+        loinc, assessment = self.systems.get("loinc"), self.systems.get("assessment")
+        for coding in codings:
+            system, value = coding.get("system"), coding.get("code")
+            if not isinstance(value, str):
+                continue
+            if system == loinc and self.vs.observation_kind(value) is not None:
+                return True
+            if system == assessment and value in self.vs.assessments:
+                return True
+        return False
+
     def _validate(self, entry: _Entry) -> bool:
         try:
             entry.model = _MODELS[entry.raw["resourceType"]].model_validate(entry.raw)
@@ -318,7 +346,7 @@ class _Importer:
             return True
         match = _PATIENT_REFERENCE.search(reference)
         if match:
-            same = match.group(1) == patient_id
+            same = patient_id is None or match.group(1) == patient_id
         else:
             # A urn:uuid reference can only be resolved against the Patient entry's fullUrl.
             same = not (reference.startswith("urn:uuid:") and any(k.startswith("urn:uuid:") for k in known))
@@ -527,6 +555,10 @@ class _Importer:
         first = datetime(int(match.group(1)), int(match.group(2) or 1), 1, tzinfo=UTC)
         self.note(f"{label}: {what} '{value}' is a partial date; taken as {first.date().isoformat()}")
         return first
+
+
+def _as_list(items: Iterable[Any]) -> list[Any]:
+    return [items] if looks_like_fhir(items) else list(items)
 
 
 def _codings(concept: Any) -> list[Any]:

@@ -158,7 +158,10 @@ class ConditionStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
-ACTIVE_CONDITION = frozenset({ConditionStatus.active, ConditionStatus.recurrence, ConditionStatus.relapse})
+# Unknown clinical status counts as active: a missed warning costs more than an extra one.
+ACTIVE_CONDITION = frozenset(
+    {ConditionStatus.active, ConditionStatus.recurrence, ConditionStatus.relapse, ConditionStatus.unknown}
+)
 RECURRING_CONDITION = frozenset({ConditionStatus.recurrence, ConditionStatus.relapse})
 IGNORED_CONDITION = frozenset({ConditionStatus.refuted, ConditionStatus.entered_in_error})
 
