@@ -71,25 +71,38 @@ def parse_json_body(body: bytes, content_type: str | None, max_depth: int) -> An
     """Decode ``body`` as JSON, or raise a :class:`ProblemError` (400, 415) saying what is wrong."""
     check_content_type(content_type)
     if not body.strip():
-        raise ProblemError(400, "Empty request body", "A JSON body is required.", type_=TYPE_BASE + "malformed-json")
+        raise ProblemError(
+            400, "Empty request body", "A JSON body is required.", type_=TYPE_BASE + "malformed-json"
+        )
     try:
-        data = json.loads(body, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant)
+        data = json.loads(
+            body, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant
+        )
     except _BadNumber as exc:
         raise ProblemError(400, "Malformed JSON", str(exc), type_=TYPE_BASE + "malformed-json") from None
     except json.JSONDecodeError as exc:
         raise ProblemError(
-            400, "Malformed JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}.", type_=TYPE_BASE + "malformed-json"
+            400,
+            "Malformed JSON",
+            f"{exc.msg} at line {exc.lineno} column {exc.colno}.",
+            type_=TYPE_BASE + "malformed-json",
         ) from None
     except RecursionError:
         raise ProblemError(
-            400, "JSON nested too deeply", f"Nesting deeper than {max_depth} levels is refused.",
+            400,
+            "JSON nested too deeply",
+            f"Nesting deeper than {max_depth} levels is refused.",
             type_=TYPE_BASE + "too-deep",
         ) from None
     except (UnicodeDecodeError, ValueError):
-        raise ProblemError(400, "Malformed JSON", "The body is not valid UTF-8 JSON.", type_=TYPE_BASE + "malformed-json") from None
+        raise ProblemError(
+            400, "Malformed JSON", "The body is not valid UTF-8 JSON.", type_=TYPE_BASE + "malformed-json"
+        ) from None
     if _depth_exceeds(data, max_depth):
         raise ProblemError(
-            400, "JSON nested too deeply", f"Nesting deeper than {max_depth} levels is refused.",
+            400,
+            "JSON nested too deeply",
+            f"Nesting deeper than {max_depth} levels is refused.",
             type_=TYPE_BASE + "too-deep",
         )
     return data

@@ -56,7 +56,7 @@ class Problem(BaseModel):
     detail: str | None = Field(default=None, description="An explanation of this occurrence.")
     instance: str | None = Field(default=None, description="The request path.")
     errors: list[FieldError] | None = Field(default=None, description="Each wrong field (422 only).")
-    operationOutcome: dict[str, Any] | None = Field(  # noqa: N815 - JSON member name
+    operationOutcome: dict[str, Any] | None = Field(
         default=None, description="A FHIR OperationOutcome (412 from CDS Hooks services)."
     )
 
@@ -85,7 +85,9 @@ class ProblemError(Exception):
         super().__init__(f"{status} {self.title}")
 
 
-def invalid_fields(problems: Sequence[FieldProblem], title: str = "The request has invalid fields") -> ProblemError:
+def invalid_fields(
+    problems: Sequence[FieldProblem], title: str = "The request has invalid fields"
+) -> ProblemError:
     """A 422 listing every wrong field."""
     count = len(problems)
     return ProblemError(

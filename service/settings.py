@@ -53,20 +53,28 @@ class Settings(BaseSettings):
     jwt_max_age_seconds: int = Field(
         default=3600, ge=1, description="Longest lifetime (exp - iat) a token may claim; jti kept that long."
     )
-    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest request body accepted."
+    )
     max_json_depth: int = Field(default=64, ge=8, le=512, description="Deepest JSON nesting accepted.")
     host: str = Field(default=DEFAULT_HOST, description="Interface `clinrules serve` binds to.")
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535, description="Port `clinrules serve` listens on.")
     workers: int = Field(default=DEFAULT_WORKERS, ge=1, le=64, description="Server worker processes.")
     rules_dir: Path | None = Field(default=None, description="Rules folder (default: the shipped rules/).")
     thresholds: dict[str, dict[str, float]] = Field(
-        default_factory=dict, description='Threshold overrides per rule id, e.g. {"iris-risk": {"cd4_below": 50}}.'
+        default_factory=dict,
+        description='Threshold overrides per rule id, e.g. {"iris-risk": {"cd4_below": 50}}.',
     )
     public_url: str | None = Field(
-        default=None, description="This service's external base URL (card source links, default JWT audience)."
+        default=None,
+        description="This service's external base URL (card source links, default JWT audience).",
     )
-    fhir_fetch_enabled: bool = Field(default=True, description="Fetch missing prefetch from the EHR's fhirServer.")
-    fhir_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description="Timeout of each FHIR request.")
+    fhir_fetch_enabled: bool = Field(
+        default=True, description="Fetch missing prefetch from the EHR's fhirServer."
+    )
+    fhir_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of each FHIR request."
+    )
     fhir_max_pages: int = Field(default=5, ge=1, le=100, description="Bundle pages followed per FHIR query.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="Log level of the JSON logs."

@@ -8,7 +8,7 @@ import pytest
 
 from tests.steps.target import EngineTarget, Target
 
-pytest_plugins = ["tests.steps.given", "tests.steps.when", "tests.steps.then"]
+pytest_plugins = ["tests.steps.given", "tests.steps.when", "tests.steps.then", "tests.steps.service_steps"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,0 +1,114 @@
+"""The FastAPI application: ``create_app(settings)`` wires settings, rules, database, routes and errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from service.logging_setup import configure_logging
+from service.metrics import Metrics
+from service.middleware import BodyLimitMiddleware, ObservabilityMiddleware
+from service.openapi_docs import extra_schemas
+from service.problems import install_problem_handlers
+from service.routes import cds_hooks, evaluate, health, metrics, rules, ui
+from service.settings import Settings, get_settings
+from service.state import build_state
+
+log = logging.getLogger("service.app")
+
+DESCRIPTION = """\
+Clinical decision support for HIV immune reconstitution (IRIS), thalidomide-class safety, IL-2 and ART timing.
+
+* **Own API**: `POST /evaluate` (project JSON scenario or FHIR R4 Bundle), `GET /rules`, `GET /rules/{id}`.
+* **CDS Hooks 2.0**: `GET /cds-services`, `POST /cds-services/{id}` (patient-view, order-select,
+  order-sign), `POST /cds-services/{id}/feedback`.
+* Every error is RFC 9457 `application/problem+json`.
+"""
+
+
+def _version() -> str:
+    try:
+        return version("clinrules")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. The rules are loaded and compiled once, when the app starts (its lifespan)."""
+    cfg = settings or get_settings()
+    app_metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(cfg.log_level)
+        state = build_state(cfg, app_metrics)
+        app.state.clinrules = state
+        log.info(
+            "service started",
+            extra={
+                "ruleset_version": state.kb.version,
+                "rules": len(state.kb.active_rules),
+                "jwt": cfg.jwt_enabled,
+            },
+        )
+        try:
+            yield
+        finally:
+            app.state.clinrules = None
+            state.close()
+
+    app = FastAPI(
+        title="clinrules",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "evaluate", "description": "Evaluate a patient scenario."},
+            {"name": "rules", "description": "The rule catalogue."},
+            {"name": "cds-hooks", "description": "CDS Hooks 2.0 services."},
+            {"name": "health", "description": "Liveness and readiness."},
+            {"name": "metrics", "description": "Prometheus metrics."},
+        ],
+    )
+    app.state.metrics = app_metrics
+    app.state.clinrules = None
+    install_problem_handlers(app)
+    for router in (evaluate.router, rules.router, cds_hooks.router, health.router, metrics.router, ui.router):
+        app.include_router(router)
+    # Middleware added last runs first: observability wraps everything, then the body limit, then CORS.
+    if cfg.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cfg.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=cfg.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, value in extra_schemas().items():
+            components.setdefault(name, value)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

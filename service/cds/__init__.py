@@ -1,0 +1,1 @@
+"""CDS Hooks 2.0: service definitions, request models, prefetch resolution, and findings as cards."""

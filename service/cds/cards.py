@@ -1,0 +1,194 @@
+"""Findings as CDS Hooks cards: uuid, summary, markdown detail, indicator, source with topic, suggestions
+with resolved actions, override reasons and links. Empty members are left out; critical cards come first.
+
+A rule suggestion whose action targets ``draft-orders`` of a ``medication_class`` becomes one delete action
+per draft MedicationRequest in that class (by ``resourceId``); when no such draft order exists (for
+example in patient-view) the suggestion is dropped. Create or update actions need a FHIR resource that
+the rules do not carry, so they are left out and the suggestion stays as advice only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from engine.findings import Finding
+from engine.knowledge import Suggestion as RuleSuggestion
+from engine.valuesets import ValueSets
+from service.audit import IssuedCard
+from service.cds.models import (
+    OVERRIDE_SYSTEM,
+    TOPIC_SYSTEM,
+    Action,
+    Card,
+    Coding,
+    Link,
+    Source,
+    Suggestion,
+)
+
+MAX_SUMMARY = 139
+EVIDENCE_LABEL = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
+
+
+def _texts(concept: Any) -> tuple[list[str], list[str]]:
+    """Names and RxNorm codes of a CodeableConcept or Reference."""
+    names: list[str] = []
+    codes: list[str] = []
+    if not isinstance(concept, dict):
+        return names, codes
+    for key in ("text", "display"):
+        if isinstance(concept.get(key), str):
+            names.append(concept[key])
+    for coding in concept.get("coding") or []:
+        if not isinstance(coding, dict):
+            continue
+        if isinstance(coding.get("display"), str):
+            names.append(coding["display"])
+        if isinstance(coding.get("code"), str) and "rxnorm" in str(coding.get("system", "")):
+            codes.append(coding["code"])
+    return names, codes
+
+
+def medication_classes_of(order: dict[str, Any], value_sets: ValueSets) -> set[str]:
+    """The medication classes of a MedicationRequest, by ingredient names and RxNorm codes."""
+    names, codes = _texts(order.get("medicationCodeableConcept"))
+    ref_names, _ = _texts(order.get("medicationReference"))
+    names += ref_names
+    for contained in order.get("contained") or []:
+        if isinstance(contained, dict) and contained.get("resourceType") == "Medication":
+            more_names, more_codes = _texts(contained.get("code"))
+            names += more_names
+            codes += more_codes
+    found: set[str] = set()
+    for name in names:
+        found |= value_sets.medication_classes(name, None)
+    for code in codes:
+        found |= value_sets.medication_classes(None, code)
+    return found
+
+
+def draft_order_ids(
+    draft_orders: Iterable[dict[str, Any]], medication_class: str, value_sets: ValueSets
+) -> list[str]:
+    """``MedicationRequest/<id>`` of each draft order whose ingredient is in ``medication_class``."""
+    ids = []
+    for order in draft_orders:
+        if order.get("resourceType") != "MedicationRequest" or not isinstance(order.get("id"), str):
+            continue
+        if medication_class in medication_classes_of(order, value_sets):
+            ids.append(f"MedicationRequest/{order['id']}")
+    return ids
+
+
+def _suggestion(
+    rule_suggestion: RuleSuggestion, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
+) -> Suggestion | None:
+    actions: list[Action] = []
+    targeted = False
+    for action in rule_suggestion.actions:
+        if action.target == "draft-orders":
+            targeted = True
+            if action.type != "delete" or not action.medication_class:
+                continue
+            actions += [
+                Action(type="delete", description=action.description, resourceId=rid)
+                for rid in draft_order_ids(draft_orders, action.medication_class, value_sets)
+            ]
+    if targeted and not actions:
+        return None
+    return Suggestion(
+        label=rule_suggestion.label,
+        uuid=str(uuid.uuid4()),
+        isRecommended=True if rule_suggestion.is_recommended else None,
+        actions=actions or None,
+    )
+
+
+def _detail(finding: Finding) -> str:
+    lines = [
+        finding.detail.strip(),
+        "",
+        f"**Evidence:** {EVIDENCE_LABEL.get(finding.evidence, finding.evidence)}",
+    ]
+    if finding.evidence_note.strip():
+        lines[-1] += f" — {finding.evidence_note.strip()}"
+    if finding.citations:
+        lines += ["", "**Sources**", ""]
+        lines += [f"- {c.citation}" for c in finding.citations]
+    lines += ["", f"*Rule {finding.rule_id} {finding.rule_version}*"]
+    return "\n".join(lines)
+
+
+def _summary(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1].rstrip() + "…"
+
+
+def card_for(
+    finding: Finding, base_url: str, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
+) -> Card:
+    """The card for one finding."""
+    suggestions = [s for s in (_suggestion(r, draft_orders, value_sets) for r in finding.suggestions) if s]
+    links = [Link(label=link.label, url=link.url) for link in finding.links if link.label and link.url]
+    links += [
+        Link(label=c.citation[:200], url=c.url)
+        for c in finding.citations
+        if c.url and c.url not in {link.url for link in links}
+    ]
+    reasons = [
+        Coding(system=OVERRIDE_SYSTEM, code=r.code, display=r.display) for r in finding.override_reasons
+    ]
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=_summary(finding.summary),
+        detail=_detail(finding),
+        indicator=finding.indicator.value,
+        source=Source(
+            label=f"clinrules · {finding.title}"[:200],
+            url=f"{base_url}/rules/{finding.rule_id}",
+            topic=Coding(system=TOPIC_SYSTEM, code=finding.topic, display=finding.title),
+        ),
+        suggestions=suggestions or None,
+        selectionBehavior="at-most-one" if suggestions else None,
+        overrideReasons=reasons or None,
+        links=links or None,
+    )
+
+
+def cards_for(
+    findings: Sequence[Finding], base_url: str, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
+) -> list[tuple[Finding, Card]]:
+    """Each finding with its card, critical first (the engine's order is kept within a level)."""
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    pairs = [(f, card_for(f, base_url, draft_orders, value_sets)) for f in findings]
+    return sorted(pairs, key=lambda pair: rank[pair[1].indicator])
+
+
+def issued(card: Card, finding: Finding) -> IssuedCard:
+    """What the audit keeps of a card."""
+    return IssuedCard(
+        uuid=card.uuid,
+        rule_id=finding.rule_id,
+        rule_version=finding.rule_version,
+        topic=finding.topic,
+        indicator=card.indicator,
+        suggestion_uuids=[s.uuid for s in card.suggestions or []],
+        override_codes=[r.code for r in card.overrideReasons or []],
+    )
+
+
+def card_json(card: Card) -> dict[str, Any]:
+    """The card as JSON with no null or empty members."""
+    pruned: dict[str, Any] = _prune(card.model_dump(mode="json", exclude_none=True))
+    return pruned
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value

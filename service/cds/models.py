@@ -1,0 +1,234 @@
+"""CDS Hooks 2.0 request, response and feedback shapes (pydantic), with the context of each hook."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+TOPIC_SYSTEM = "urn:clinrules:topic"
+OVERRIDE_SYSTEM = "urn:clinrules:override-reason"
+
+
+class _Open(BaseModel):
+    """Unknown members are ignored, as the specification asks of services."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class FhirAuthorization(_Open):
+    """The access token the CDS client grants for its FHIR server."""
+
+    access_token: SecretStr = Field(description="Bearer token for the FHIR server (never logged or stored).")
+    token_type: Literal["Bearer", "bearer"] = "Bearer"
+    expires_in: int = Field(ge=0)
+    scope: str
+    subject: str
+    patient: str | None = None
+
+
+class CdsRequest(_Open):
+    """A CDS Hooks call: hook, instance, optional FHIR server and token, context and prefetch."""
+
+    hook: str = Field(min_length=1, max_length=64)
+    hookInstance: UUID
+    fhirServer: AnyHttpUrl | None = None
+    fhirAuthorization: FhirAuthorization | None = None
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _token_needs_server(self) -> CdsRequest:
+        if self.fhirAuthorization is not None and self.fhirServer is None:
+            raise ValueError("fhirAuthorization is given without fhirServer")
+        return self
+
+
+_ID = Field(min_length=1, max_length=256)
+
+
+class PatientViewContext(_Open):
+    """Context of patient-view."""
+
+    userId: str = _ID
+    patientId: str = _ID
+    encounterId: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class DraftOrdersBundle(_Open):
+    """``draftOrders``: a FHIR Bundle of the orders being written."""
+
+    resourceType: Literal["Bundle"]
+    entry: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+
+    @field_validator("entry")
+    @classmethod
+    def _entries_hold_resources(cls, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for i, entry in enumerate(entries):
+            resource = entry.get("resource")
+            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                raise ValueError(f"entry {i} has no FHIR resource")
+        return entries
+
+    def resources(self) -> list[dict[str, Any]]:
+        """The order resources."""
+        return [e["resource"] for e in self.entry]
+
+    def references(self) -> set[str]:
+        """``Type/id`` of every order that has an id."""
+        return {f"{r['resourceType']}/{r['id']}" for r in self.resources() if isinstance(r.get("id"), str)}
+
+
+class OrderSignContext(PatientViewContext):
+    """Context of order-sign."""
+
+    draftOrders: DraftOrdersBundle
+
+
+class OrderSelectContext(OrderSignContext):
+    """Context of order-select: the draft orders, and which of them were just selected."""
+
+    selections: list[str] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _selections_are_draft_orders(self) -> OrderSelectContext:
+        known = self.draftOrders.references()
+        missing = [s for s in self.selections if s not in known]
+        if missing:
+            raise ValueError(f"selections not found in draftOrders: {', '.join(missing[:5])}")
+        return self
+
+
+HookContext = PatientViewContext | OrderSignContext | OrderSelectContext
+
+
+# ---- response -------------------------------------------------------------------------------------
+
+
+class Coding(BaseModel):
+    """A FHIR Coding as CDS Hooks uses it."""
+
+    system: str
+    code: str
+    display: str | None = None
+
+
+class Source(BaseModel):
+    """Where a card's knowledge comes from, with its topic code."""
+
+    label: str
+    url: str | None = None
+    topic: Coding | None = None
+
+
+class Action(BaseModel):
+    """A change to the EHR's data a suggestion would make."""
+
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resourceId: str | None = None
+
+
+class Suggestion(BaseModel):
+    """A suggestion the clinician may accept."""
+
+    label: str
+    uuid: str
+    isRecommended: bool | None = None
+    actions: list[Action] | None = None
+
+
+class Link(BaseModel):
+    """A link to read more."""
+
+    label: str
+    url: str
+    type: Literal["absolute", "smart"] = "absolute"
+
+
+class Card(BaseModel):
+    """A CDS Hooks card."""
+
+    uuid: str
+    summary: str = Field(max_length=139)
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: Literal["at-most-one", "any"] | None = None
+    overrideReasons: list[Coding] | None = None
+    links: list[Link] | None = None
+
+
+class CdsResponse(BaseModel):
+    """The answer to a hook call: cards, most urgent first (possibly none)."""
+
+    cards: list[Card]
+
+
+class ServiceDefinition(BaseModel):
+    """One CDS service as the discovery document lists it."""
+
+    hook: str
+    title: str
+    description: str
+    id: str
+    prefetch: dict[str, str]
+    usageRequirements: str | None = None
+
+
+class Discovery(BaseModel):
+    """The discovery document."""
+
+    services: list[ServiceDefinition]
+
+
+# ---- feedback -------------------------------------------------------------------------------------
+
+
+class AcceptedSuggestion(_Open):
+    """A suggestion the clinician accepted."""
+
+    id: str = Field(min_length=1, max_length=64)
+
+
+class OverrideReasonCoding(_Open):
+    """The Coding of an override reason."""
+
+    system: str | None = Field(default=None, max_length=255)
+    code: str = Field(min_length=1, max_length=64)
+    display: str | None = Field(default=None, max_length=500)
+
+
+class OverrideReason(_Open):
+    """Why a card was overridden."""
+
+    reason: OverrideReasonCoding | None = None
+    userComment: str | None = Field(default=None, max_length=5000)
+
+
+class FeedbackItem(_Open):
+    """The outcome of one card."""
+
+    card: UUID
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list, max_length=50)
+    overrideReason: OverrideReason | None = None
+    outcomeTimestamp: datetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeedbackItem:
+        if self.outcome == "accepted" and self.overrideReason is not None:
+            raise ValueError("an accepted card has no overrideReason")
+        if self.outcome == "overridden" and self.acceptedSuggestions:
+            raise ValueError("an overridden card has no acceptedSuggestions")
+        return self
+
+
+class FeedbackRequest(_Open):
+    """A feedback call: one or more card outcomes."""
+
+    feedback: list[FeedbackItem] = Field(min_length=1, max_length=100)

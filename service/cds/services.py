@@ -1,0 +1,106 @@
+"""The three CDS services (patient-view, order-select, order-sign) and their prefetch templates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from engine.valuesets import ValueSets
+from service.cds.models import (
+    OrderSelectContext,
+    OrderSignContext,
+    PatientViewContext,
+    ServiceDefinition,
+)
+
+PATIENT = "{{context.patientId}}"
+
+
+@dataclass(frozen=True)
+class CdsService:
+    """A service this server offers for one hook."""
+
+    id: str
+    hook: str
+    title: str
+    description: str
+    context_model: type[PatientViewContext]
+
+    def definition(self, prefetch: dict[str, str]) -> ServiceDefinition:
+        """The discovery entry."""
+        return ServiceDefinition(
+            hook=self.hook, title=self.title, description=self.description, id=self.id, prefetch=prefetch
+        )
+
+
+SERVICES: dict[str, CdsService] = {
+    s.id: s
+    for s in (
+        CdsService(
+            id="patient-view",
+            hook="patient-view",
+            title="clinrules: HIV IRIS and thalidomide safety",
+            description=(
+                "Checks the patient's record for IRIS risk and suspicion, ART timing, IL-2 and "
+                "thalidomide-class safety when the chart is opened."
+            ),
+            context_model=PatientViewContext,
+        ),
+        CdsService(
+            id="order-select",
+            hook="order-select",
+            title="clinrules: checks on selected orders",
+            description=(
+                "Checks draft orders as they are selected (thalidomide-class drugs, ART, IL-2, "
+                "corticosteroids) against the patient's record; draft orders count as being ordered now."
+            ),
+            context_model=OrderSelectContext,
+        ),
+        CdsService(
+            id="order-sign",
+            hook="order-sign",
+            title="clinrules: checks before signing orders",
+            description=(
+                "Checks the orders about to be signed against the patient's record; may suggest removing a "
+                "draft thalidomide-class order for a pregnant patient."
+            ),
+            context_model=OrderSignContext,
+        ),
+    )
+}
+
+
+def prefetch_templates(value_sets: ValueSets) -> dict[str, str]:
+    """Prefetch templates: the patient, its observations, conditions, medication requests and statements."""
+    loinc = value_sets.systems.get("loinc", "http://loinc.org")
+    assessment = value_sets.systems.get("assessment", "urn:clinrules:assessment")
+    codes = [f"{loinc}|{c}" for spec in value_sets.observations.values() for c in spec.loinc]
+    codes += [f"{assessment}|{a}" for a in value_sets.assessments]
+    return {
+        "patient": f"Patient/{PATIENT}",
+        "observations": f"Observation?patient={PATIENT}&code={','.join(codes)}",
+        "conditions": f"Condition?patient={PATIENT}",
+        "medicationRequests": f"MedicationRequest?patient={PATIENT}",
+        "medicationStatements": f"MedicationStatement?patient={PATIENT}",
+    }
+
+
+_TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z0-9_]+)\s*\}\}")
+
+
+class TemplateError(ValueError):
+    """A prefetch template names a context field the request does not have."""
+
+
+def render_template(template: str, context: dict[str, Any]) -> str:
+    """Replace ``{{context.x}}`` tokens with the (URL-escaped) context values."""
+
+    def value(match: re.Match[str]) -> str:
+        item = context.get(match.group(1))
+        if not isinstance(item, str) or not item:
+            raise TemplateError(match.group(1))
+        return quote(item, safe="")
+
+    return _TOKEN.sub(value, template)

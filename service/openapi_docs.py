@@ -1,0 +1,216 @@
+"""OpenAPI documentation of the bodies the service reads itself (so it can refuse hostile JSON with a 4xx):
+request schemas for the components section and examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from engine.scenario import Scenario
+from service.cds.models import CdsRequest, FeedbackRequest
+from service.problems import Problem
+
+PATIENT_ID = "example-patient"
+
+_PATIENT = {"resourceType": "Patient", "id": PATIENT_ID, "gender": "female", "birthDate": "1990-04-12"}
+_HIV = {
+    "resourceType": "Condition",
+    "id": "hiv",
+    "subject": {"reference": f"Patient/{PATIENT_ID}"},
+    "clinicalStatus": {
+        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
+    },
+    "code": {
+        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "B20"}],
+        "text": "HIV disease",
+    },
+    "onsetDateTime": "2025-01-10",
+}
+_CD4 = {
+    "resourceType": "Observation",
+    "id": "cd4",
+    "status": "final",
+    "subject": {"reference": f"Patient/{PATIENT_ID}"},
+    "code": {"coding": [{"system": "http://loinc.org", "code": "24467-3"}]},
+    "effectiveDateTime": "2026-05-20",
+    "valueQuantity": {"value": 42, "unit": "cells/uL", "system": "http://unitsofmeasure.org", "code": "/uL"},
+}
+_DRAFT_ART = {
+    "resourceType": "MedicationRequest",
+    "id": "draft-dtg",
+    "status": "draft",
+    "intent": "order",
+    "subject": {"reference": f"Patient/{PATIENT_ID}"},
+    "medicationCodeableConcept": {
+        "coding": [
+            {
+                "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                "code": "1433868",
+                "display": "dolutegravir",
+            }
+        ],
+        "text": "dolutegravir 50 mg tablet",
+    },
+}
+
+
+def _searchset(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+def _request_body(schema: str, examples: dict[str, Any]) -> dict[str, Any]:
+    content = {"schema": {"$ref": f"#/components/schemas/{schema}"}, "examples": examples}
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+
+
+def cds_request_body() -> dict[str, Any]:
+    """The documented body of a hook call."""
+    prefetch = {
+        "patient": _PATIENT,
+        "observations": _searchset(_CD4),
+        "conditions": _searchset(_HIV),
+        "medicationRequests": _searchset(),
+        "medicationStatements": _searchset(),
+    }
+    order_sign = {
+        "hook": "order-sign",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {
+            "userId": "Practitioner/example",
+            "patientId": PATIENT_ID,
+            "draftOrders": _searchset(_DRAFT_ART) | {"type": "collection"},
+        },
+        "prefetch": prefetch,
+    }
+    return _request_body(
+        "CdsRequest",
+        {
+            "patient-view": {
+                "summary": "patient-view with full prefetch",
+                "value": {
+                    "hook": "patient-view",
+                    "hookInstance": "5b0b5e0e-7d1c-4f64-9a5e-0c7a7c6f3a10",
+                    "context": {"userId": "Practitioner/example", "patientId": PATIENT_ID},
+                    "prefetch": prefetch,
+                },
+            },
+            "order-sign": {"summary": "order-sign: ART being ordered with CD4 42", "value": order_sign},
+            "fetch": {
+                "summary": "no prefetch: the service fetches from fhirServer",
+                "value": {
+                    "hook": "patient-view",
+                    "hookInstance": "0f0a3a55-55a4-4a4f-8f31-5c0f3d5f8f21",
+                    "fhirServer": "https://ehr.example.org/fhir",
+                    "fhirAuthorization": {
+                        "access_token": "opaque-token",
+                        "token_type": "Bearer",
+                        "expires_in": 300,
+                        "scope": "patient/*.read",
+                        "subject": "clinrules",
+                    },
+                    "context": {"userId": "Practitioner/example", "patientId": PATIENT_ID},
+                },
+            },
+        },
+    )
+
+
+def feedback_request_body() -> dict[str, Any]:
+    """The documented body of a feedback call."""
+    return _request_body(
+        "FeedbackRequest",
+        {
+            "overridden": {
+                "summary": "card overridden with a reason",
+                "value": {
+                    "feedback": [
+                        {
+                            "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+                            "outcome": "overridden",
+                            "overrideReason": {
+                                "reason": {
+                                    "system": "urn:clinrules:override-reason",
+                                    "code": "already-monitored",
+                                }
+                            },
+                            "outcomeTimestamp": "2026-06-01T09:05:00Z",
+                        }
+                    ]
+                },
+            },
+            "accepted": {
+                "summary": "suggestion accepted",
+                "value": {
+                    "feedback": [
+                        {
+                            "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+                            "outcome": "accepted",
+                            "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+                            "outcomeTimestamp": "2026-06-01T09:05:00Z",
+                        }
+                    ]
+                },
+            },
+        },
+    )
+
+
+def evaluate_request_body() -> dict[str, Any]:
+    """The documented body of ``POST /evaluate``: a scenario, or a FHIR R4 Bundle."""
+    extra = Scenario.model_config.get("json_schema_extra")
+    listed = extra.get("examples") if isinstance(extra, dict) else None
+    scenario_example = listed[0] if isinstance(listed, list) and listed else {}
+    schema = {
+        "oneOf": [{"$ref": "#/components/schemas/Scenario"}, {"$ref": "#/components/schemas/FhirBundle"}]
+    }
+    content = {
+        "schema": schema,
+        "examples": {
+            "scenario": {"summary": "project JSON scenario", "value": scenario_example},
+            "fhir": {
+                "summary": "FHIR R4 Bundle",
+                "value": {
+                    "resourceType": "Bundle",
+                    "type": "collection",
+                    "entry": [{"resource": r} for r in (_PATIENT, _HIV, _CD4)],
+                },
+            },
+        },
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": content, "application/fhir+json": content},
+        }
+    }
+
+
+FHIR_BUNDLE_SCHEMA: dict[str, Any] = {
+    "title": "FhirBundle",
+    "description": "A FHIR R4 Bundle (or any one FHIR resource): Patient, Observation, Condition, "
+    "MedicationRequest and MedicationStatement entries are read.",
+    "type": "object",
+    "required": ["resourceType"],
+    "properties": {
+        "resourceType": {"type": "string", "examples": ["Bundle"]},
+        "type": {"type": "string"},
+        "entry": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"resource": {"type": "object"}}},
+        },
+    },
+    "additionalProperties": True,
+}
+
+_MODELS: tuple[type[BaseModel], ...] = (CdsRequest, FeedbackRequest, Scenario, Problem)
+
+
+def extra_schemas() -> dict[str, Any]:
+    """Component schemas for the request bodies declared by hand."""
+    schemas: dict[str, Any] = {"FhirBundle": FHIR_BUNDLE_SCHEMA}
+    for model in _MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas

@@ -1,0 +1,192 @@
+"""CDS Hooks 2.0: discovery, the three hook services, and card feedback."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from engine.errors import FieldProblem
+from engine.fhir import scenario_from_resources
+from service.audit import find_card, record_evaluation, record_feedback
+from service.cds.cards import card_json, cards_for, issued
+from service.cds.models import OVERRIDE_SYSTEM, CdsRequest, CdsResponse, Discovery, FeedbackRequest
+from service.cds.prefetch import resolve_prefetch
+from service.cds.services import SERVICES, CdsService, prefetch_templates
+from service.deps import BaseUrl, JsonBody, SessionDep, StateDep, TokenClaims
+from service.openapi_docs import cds_request_body, feedback_request_body
+from service.patient_hash import hash_patient_id
+from service.problems import ProblemError, invalid_fields, problem_responses, validation_problems
+
+router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+log = logging.getLogger("service.cds")
+
+
+def get_service(
+    service_id: Annotated[
+        str, Path(max_length=64, description="The CDS service id.", examples=["patient-view"])
+    ],
+) -> CdsService:
+    """The CDS service named in the path (404 if there is none)."""
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise ProblemError(404, "Not Found", f"There is no CDS service '{service_id[:64]}'.")
+    return service
+
+
+ServiceDep = Annotated[CdsService, Depends(get_service)]
+
+
+def _validate(model: Any, data: Any, prefix: tuple[str, ...] = ()) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors()]
+        raise invalid_fields(validation_problems(errors)) from None
+
+
+@router.get("", response_model=Discovery, response_model_exclude_none=True, summary="CDS Hooks discovery")
+def discovery(state: StateDep) -> Discovery:
+    """The services this server offers, one per hook, each with its prefetch templates."""
+    templates = prefetch_templates(state.kb.value_sets)
+    return Discovery(services=[s.definition(templates) for s in SERVICES.values()])
+
+
+@router.post(
+    "/{service_id}",
+    response_model=CdsResponse,
+    response_model_exclude_none=True,
+    summary="Call a CDS service (patient-view, order-select, order-sign)",
+    responses=problem_responses(400, 401, 404, 412, 413, 415, 422, 500),
+    openapi_extra=cds_request_body(),
+)
+def call_service(
+    service: ServiceDep,
+    claims: TokenClaims,
+    body: JsonBody,
+    state: StateDep,
+    session: SessionDep,
+    base: BaseUrl,
+) -> JSONResponse:
+    """Evaluate the patient in ``prefetch`` (fetched from ``fhirServer`` when missing) and return cards.
+
+    Orders in ``context.draftOrders`` count as being ordered now. Cards come most urgent first; a card
+    with an action (such as removing a draft thalidomide-class order) has ``selectionBehavior``.
+    """
+    start = time.perf_counter()
+    now = datetime.now(UTC)
+    request: CdsRequest = _validate(CdsRequest, body)
+    if request.hook != service.hook:
+        raise invalid_fields(
+            [FieldProblem("hook", f"this service answers '{service.hook}', not '{request.hook[:64]}'")]
+        )
+    context = _validate(service.context_model, request.context, ("context",))
+    draft_orders: list[dict[str, Any]] = (
+        context.draftOrders.resources() if hasattr(context, "draftOrders") else []
+    )
+    resources, fetched = resolve_prefetch(request, prefetch_templates(state.kb.value_sets), state.settings)
+    imported = scenario_from_resources(resources, draft_orders, evaluation_time=now)
+    if imported.patient_id is not None and imported.patient_id != context.patientId:
+        raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])
+    evaluation = state.evaluator.evaluate(imported.scenario, now)
+    pairs = cards_for(evaluation.findings, base, draft_orders, state.kb.value_sets)
+    with session.begin():
+        record_evaluation(
+            session,
+            service=service.id,
+            hook=service.hook,
+            hook_instance=str(request.hookInstance),
+            ruleset_version=evaluation.ruleset_version,
+            topics=[f.topic for f, _ in pairs],
+            latency_ms=(time.perf_counter() - start) * 1000,
+            patient_hash=hash_patient_id(context.patientId, state.salt),
+            cards=[issued(card, finding) for finding, card in pairs],
+        )
+    state.metrics.evaluations.labels(service.id).inc()
+    for finding, card in pairs:
+        state.metrics.cards.labels(service.id, finding.topic, card.indicator).inc()
+    log.info(
+        "hook evaluated",
+        extra={
+            "service": service.id,
+            "hook_instance": str(request.hookInstance),
+            "cards": len(pairs),
+            "fetched": fetched,
+            "notes": len(imported.notes),
+        },
+    )
+    return JSONResponse({"cards": [card_json(card) for _, card in pairs]})
+
+
+@router.post(
+    "/{service_id}/feedback",
+    summary="Feedback on cards: accepted or overridden",
+    responses={
+        200: {"description": "Stored", "content": {"application/json": {"example": {"stored": 1}}}},
+        **problem_responses(400, 401, 404, 413, 415, 422),
+    },
+    openapi_extra=feedback_request_body(),
+)
+def feedback(
+    service: ServiceDep, claims: TokenClaims, body: JsonBody, state: StateDep, session: SessionDep
+) -> dict[str, int]:
+    """Store each card's outcome (accepted suggestions, or the override reason) for the audit.
+
+    Every card must have been issued by this service; suggestion ids and override reason codes must be
+    the card's own. All items are stored, or none. A free-text ``userComment`` is not stored (it may
+    hold patient data); only that one was given.
+    """
+    data: FeedbackRequest = _validate(FeedbackRequest, body)
+    outcomes: list[tuple[str, str]] = []
+    with session.begin():
+        for i, item in enumerate(data.feedback):
+            card = find_card(session, str(item.card))
+            if card is None or card.service != service.id:
+                raise ProblemError(
+                    404, "Not Found", f"feedback.{i}.card: no card {item.card} was issued by {service.id}."
+                )
+            problems = []
+            unknown = [s.id for s in item.acceptedSuggestions if s.id not in card.suggestion_uuids]
+            if unknown:
+                problems.append(
+                    FieldProblem(
+                        f"feedback.{i}.acceptedSuggestions",
+                        f"not suggestions of this card: {', '.join(unknown[:5])}",
+                    )
+                )
+            reason = item.overrideReason.reason if item.overrideReason else None
+            if reason is not None:
+                if reason.system not in (None, OVERRIDE_SYSTEM):
+                    problems.append(
+                        FieldProblem(
+                            f"feedback.{i}.overrideReason.reason.system", f"must be {OVERRIDE_SYSTEM}"
+                        )
+                    )
+                elif reason.code not in card.override_codes:
+                    problems.append(
+                        FieldProblem(
+                            f"feedback.{i}.overrideReason.reason.code", "not an override reason of this card"
+                        )
+                    )
+            if problems:
+                raise invalid_fields(problems)
+            record_feedback(
+                session,
+                service=service.id,
+                card=card,
+                outcome=item.outcome,
+                accepted_suggestions=[s.id for s in item.acceptedSuggestions],
+                override_system=OVERRIDE_SYSTEM if reason is not None else None,
+                override_code=reason.code if reason is not None else None,
+                has_user_comment=bool(item.overrideReason and item.overrideReason.userComment),
+                outcome_timestamp=item.outcomeTimestamp,
+            )
+            outcomes.append((card.topic, item.outcome))
+    for topic, outcome in outcomes:
+        state.metrics.feedback.labels(topic, outcome).inc()
+    return {"stored": len(data.feedback)}

@@ -1,0 +1,29 @@
+"""Loading the CDS Hooks request fixtures in ``tests/fixtures/cds/``, with dates relative to today."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cds"
+_TOKEN = re.compile(r"\$(DAYS|YEARS)\((-?\d+)\)")
+
+
+def _shift(match: re.Match[str]) -> str:
+    today = datetime.now(UTC).date()
+    amount = int(match.group(2))
+    if match.group(1) == "DAYS":
+        return (today + timedelta(days=amount)).isoformat()
+    year = today.year + amount
+    day = today.day if not (today.month == 2 and today.day == 29) else 28
+    return date(year, today.month, day).isoformat()
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    """The fixture ``name`` (with or without ``.json``) as a dict, its relative dates resolved."""
+    file = FIXTURES / (name if name.endswith(".json") else f"{name}.json")
+    data: dict[str, Any] = json.loads(_TOKEN.sub(_shift, file.read_text(encoding="utf-8")))
+    return data

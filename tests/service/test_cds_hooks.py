@@ -1,0 +1,203 @@
+"""CDS Hooks 2.0: discovery, the three hooks, cards per the specification, request checks, feedback."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.service.fixtures import load_fixture
+
+
+def _no_empty_values(value: Any, where: str = "") -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert item not in (None, "", [], {}), f"{where}.{key} is empty"
+            _no_empty_values(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _no_empty_values(item, f"{where}[{i}]")
+
+
+def test_discovery_lists_three_hooks_with_prefetch(client: TestClient) -> None:
+    services = client.get("/cds-services").json()["services"]
+    assert {s["hook"] for s in services} == {"patient-view", "order-select", "order-sign"}
+    for service in services:
+        prefetch = service["prefetch"]
+        assert prefetch["patient"] == "Patient/{{context.patientId}}"
+        assert prefetch["observations"].startswith("Observation?patient={{context.patientId}}&code=")
+        assert "http://loinc.org|24467-3" in prefetch["observations"]
+        for key in ("conditions", "medicationRequests", "medicationStatements"):
+            assert "patient={{context.patientId}}" in prefetch[key]
+
+
+@pytest.mark.parametrize(
+    ("name", "topics"),
+    [
+        ("patient-view-iris-risk", ["iris-risk"]),
+        ("order-sign-thalidomide-pregnant", ["thalidomide-pregnancy", "thalidomide-teratogenicity"]),
+        ("order-select-art-cryptococcal", ["art-timing-cryptococcal", "iris-risk"]),
+        ("patient-view-no-alerts", []),
+    ],
+)
+def test_hooks_return_cards(client: TestClient, name: str, topics: list[str]) -> None:
+    request = load_fixture(name)
+    response = client.post(f"/cds-services/{request['hook']}", json=request)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert sorted(c["source"]["topic"]["code"] for c in cards) == sorted(topics)
+    ranks = [("critical", "warning", "info").index(c["indicator"]) for c in cards]
+    assert ranks == sorted(ranks)
+    for card in cards:
+        _no_empty_values(card)
+        uuid.UUID(card["uuid"])
+        assert len(card["summary"]) < 140
+        assert card["source"]["topic"]["system"] == "urn:clinrules:topic"
+        assert card["source"]["label"] and card["source"]["url"].endswith(card["source"]["topic"]["code"])
+        assert all(r["system"] == "urn:clinrules:override-reason" for r in card.get("overrideReasons", []))
+        if "suggestions" in card:
+            assert card["selectionBehavior"] == "at-most-one"
+            for suggestion in card["suggestions"]:
+                uuid.UUID(suggestion["uuid"])
+
+
+def test_pregnant_patient_gets_delete_action_on_the_draft_thalidomide(client: TestClient) -> None:
+    request = load_fixture("order-sign-thalidomide-pregnant")
+    cards = client.post("/cds-services/order-sign", json=request).json()["cards"]
+    pregnancy = next(c for c in cards if c["source"]["topic"]["code"] == "thalidomide-pregnancy")
+    assert pregnancy["indicator"] == "critical"
+    actions = [a for s in pregnancy["suggestions"] for a in s["actions"]]
+    assert actions == [
+        {
+            "type": "delete",
+            "description": actions[0]["description"],
+            "resourceId": "MedicationRequest/draft-thal",
+        }
+    ]
+
+
+def test_draft_order_suggestion_dropped_when_no_draft(client: TestClient) -> None:
+    request = load_fixture("order-sign-thalidomide-pregnant")
+    thal = request["context"]["draftOrders"]["entry"][0]["resource"]
+    thal = {**thal, "status": "active", "authoredOn": "2026-01-01"}
+    request["prefetch"]["medicationRequests"]["entry"] = [{"resource": thal}]
+    view = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/1", "patientId": "os-thal-1"},
+        "prefetch": request["prefetch"],
+    }
+    cards = client.post("/cds-services/patient-view", json=view).json()["cards"]
+    pregnancy = next(c for c in cards if c["source"]["topic"]["code"] == "thalidomide-pregnancy")
+    assert "suggestions" not in pregnancy and "selectionBehavior" not in pregnancy
+
+
+def test_unknown_service_is_404(client: TestClient) -> None:
+    response = client.post("/cds-services/nope", json=load_fixture("patient-view-no-alerts"))
+    assert response.status_code == 404 and response.json()["title"] == "Not Found"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda r: r.update(hook="order-sign"), "hook"),
+        (lambda r: r.update(hookInstance="not-a-uuid"), "hookInstance"),
+        (lambda r: r["context"].pop("patientId"), "context.patientId"),
+        (lambda r: r["context"].pop("userId"), "context.userId"),
+        (lambda r: r.pop("context"), "context"),
+        (lambda r: r["prefetch"].update(patient="Patient/1"), "prefetch.patient"),
+        (lambda r: r["prefetch"]["patient"].update(id="someone-else"), "prefetch.patient"),
+    ],
+)
+def test_patient_view_request_checks(client: TestClient, mutate: Any, field: str) -> None:
+    request = load_fixture("patient-view-no-alerts")
+    mutate(request)
+    response = client.post("/cds-services/patient-view", json=request)
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_order_select_needs_selections_in_draft_orders(client: TestClient) -> None:
+    request = load_fixture("order-select-art-cryptococcal")
+    request["context"]["selections"] = ["MedicationRequest/unknown"]
+    response = client.post("/cds-services/order-select", json=request)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "context"
+    request["context"].pop("selections")
+    fields = [e["field"] for e in client.post("/cds-services/order-select", json=request).json()["errors"]]
+    assert "context.selections" in fields
+
+
+def test_order_sign_needs_draft_orders_bundle(client: TestClient) -> None:
+    request = load_fixture("order-sign-thalidomide-pregnant")
+    request["context"]["draftOrders"] = {"resourceType": "Patient"}
+    response = client.post("/cds-services/order-sign", json=request)
+    assert response.status_code == 422
+    assert "context.draftOrders.resourceType" in [e["field"] for e in response.json()["errors"]]
+
+
+def test_missing_prefetch_without_fhir_server_is_412(client: TestClient) -> None:
+    request = load_fixture("patient-view-no-alerts")
+    del request["prefetch"]["conditions"]
+    request["prefetch"]["observations"] = None
+    response = client.post("/cds-services/patient-view", json=request)
+    assert response.status_code == 412
+    body = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    outcome = body["operationOutcome"]
+    assert outcome["resourceType"] == "OperationOutcome"
+    text = " ".join(i["diagnostics"] for i in outcome["issue"])
+    assert "observations" in text and "conditions" in text
+
+
+def _card(client: TestClient, name: str, topic: str) -> tuple[str, dict[str, Any]]:
+    request = load_fixture(name)
+    cards = client.post(f"/cds-services/{request['hook']}", json=request).json()["cards"]
+    return request["hook"], next(c for c in cards if c["source"]["topic"]["code"] == topic)
+
+
+def test_feedback_accepted_and_overridden(client: TestClient) -> None:
+    hook, card = _card(client, "order-sign-thalidomide-pregnant", "thalidomide-pregnancy")
+    accepted = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
+                "outcomeTimestamp": "2026-06-01T09:05:00Z",
+            }
+        ]
+    }
+    assert client.post(f"/cds-services/{hook}/feedback", json=accepted).status_code == 200
+    hook, card = _card(client, "patient-view-iris-risk", "iris-risk")
+    reason = card["overrideReasons"][0]
+    overridden = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "overridden",
+                "overrideReason": {"reason": reason, "userComment": "seen in clinic"},
+                "outcomeTimestamp": "2026-06-01T09:05:00Z",
+            }
+        ]
+    }
+    response = client.post(f"/cds-services/{hook}/feedback", json=overridden)
+    assert response.status_code == 200 and response.json() == {"stored": 1}
+
+
+def test_feedback_checks(client: TestClient) -> None:
+    hook, card = _card(client, "patient-view-iris-risk", "iris-risk")
+    item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-06-01T09:05:00Z"}
+    unknown = {"feedback": [{**item, "card": str(uuid.uuid4())}]}
+    assert client.post(f"/cds-services/{hook}/feedback", json=unknown).status_code == 404
+    other_service = client.post("/cds-services/order-sign/feedback", json={"feedback": [item]})
+    assert other_service.status_code == 404
+    bad_reason = {"feedback": [{**item, "overrideReason": {"reason": {"code": "made-up"}}}]}
+    response = client.post(f"/cds-services/{hook}/feedback", json=bad_reason)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "feedback.0.overrideReason.reason.code"
+    bad_outcome = {"feedback": [{**item, "outcome": "maybe"}]}
+    assert client.post(f"/cds-services/{hook}/feedback", json=bad_outcome).status_code == 422
+    assert client.post(f"/cds-services/{hook}/feedback", json={"feedback": []}).status_code == 422

@@ -1,0 +1,338 @@
+"""Step library of the service's behaviour (features/service/): an EHR talking to clinrules over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+from pytest_bdd import given, parsers, then, when
+
+from service.app import create_app
+from service.settings import Settings
+from tests.service.fhir_server import FhirStore, running_fhir_server
+from tests.service.fixtures import load_fixture
+
+ISSUER = "https://ehr.example.org"
+FHIR_TOKEN = "ehr-fhir-token"
+_KEY = ec.generate_private_key(ec.SECP384R1())
+
+
+class ServiceWorld:
+    """What one scenario has set up and seen."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.client: TestClient | None = None
+        self.request: dict[str, Any] = {}
+        self.response: Any = None
+        self.cards: dict[str, dict[str, Any]] = {}
+        self.hook = ""
+
+    def start(self, **settings: Any) -> TestClient:
+        """Start the app with these settings (on a fresh database)."""
+        cfg = Settings(database_url=f"sqlite:///{self.tmp_path / 'audit.db'}", _env_file=None, **settings)
+        self.client = TestClient(create_app(cfg))
+        self.client.__enter__()
+        return self.client
+
+    @property
+    def http(self) -> TestClient:
+        """The client (the service must be running)."""
+        assert self.client is not None, "start the service first"
+        return self.client
+
+
+@pytest.fixture
+def service_world(tmp_path: Path) -> Iterator[ServiceWorld]:
+    """The scenario's service, client and last response; the service stops afterwards."""
+    world = ServiceWorld(tmp_path)
+    yield world
+    if world.client is not None:
+        world.client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def ehr_fhir_server() -> Iterator[tuple[str, FhirStore]]:
+    """The EHR's FHIR server on loopback."""
+    store = FhirStore(token=FHIR_TOKEN)
+    with running_fhir_server(store) as url:
+        yield url, store
+
+
+def _token(**claims: Any) -> str:
+    now = int(time.time())
+    payload = {
+        "iss": ISSUER,
+        "sub": "ehr",
+        "aud": "http://testserver",
+        "exp": now + 300,
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+    }
+    payload.update(claims)
+    return jwt.encode(payload, _KEY, algorithm="ES384", headers={"kid": "ehr-1"})
+
+
+# ---- Given ----------------------------------------------------------------------------------------
+
+
+@given("the clinrules service is running")
+def service_running(service_world: ServiceWorld) -> None:
+    """Start the service with default settings."""
+    service_world.start()
+
+
+@given("the clinrules service is running with JWT security on")
+def service_running_secured(service_world: ServiceWorld) -> None:
+    """Start the service with JWT verification and the EHR as the trusted issuer."""
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_KEY.public_key()))
+    service_world.start(
+        jwt_enabled=True, jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}}
+    )
+
+
+@given(parsers.parse('the EHR prepares the CDS Hooks request "{name}"'))
+def prepare_request(service_world: ServiceWorld, name: str) -> None:
+    """Load a request fixture from tests/fixtures/cds/."""
+    service_world.request = load_fixture(name)
+
+
+@given(parsers.parse('the request leaves out the prefetch "{key}"'))
+def drop_prefetch(service_world: ServiceWorld, key: str) -> None:
+    """Remove one prefetch entry."""
+    service_world.request["prefetch"].pop(key, None)
+
+
+@given("the request has no prefetch")
+def no_prefetch(service_world: ServiceWorld) -> None:
+    """Remove the whole prefetch."""
+    service_world.request.pop("prefetch", None)
+
+
+@given(parsers.parse('the request context leaves out "{field}"'))
+def drop_context_field(service_world: ServiceWorld, field: str) -> None:
+    """Remove one context field."""
+    service_world.request["context"].pop(field, None)
+
+
+@given("the EHR's FHIR server holds the patient's record")
+def fhir_server_holds(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
+    """Put the request's prefetch data on the loopback FHIR server and point the request at it."""
+    url, store = ehr_fhir_server
+    prefetch = service_world.request.get("prefetch") or load_fixture("patient-view-iris-risk")["prefetch"]
+    for value in prefetch.values():
+        if value.get("resourceType") == "Bundle":
+            store.add(*(e["resource"] for e in value.get("entry", [])))
+        else:
+            store.add(value)
+    service_world.request["fhirServer"] = url
+    service_world.request["fhirAuthorization"] = {
+        "access_token": FHIR_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "clinrules",
+    }
+
+
+# ---- When -----------------------------------------------------------------------------------------
+
+
+@when("the EHR asks for the CDS services")
+def discover(service_world: ServiceWorld) -> None:
+    """GET /cds-services."""
+    service_world.response = service_world.http.get("/cds-services")
+
+
+def _call(world: ServiceWorld, service_id: str, headers: dict[str, str] | None = None) -> None:
+    world.hook = service_id
+    world.response = world.http.post(f"/cds-services/{service_id}", json=world.request, headers=headers or {})
+    if world.response.status_code == 200:
+        world.cards = {c["source"]["topic"]["code"]: c for c in world.response.json()["cards"]}
+
+
+@when(parsers.parse('the EHR calls the "{service_id}" service'))
+def call(service_world: ServiceWorld, service_id: str) -> None:
+    """POST the prepared request to a CDS service."""
+    _call(service_world, service_id)
+
+
+@when(parsers.parse('the EHR calls the "{service_id}" service with a {kind} token'))
+def call_with_token(service_world: ServiceWorld, service_id: str, kind: str) -> None:
+    """POST with a valid, expired, foreign or replayed token."""
+    tokens = {
+        "valid": _token(),
+        "expired": _token(exp=int(time.time()) - 600, iat=int(time.time()) - 900),
+        "foreign": _token(iss="https://intruder.example"),
+    }
+    if kind == "replayed":
+        token = _token()
+        _call(service_world, service_id, {"Authorization": f"Bearer {token}"})
+    else:
+        token = tokens[kind]
+    _call(service_world, service_id, {"Authorization": f"Bearer {token}"})
+
+
+@when(parsers.parse('the EHR posts {body} to "{path}" as "{content_type}"'))
+def post_raw(service_world: ServiceWorld, body: str, path: str, content_type: str) -> None:
+    """POST a literal body (written in the feature between single quotes)."""
+    raw = body.strip("'").encode()
+    service_world.response = service_world.http.post(
+        path, content=raw, headers={"content-type": content_type}
+    )
+
+
+@when(parsers.parse('the EHR sends "{method}" to "{path}"'))
+def send_method(service_world: ServiceWorld, method: str, path: str) -> None:
+    """Any method, no body."""
+    service_world.response = service_world.http.request(method, path)
+
+
+@when(parsers.parse('the clinician overrides the "{topic}" card giving the reason "{code}"'))
+def override(service_world: ServiceWorld, topic: str, code: str) -> None:
+    """Send feedback: overridden, with an override reason."""
+    card = service_world.cards[topic]
+    item = {
+        "card": card["uuid"],
+        "outcome": "overridden",
+        "overrideReason": {"reason": {"system": "urn:clinrules:override-reason", "code": code}},
+        "outcomeTimestamp": "2026-06-01T09:00:00Z",
+    }
+    service_world.response = service_world.http.post(
+        f"/cds-services/{service_world.hook}/feedback", json={"feedback": [item]}
+    )
+
+
+@when(parsers.parse('the clinician accepts the suggestion of the "{topic}" card'))
+def accept(service_world: ServiceWorld, topic: str) -> None:
+    """Send feedback: accepted, with the card's first suggestion."""
+    card = service_world.cards[topic]
+    item = {
+        "card": card["uuid"],
+        "outcome": "accepted",
+        "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
+        "outcomeTimestamp": "2026-06-01T09:00:00Z",
+    }
+    service_world.response = service_world.http.post(
+        f"/cds-services/{service_world.hook}/feedback", json={"feedback": [item]}
+    )
+
+
+# ---- Then -----------------------------------------------------------------------------------------
+
+
+@then(parsers.parse("the service answers {status:d}"))
+def answers(service_world: ServiceWorld, status: int) -> None:
+    """The HTTP status."""
+    assert service_world.response.status_code == status, service_world.response.text
+
+
+@then(parsers.parse("the service answers a {status:d} problem"))
+def answers_problem(service_world: ServiceWorld, status: int) -> None:
+    """An RFC 9457 problem with this status."""
+    response = service_world.response
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status
+
+
+@then(parsers.parse('the problem names the field "{field}"'))
+def problem_field(service_world: ServiceWorld, field: str) -> None:
+    """A 422 lists this field."""
+    assert field in [e["field"] for e in service_world.response.json()["errors"]]
+
+
+@then(parsers.parse('the problem carries an OperationOutcome mentioning "{text}"'))
+def problem_outcome(service_world: ServiceWorld, text: str) -> None:
+    """A 412 holds a FHIR OperationOutcome."""
+    outcome = service_world.response.json()["operationOutcome"]
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert text in " ".join(i["diagnostics"] for i in outcome["issue"])
+
+
+@then("the problem says nothing more")
+def bare_problem(service_world: ServiceWorld) -> None:
+    """A bare problem: type, title, status, instance."""
+    assert set(service_world.response.json()) <= {"type", "title", "status", "instance"}
+
+
+@then(parsers.parse("the services offered are {hooks}"))
+def services_offered(service_world: ServiceWorld, hooks: str) -> None:
+    """The discovery document lists these hooks."""
+    wanted = {h.strip() for h in hooks.replace(" and ", ", ").split(",")}
+    assert {s["hook"] for s in service_world.response.json()["services"]} == wanted
+
+
+@then(parsers.parse("every service prefetches {keys}"))
+def services_prefetch(service_world: ServiceWorld, keys: str) -> None:
+    """Each service has these prefetch keys."""
+    wanted = {k.strip() for k in keys.replace(" and ", ", ").split(",")}
+    for service in service_world.response.json()["services"]:
+        assert wanted <= set(service["prefetch"]), service["prefetch"]
+        assert all("{{context.patientId}}" in t for t in service["prefetch"].values())
+
+
+@then(parsers.parse("the cards are, in order: {topics}"))
+def cards_in_order(service_world: ServiceWorld, topics: str) -> None:
+    """The topic codes of the cards, in the order returned."""
+    got = [c["source"]["topic"]["code"] for c in service_world.response.json()["cards"]]
+    assert got == [t.strip() for t in topics.split(",")]
+
+
+@then("no card is returned")
+def no_cards(service_world: ServiceWorld) -> None:
+    """An empty card list."""
+    assert service_world.response.json() == {"cards": []}
+
+
+@then(parsers.parse('the "{topic}" card is {indicator}'))
+def card_indicator(service_world: ServiceWorld, topic: str, indicator: str) -> None:
+    """A card's indicator."""
+    assert service_world.cards[topic]["indicator"] == indicator
+
+
+@then(parsers.parse('the "{topic}" card suggests deleting "{resource_id}"'))
+def card_deletes(service_world: ServiceWorld, topic: str, resource_id: str) -> None:
+    """A card's suggestion deletes exactly this draft order."""
+    card = service_world.cards[topic]
+    assert card["selectionBehavior"] == "at-most-one"
+    actions = [a for s in card["suggestions"] for a in s.get("actions", [])]
+    assert [(a["type"], a["resourceId"]) for a in actions] == [("delete", resource_id)]
+
+
+@then("every card follows the CDS Hooks specification")
+def cards_follow_spec(service_world: ServiceWorld) -> None:
+    """uuid, summary < 140, indicator, source with topic; no null or empty value; critical first."""
+    cards = service_world.response.json()["cards"]
+    ranks = [("critical", "warning", "info").index(c["indicator"]) for c in cards]
+    assert ranks == sorted(ranks)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                assert item not in (None, "", [], {})
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for card in cards:
+        walk(card)
+        uuid.UUID(card["uuid"])
+        assert len(card["summary"]) < 140 and card["detail"]
+        assert card["source"]["label"] and card["source"]["topic"]["system"] == "urn:clinrules:topic"
+
+
+@then("the feedback is stored")
+def feedback_stored(service_world: ServiceWorld) -> None:
+    """200 with the number stored."""
+    assert service_world.response.status_code == 200, service_world.response.text
+    assert service_world.response.json() == {"stored": 1}
