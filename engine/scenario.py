@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -190,7 +191,7 @@ class Condition(_Model):
         return self
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def concepts(self) -> list[str]:
         """The clinical concepts (value sets) this condition belongs to, recognised from code and text."""
         found = default_value_sets().condition_concepts(self.system.value, self.code, self.text)
@@ -236,7 +237,7 @@ class Medication(_Model):
         return self
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def classes(self) -> list[str]:
         """The medication classes (value sets) this medication belongs to."""
         return sorted(default_value_sets().medication_classes(self.ingredient, self.code))
