@@ -1,6 +1,6 @@
 """Every setting of the service, in one place (environment variables prefixed ``CLINRULES_``).
 
-See ``service/SETTINGS.md`` for the documented list. Values come from the environment or a ``.env`` file;
+The README lists every setting. Values come from the environment or a ``.env`` file;
 JSON-typed settings (lists, dicts) take JSON strings, e.g. ``CLINRULES_CORS_ORIGINS='["https://ehr.example"]'``.
 """
 
