@@ -218,6 +218,60 @@ def rules_coverage(rules: RulesDir = None) -> None:
         raise typer.Exit(1)
 
 
+@app.command("test")
+def test_suites(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Feature files, YAML/JSON case files, or folders holding them.")
+    ],
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="Run against a running service (e.g. http://127.0.0.1:8000), not in process."
+        ),
+    ] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
+    cucumber: Annotated[
+        Path | None, typer.Option("--cucumber", help="Write a Cucumber JSON report here.")
+    ] = None,
+    rules: RulesDir = None,
+) -> None:
+    """Run scenario suites; exit 1 when a scenario fails, 2 when there is nothing to run or no service."""
+    from service.suites.commands import test_command
+
+    raise typer.Exit(test_command(paths, out, err, url=url, junit=junit, cucumber=cucumber, rules_dir=rules))
+
+
+@rules_app.command("lint")
+def rules_lint(
+    rules: RulesDir = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check the rules folder and list every problem. Exit 1 on an error (or, with --strict, a warning)."""
+    from engine.lint import lint_rules
+
+    problems = lint_rules(rules)
+    for p in problems:
+        style = "red" if p.severity == "error" else "yellow"
+        out.print(f"[{style}]{p.severity}[/]: {p.path}: {p.field}: {p.message}", highlight=False)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    out.print(f"{errors} errors, {warnings} warnings")
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@rules_app.command("diff")
+def rules_diff(
+    old: Annotated[Path, typer.Argument(help="The rules folder before the change.")],
+    new: Annotated[Path, typer.Argument(help="The rules folder after the change.")],
+    suites: Annotated[list[Path], typer.Argument(help="Suites to run under both (files or folders).")],
+) -> None:
+    """List the scenarios whose cards change between two rule sets. Exit 1 when some do, as diff(1)."""
+    from service.suites.commands import diff_command
+
+    raise typer.Exit(diff_command(old, new, suites, out, err))
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,

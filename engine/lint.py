@@ -1,0 +1,136 @@
+"""``clinrules rules lint``: every problem in a rules folder at once, not only the first.
+
+Errors are what :func:`engine.knowledge.load_knowledge_base` refuses (schema, unknown statement ids, summary
+length, duplicate ids and topics, thresholds outside their range, unknown facts, parameters or conclusions):
+the loader's own checks are reused file by file so that one bad file does not hide the next. Warnings are
+what loads but deserves a reviewer's eye: a parameter no condition uses, a statement neither encoded nor
+explained, an ``http:`` link, a summary longer than an EHR card shows comfortably.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+
+from engine.conditions import FactTest, walk
+from engine.errors import KnowledgeBaseError
+from engine.knowledge import Rule, Statement, Status, load_knowledge_base, load_rule
+from engine.paths import default_rules_dir
+
+Severity = Literal["error", "warning"]
+SHARED = ("sources.yaml", "statements.yaml", "valuesets.yaml")
+SUMMARY_COMFORTABLE = 120
+"""Summaries longer than this are allowed (the limit is 139) but wrap on most EHR cards."""
+
+
+@dataclass(frozen=True, order=True)
+class LintProblem:
+    """One problem: the file, the field inside it, and what is wrong."""
+
+    path: str
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.path}: {self.field}: {self.message}"
+
+
+def _problem(exc: KnowledgeBaseError, severity: Severity = "error") -> LintProblem:
+    return LintProblem(exc.path, exc.field, exc.detail, severity)
+
+
+def _statements(path: Path) -> dict[str, Statement]:
+    """The statements that validate (the loader reports the others)."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    found = {}
+    for item in (data or {}).get("statements", []) if isinstance(data, dict) else []:
+        try:
+            st = Statement.model_validate(item)
+        except ValidationError:
+            continue
+        found[st.id] = st
+    return found
+
+
+def _rule_warnings(rule: Rule) -> list[LintProblem]:
+    out = []
+    used = {leaf.param for node in [rule.condition, *(n for _, n in rule.escalations)] for leaf in walk(node)
+            if isinstance(leaf, FactTest) and leaf.param}  # fmt: skip
+    for name in rule.parameters:
+        if name not in used:
+            out.append(
+                LintProblem(rule.path, f"parameters.{name}", "no condition uses this parameter", "warning")
+            )
+    if len(rule.summary) > SUMMARY_COMFORTABLE:
+        out.append(
+            LintProblem(
+                rule.path,
+                "summary",
+                f"{len(rule.summary)} characters; over {SUMMARY_COMFORTABLE} wraps",
+                "warning",
+            )
+        )
+    for i, link in enumerate(rule.links):
+        if not link.url.startswith("https://"):
+            out.append(LintProblem(rule.path, f"links.{i}.url", "not an https:// address", "warning"))
+    return out
+
+
+def lint_rules(directory: Path | None = None) -> list[LintProblem]:
+    """Every problem in the rules folder (default: the project's), errors first, then by file."""
+    root = Path(directory) if directory is not None else default_rules_dir()
+    problems: set[LintProblem] = set()
+    try:
+        kb = load_knowledge_base(root)
+    except KnowledgeBaseError as exc:
+        problems.add(_problem(exc))
+        kb = None
+    if not root.is_dir():
+        return sorted(problems)
+    statements = kb.statements if kb is not None else _statements(root / "statements.yaml")
+    rules: list[Rule] = []
+    for path in sorted(p for p in root.rglob("*.yaml") if p.relative_to(root).as_posix() not in SHARED):
+        try:
+            rules.append(load_rule(path, statements))
+        except KnowledgeBaseError as exc:
+            problems.add(_problem(exc))
+    ids: dict[str, list[Rule]] = defaultdict(list)
+    topics: dict[str, list[Rule]] = defaultdict(list)
+    for rule in rules:
+        ids[rule.id].append(rule)
+        if rule.status is Status.active:
+            topics[rule.topic].append(rule)
+    for rid, same in ids.items():
+        for rule in same[1:]:
+            problems.add(LintProblem(rule.path, "id", f"duplicate rule id '{rid}' (also in {same[0].path})"))
+    for topic, same in topics.items():
+        for rule in same[1:]:
+            problems.add(LintProblem(rule.path, "topic", f"topic '{topic}' is already used by {same[0].id}"))
+    for rule in rules:
+        for name, p in rule.parameters.items():
+            if p.min > p.max:
+                problems.add(
+                    LintProblem(rule.path, f"parameters.{name}", f"min {p.min:g} above max {p.max:g}")
+                )
+        problems.update(_rule_warnings(rule))
+    if kb is not None:
+        for sid, st in kb.statements.items():
+            if not kb.encoded_by[sid] and not st.not_encoded:
+                problems.add(
+                    LintProblem(
+                        str(root / "statements.yaml"),
+                        sid,
+                        "no rule encodes it and no reason is given",
+                        "warning",
+                    )
+                )
+    return sorted(problems, key=lambda p: (p.severity != "error", p.path, p.field))

@@ -1,0 +1,122 @@
+"""The rule catalogue the web page shows: each rule with its statements, evidence, citations, thresholds and
+the Gherkin scenarios that specify it.
+
+Scenarios are read from ``features/`` with the ``gherkin`` parser (the one pytest-bdd uses) and tied to a
+rule when they mention its topic code: in a step, an Examples cell, or a tag of the scenario or feature.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from gherkin.parser import Parser
+from gherkin.token_scanner import TokenScanner
+
+from engine.knowledge import KnowledgeBase
+
+FEATURES_DIR = Path(__file__).resolve().parents[1] / "features"
+
+
+def _steps(node: dict[str, Any]) -> list[str]:
+    return [f"{s['keyword'].strip()} {s['text']}" for s in node.get("steps", [])]
+
+
+def _examples(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    tables = []
+    for ex in scenario.get("examples", []):
+        header = [c["value"] for c in (ex.get("tableHeader") or {}).get("cells", [])]
+        rows = [[c["value"] for c in row.get("cells", [])] for row in ex.get("tableBody", [])]
+        tables.append({"name": ex.get("name", ""), "header": header, "rows": rows})
+    return tables
+
+
+def read_features(directory: Path = FEATURES_DIR) -> list[dict[str, Any]]:
+    """Every scenario under ``directory``: file, feature, name, line, steps (background first), examples."""
+    scenarios: list[dict[str, Any]] = []
+    for path in sorted(directory.rglob("*.feature")) if directory.is_dir() else []:
+        try:
+            document = Parser().parse(TokenScanner(path.read_text(encoding="utf-8")))
+        except Exception:
+            continue
+        feature: dict[str, Any] = dict(document.get("feature") or {})
+        feature_tags = [t["name"].lstrip("@") for t in feature.get("tags", [])]
+        children: list[dict[str, Any]] = [dict(c) for c in feature.get("children", [])]
+        background: list[str] = []
+        while children:
+            child = children.pop(0)
+            if "background" in child:
+                background = _steps(child["background"])
+            elif "rule" in child:
+                children[:0] = child["rule"].get("children", [])
+            elif "scenario" in child:
+                sc = child["scenario"]
+                scenarios.append(
+                    {
+                        "file": path.relative_to(directory.parent).as_posix(),
+                        "feature": feature.get("name", ""),
+                        "feature_tags": feature_tags,
+                        "name": sc.get("name", ""),
+                        "keyword": sc.get("keyword", "Scenario"),
+                        "line": sc.get("location", {}).get("line"),
+                        "tags": [t["name"].lstrip("@") for t in sc.get("tags", [])],
+                        "background": background,
+                        "steps": _steps(sc),
+                        "examples": _examples(sc),
+                    }
+                )
+    return scenarios
+
+
+def mentions(scenario: dict[str, Any], topic: str) -> bool:
+    """True when the scenario names ``topic`` in a step, an Examples cell, or a tag."""
+    pattern = re.compile(rf"(?<![a-z0-9-]){re.escape(topic)}(?![a-z0-9-])")
+    texts = [*scenario["steps"], *scenario["tags"], *scenario["feature_tags"]]
+    texts += [cell for table in scenario["examples"] for row in table["rows"] for cell in row]
+    return any(pattern.search(text) for text in texts)
+
+
+def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dict[str, Any]:
+    """The catalogue as JSON: rule-set version and one entry per rule, in topic order."""
+    scenarios = read_features(features_dir)
+    rules = []
+    for rule in sorted(kb.rules.values(), key=lambda r: (r.status.value != "active", r.topic)):
+        params = kb.params(rule.id)
+        rules.append(
+            {
+                "id": rule.id,
+                "version": rule.version,
+                "status": rule.status.value,
+                "title": rule.title,
+                "topic": rule.topic,
+                "indicator": rule.indicator.value,
+                "escalates_to": [e.indicator.value for e in rule.escalate],
+                "evidence": rule.evidence,
+                "evidence_note": rule.evidence_note,
+                "summary": rule.summary,
+                "detail": rule.detail,
+                "safety": rule.safety,
+                "concludes": list(rule.concludes),
+                "statements": [
+                    {"id": s.id, "source": s.source, "text": s.text, "evidence": s.evidence}
+                    for s in (kb.statements[sid] for sid in rule.statements)
+                ],
+                "citations": [{"id": s.id, "citation": s.citation, "url": s.url} for s in kb.citations(rule)],
+                "parameters": [
+                    {
+                        "name": name,
+                        "value": params[name],
+                        "default": p.value,
+                        "unit": p.unit,
+                        "min": p.min,
+                        "max": p.max,
+                        "description": p.description,
+                    }
+                    for name, p in rule.parameters.items()
+                ],
+                "links": [{"label": link.label, "url": link.url} for link in rule.links],
+                "scenarios": [s for s in scenarios if mentions(s, rule.topic)],
+            }
+        )
+    return {"ruleset_version": kb.version, "rules": rules, "scenario_count": len(scenarios)}

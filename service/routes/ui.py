@@ -1,0 +1,84 @@
+"""The web page: the rule catalogue and a playground, at ``/ui``; its static files and JSON API.
+
+Plain HTML, CSS and JavaScript from ``service/static/`` (no build step, nothing fetched from elsewhere). The
+playground posts to ``POST /evaluate``; the catalogue comes from ``GET /ui/api/catalogue``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, RedirectResponse
+
+from engine.knowledge import KnowledgeBase
+from service.catalogue import FEATURES_DIR, build_catalogue
+from service.deps import StateDep
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+MEDIA_TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".json": "application/json",
+}
+CACHE = {"Cache-Control": "no-cache"}
+
+router = APIRouter(tags=["ui"])
+
+
+@router.get("/ui", include_in_schema=False)
+def page() -> FileResponse:
+    """The page itself."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=CACHE)
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    """A browser pointed at the service lands on the page."""
+    return RedirectResponse("/ui")
+
+
+@router.get("/ui/", include_in_schema=False)
+def page_slash() -> RedirectResponse:
+    """``/ui/`` is ``/ui``."""
+    return RedirectResponse("/ui")
+
+
+@router.get("/ui/static/{name}", include_in_schema=False)
+def static_file(name: str) -> FileResponse:
+    """A file of the page (only plain names from ``service/static/``, no sub-paths)."""
+    path = STATIC_DIR / name
+    if "/" in name or name.startswith(".") or path.suffix not in MEDIA_TYPES or not path.is_file():
+        raise HTTPException(status_code=404, detail="no such file")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=CACHE)
+
+
+_CATALOGUES: dict[str, dict[str, Any]] = {}
+
+
+def _catalogue(kb: KnowledgeBase) -> dict[str, Any]:
+    """Built once per rule-set version (the features are read at the same time)."""
+    if kb.version not in _CATALOGUES:
+        _CATALOGUES[kb.version] = build_catalogue(kb, FEATURES_DIR)
+    return _CATALOGUES[kb.version]
+
+
+@router.get("/ui/api/catalogue", summary="The rule catalogue with the scenarios that specify each rule")
+def catalogue(state: StateDep) -> dict[str, Any]:
+    """Every rule: texts, statements, evidence, citations, thresholds in force and its Gherkin scenarios."""
+    return _catalogue(state.kb)
+
+
+@router.get("/ui/api/examples", summary="Example patient scenarios for the playground")
+def examples() -> list[dict[str, Any]]:
+    """Each example: id, label, optional evaluation time ``at`` and the scenario (project JSON or FHIR)."""
+    out = []
+    for path in sorted((STATIC_DIR / "examples").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out.append(
+            {"id": path.stem, "label": data["label"], "at": data.get("at"), "scenario": data["scenario"]}
+        )
+    return out

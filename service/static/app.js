@@ -1,0 +1,162 @@
+// clinrules page: the playground (POST /evaluate) and the rule catalogue (GET /ui/api/catalogue).
+// Everything shown is escaped before it is inserted; the markdown renderer knows lists, paragraphs,
+// **bold**, *italic*, `code` and [links](https://…) only.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
+
+function inline(text) {
+  return esc(text)
+    .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
+    .replace(/(^|[^*])\*([^*\s][^*]*?)\*/g, "$1<em>$2</em>")
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<a href="$2" rel="noopener noreferrer">$1</a>');
+}
+
+function markdown(text) {
+  const out = [];
+  let para = [], items = null;
+  const flushPara = () => { if (para.length) out.push(`<p>${inline(para.join(" "))}</p>`); para = []; };
+  const flushList = () => { if (items) out.push(`<ul>${items.map((i) => `<li>${inline(i)}</li>`).join("")}</ul>`); items = null; };
+  for (const raw of String(text ?? "").split("\n")) {
+    const line = raw.trimEnd();
+    const bullet = line.match(/^\s*[-*]\s+(.*)$/);
+    if (bullet) { flushPara(); (items ??= []).push(bullet[1]); }
+    else if (!line.trim()) { flushPara(); flushList(); }
+    else if (items && /^\s+/.test(line)) { items[items.length - 1] += " " + line.trim(); }
+    else { flushList(); para.push(line.trim()); }
+  }
+  flushPara(); flushList();
+  return out.join("");
+}
+
+function setStatus(message, isError = false) {
+  const status = $("status");
+  status.textContent = message;
+  status.classList.toggle("error", isError);
+}
+
+function renderCard(f) {
+  const why = (f.because || []).map((b) => `<li>${esc(b.text)}</li>`).join("");
+  const sources = (f.citations || []).map((c) => c.url
+    ? `<a href="${esc(c.url)}" rel="noopener noreferrer">${esc(c.citation)}</a>` : esc(c.citation)).join("; ");
+  const suggestions = (f.suggestions || []).map((s) => `<li>${esc(s.label)}</li>`).join("");
+  return `<article class="card ${esc(f.indicator)}" data-topic="${esc(f.topic)}" aria-label="${esc(f.indicator)}: ${esc(f.summary)}">
+    <h3><span class="badge ${esc(f.indicator)}">${esc(f.indicator)}</span>${esc(f.summary)}</h3>
+    <p class="meta">${esc(f.title)} · topic <code>${esc(f.topic)}</code> · rule ${esc(f.rule_id)} ${esc(f.rule_version)} · evidence ${esc(f.evidence)}</p>
+    <div class="why"><strong>Why it fired</strong><ul>${why}</ul></div>
+    ${suggestions ? `<p><strong>Suggestions</strong></p><ul>${suggestions}</ul>` : ""}
+    <details class="detail"><summary>Detail</summary>${markdown(f.detail)}</details>
+    <p class="meta"><strong>Source:</strong> ${sources}</p>
+  </article>`;
+}
+
+async function evaluate() {
+  const text = $("scenario").value.trim();
+  const results = $("results");
+  let body;
+  try { body = JSON.parse(text); } catch (e) {
+    setStatus(`Not valid JSON: ${e.message}`, true); return;
+  }
+  const at = $("at").value.trim();
+  setStatus("Evaluating…");
+  let response, data;
+  try {
+    response = await fetch("/evaluate" + (at ? `?at=${encodeURIComponent(at)}` : ""), {
+      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    data = await response.json();
+  } catch (e) { setStatus(`The service did not answer: ${e.message}`, true); return; }
+  if (!response.ok) {
+    const errors = (data.errors || []).map((x) => `${x.field ?? x.pointer ?? ""}: ${x.message ?? x.detail ?? ""}`);
+    results.innerHTML = "";
+    setStatus(`${data.title || "Error"}: ${data.detail || ""} ${errors.join("; ")}`.trim(), true);
+    return;
+  }
+  const findings = data.findings || [];
+  const notes = (data.notes || []).map((n) => `<li>${esc(n)}</li>`).join("");
+  results.innerHTML = findings.map(renderCard).join("") +
+    (notes ? `<div class="meta"><strong>Data left out</strong><ul>${notes}</ul></div>` : "");
+  const counts = ["critical", "warning", "info"].map((i) => [i, findings.filter((f) => f.indicator === i).length])
+    .filter(([, n]) => n).map(([i, n]) => `${n} ${i}`).join(", ");
+  setStatus(findings.length ? `${findings.length} card${findings.length > 1 ? "s" : ""}: ${counts}. Evaluated at ${data.evaluated_at}.`
+    : `No cards. Evaluated at ${data.evaluated_at}.`);
+}
+
+async function loadExamples() {
+  const examples = await (await fetch("/ui/api/examples")).json();
+  const box = $("examples");
+  for (const ex of examples) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = ex.label;
+    button.dataset.example = ex.id;
+    button.addEventListener("click", () => {
+      $("scenario").value = JSON.stringify(ex.scenario, null, 2);
+      $("at").value = ex.at || "";
+      $("scenario").focus();
+      setStatus(`Example loaded: ${ex.label}. Press Ctrl+Enter to evaluate.`);
+    });
+    box.appendChild(button);
+  }
+}
+
+function ruleText(r) {
+  return [r.topic, r.title, r.summary, r.id, ...r.statements.map((s) => s.text)].join(" ").toLowerCase();
+}
+
+function renderRule(r) {
+  const statements = r.statements.map((s) => `<li><code>${esc(s.id)}</code> (${esc(s.source)}, evidence ${esc(s.evidence)}): ${esc(s.text)}</li>`).join("");
+  const citations = r.citations.map((c) => `<li>${c.url ? `<a href="${esc(c.url)}" rel="noopener noreferrer">${esc(c.citation)}</a>` : esc(c.citation)}</li>`).join("");
+  const params = r.parameters.length ? `<table><caption class="hint">Thresholds in force</caption><thead><tr><th scope="col">parameter</th><th scope="col">value</th><th scope="col">allowed range</th><th scope="col">meaning</th></tr></thead><tbody>${
+    r.parameters.map((p) => `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.value)} ${esc(p.unit || "")}</td><td>${esc(p.min)}–${esc(p.max)}</td><td>${esc(p.description)}</td></tr>`).join("")}</tbody></table>` : "<p class=\"hint\">No thresholds.</p>";
+  const scenarios = r.scenarios.map((s) => {
+    const steps = [...s.background.map((b) => `(background) ${b}`), ...s.steps].join("\n");
+    const examples = s.examples.map((t) => `\n\nExamples:\n| ${t.header.join(" | ")} |\n` + t.rows.map((row) => `| ${row.join(" | ")} |`).join("\n")).join("");
+    return `<details class="scenario"><summary>${esc(s.keyword)}: ${esc(s.name)} <span class="meta">(${esc(s.file)}:${esc(s.line)})</span></summary><pre class="gherkin">${esc(steps + examples)}</pre></details>`;
+  }).join("");
+  const indicator = r.escalates_to.length ? `${r.indicator}, up to ${r.escalates_to.join(", ")}` : r.indicator;
+  return `<details class="rule" data-topic="${esc(r.topic)}"><summary><span class="badge ${esc(r.indicator)}">${esc(r.indicator)}</span><strong>${esc(r.topic)}</strong> — ${esc(r.title)}${r.status !== "active" ? ` <em>(${esc(r.status)})</em>` : ""}</summary><div>
+    <p><strong>Card:</strong> ${esc(r.summary)}</p>
+    <p class="meta">rule ${esc(r.id)} ${esc(r.version)} · indicator ${esc(indicator)} · evidence <strong>${esc(r.evidence)}</strong>${r.safety ? " · safety rule" : ""}${r.concludes.length ? ` · concludes ${esc(r.concludes.join(", "))}` : ""}</p>
+    <p class="meta">${esc(r.evidence_note)}</p>
+    <h4>Statements encoded</h4><ul>${statements}</ul>
+    <h4>Citations</h4><ul>${citations}</ul>
+    <h4>Thresholds</h4>${params}
+    <h4>Specified by ${r.scenarios.length} Gherkin scenario${r.scenarios.length === 1 ? "" : "s"}</h4>${scenarios || "<p class=\"hint\">None.</p>"}
+    <h4>Detail</h4>${markdown(r.detail)}
+  </div></details>`;
+}
+
+async function loadCatalogue() {
+  const data = await (await fetch("/ui/api/catalogue")).json();
+  $("ruleset-version").textContent = `rule set ${data.ruleset_version}`;
+  const box = $("rules");
+  box.innerHTML = data.rules.map(renderRule).join("");
+  const texts = data.rules.map(ruleText);
+  const count = () => {
+    const shown = [...box.children].filter((el) => !el.hidden).length;
+    $("catalogue-count").textContent = `${shown} of ${data.rules.length} rules shown · ${data.scenario_count} scenarios in features/`;
+  };
+  $("filter").addEventListener("input", (e) => {
+    const q = e.target.value.trim().toLowerCase();
+    [...box.children].forEach((el, i) => { el.hidden = Boolean(q) && !texts[i].includes(q); });
+    count();
+  });
+  count();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("scenario-form").addEventListener("submit", (e) => { e.preventDefault(); evaluate(); });
+  $("scenario").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); evaluate(); }
+  });
+  $("at").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); evaluate(); }
+  });
+  loadExamples().catch((e) => setStatus(`Examples could not be loaded: ${e.message}`, true));
+  loadCatalogue().catch((e) => { $("catalogue-count").textContent = `The catalogue could not be loaded: ${e.message}`; });
+});

@@ -1,0 +1,221 @@
+"""Generate ``docs/steps.md``, the step vocabulary, from the step library in ``tests/steps``.
+
+Every step of the Given, When and Then modules is listed in source order with its wording (regular
+expression groups shown as ``<name>``), its parameters, its docstring and the examples the docstring gives.
+Run ``python -m service.suites.stepdocs`` to rewrite the page, or with ``--check`` to fail when it is stale
+(the tests do the same).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STEP_MODULES = ("tests.steps.given", "tests.steps.when", "tests.steps.then")
+DOC_PATH = Path("docs") / "steps.md"
+PARAMETER_HELP = {
+    "when": "a time before today: `today`, `yesterday`, `1 day ago`, `<n> days ago`",
+    "day": "a date `YYYY-MM-DD` (noon UTC) or an ISO 8601 time",
+    "sex": "`female` or `male` (optional)",
+    "age": "age in completed years (optional)",
+    "code": "an ICD-10-CM code such as `B20`, `A15.0`, `B45.1`",
+    "name": "the condition's name, as the clinician writes it",
+    "text": "free text, in double quotes",
+    "ingredient": "a medication: ingredient or product name",
+    "value": "a number, e.g. `42` or `0.045`",
+    "unit": "a unit as on a lab report, e.g. `cells/µL`, `10*9/L`, `copies/mL`, `mL/min/1.73m2`",
+    "below": "`of` for a result, `below` for a result under the assay's limit",
+    "days": "a whole number of days",
+    "topic": 'a topic code in double quotes, e.g. `"iris-risk"` (see the rule catalogue)',
+    "other": "another alert's topic code",
+    "indicator": "`critical`, `warning` or `info`",
+    "topics": "topic codes separated by commas, quotes optional",
+    "status": "`recurred` or `relapsed`",
+    "result": "`positive` or `negative`",
+    "kind": "`steroid-refractory` or `steroid-dependent`",
+    "no": "write `no ` for no reproductive potential (optional)",
+}
+
+
+@dataclass(frozen=True)
+class StepDoc:
+    """One step of the vocabulary."""
+
+    keyword: str
+    wording: str
+    parameters: list[tuple[str, str]]
+    description: str
+    examples: list[str]
+    line: int
+    module: str
+
+
+def _group_body(pattern: str, start: int) -> tuple[str, int]:
+    """The text of the group opening at ``start`` and the index after its closing parenthesis."""
+    depth, i = 0, start
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return pattern[start : i + 1], i + 1
+        i += 1
+    return pattern[start:], len(pattern)
+
+
+def wording(pattern: str) -> str:
+    """A readable form of a step pattern: ``(?P<x>…)`` → ``<x>``, optional groups → ``[…]``."""
+    return re.sub(r"\s+", " ", _words(pattern)).strip()
+
+
+def _words(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i + 1])
+            i += 2
+        elif pattern.startswith("(?P<", i):
+            body, end = _group_body(pattern, i)
+            name = body[4 : body.index(">")]
+            optional = pattern[end : end + 1] == "?"
+            out.append(f"[<{name}>]" if optional else f"<{name}>")
+            i = end + (1 if optional else 0)
+        elif pattern.startswith("(?:", i):
+            body, end = _group_body(pattern, i)
+            inner = _words(body[3:-1])
+            if pattern[end : end + 1] == "?":
+                before = " " if inner.startswith(" ") else ""
+                after = " " if inner.endswith(" ") else ""
+                out.append(f"{before}[{inner.strip()}]{after}")
+                end += 1
+            else:
+                out.append(inner)
+            i = end
+        elif ch in "^$":
+            i += 1
+        elif pattern[i + 1 : i + 2] == "?":
+            out.append(f"[{ch}]")
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _parameters(pattern: str) -> list[tuple[str, str]]:
+    names = list(re.compile(pattern).groupindex) if pattern else []
+    return [(n, PARAMETER_HELP.get(n, "see the wording")) for n in names]
+
+
+def collect() -> list[StepDoc]:
+    """Every step of the step library, Given then When then Then, each in source order."""
+    from pytest_bdd.steps import step_function_context_registry
+
+    modules = [importlib.import_module(m) for m in STEP_MODULES]
+    names = {m.__name__ for m in modules}
+    docs = []
+    for context in list(step_function_context_registry.values()):
+        func: Any = context.step_func
+        if func.__module__ not in names:
+            continue
+        parser = context.parser
+        regex = getattr(parser, "regex", None)
+        pattern = regex.pattern if regex is not None else ""
+        text = wording(pattern) if pattern else str(parser.name)
+        doc = inspect.getdoc(func) or ""
+        examples = [ln.strip().removeprefix("Example:").strip() for ln in doc.splitlines()
+                    if ln.strip().startswith("Example:")]  # fmt: skip
+        description = "\n".join(
+            ln for ln in doc.splitlines() if not ln.strip().startswith("Example:")
+        ).strip()
+        docs.append(
+            StepDoc(
+                keyword=str(context.type or "step").capitalize(),
+                wording=text,
+                parameters=_parameters(pattern),
+                description=description,
+                examples=examples,
+                line=func.__code__.co_firstlineno,
+                module=func.__module__,
+            )
+        )
+    order = {name: i for i, name in enumerate(STEP_MODULES)}
+    return sorted(docs, key=lambda d: (order[d.module], d.line))
+
+
+INTRO = """# Step vocabulary
+
+<!-- Generated by `python -m service.suites.stepdocs` from tests/steps/; do not edit by hand. -->
+
+These are the sentences a feature file may use; `clinrules test` runs feature files written with them (see
+[suites.md](suites.md)). In the wording, `<name>` is a parameter and `[...]` an optional part. Start each
+scenario with `Given` steps that describe the patient, evaluate with `When the rules are evaluated`, and
+check the alerts with `Then` steps; `And` and `But` repeat the previous keyword.
+
+```gherkin
+Feature: My IRIS checks
+  Scenario: Very low CD4 when ART is ordered
+    Given a male patient aged 40
+    And the patient has HIV
+    And a CD4 count of 42 cells/µL 3 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert is warning
+```
+"""
+
+
+def render() -> str:
+    """The Markdown page."""
+    parts = [INTRO]
+    steps = collect()
+    for keyword in ("Given", "When", "Then"):
+        section = [s for s in steps if s.keyword == keyword]
+        if not section:
+            continue
+        parts.append(f"\n## {keyword} steps\n")
+        for step in section:
+            parts.append(f"\n### {keyword} {step.wording}\n")
+            if step.description:
+                parts.append(f"\n{step.description}\n")
+            if step.parameters:
+                parts.append("\n| parameter | value |\n|---|---|\n")
+                parts.extend(f"| `{name}` | {help_} |\n" for name, help_ in step.parameters)
+            if step.examples:
+                parts.append("\n```gherkin\n" + "\n".join(step.examples) + "\n```\n")
+    return "".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write ``docs/steps.md`` (``--check``: exit 1 if it differs from what would be written)."""
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(__file__).resolve().parents[2]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    target = root / DOC_PATH
+    text = render()
+    if "--check" in args:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(f"{DOC_PATH} is out of date: run python -m service.suites.stepdocs", file=sys.stderr)
+            return 1
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""Where a case file's scenarios are evaluated: the engine in this process, or a running service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from engine import fhir
+from engine.errors import ClinrulesError, ScenarioError
+from engine.evaluator import Evaluator
+from engine.knowledge import load_knowledge_base
+from engine.scenario import Scenario
+from engine.validation import parse_scenario
+from service.suites.cards import Card
+
+
+class CaseError(Exception):
+    """The scenario could not be evaluated (invalid patient data, or the service refused it)."""
+
+
+class TargetUnavailable(Exception):
+    """The service cannot be reached at all: the run stops instead of failing every case."""
+
+
+class SuiteTarget(Protocol):
+    """Evaluates one scenario (project JSON or a FHIR Bundle) and returns its cards in display order."""
+
+    def evaluate(self, data: dict[str, Any], at: datetime | None) -> list[Card]:
+        """The cards for ``data``, evaluated at ``at`` (else the scenario's own time, else now)."""
+        ...
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    if at is None:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def read_scenario(data: dict[str, Any], at: datetime | None) -> Scenario:
+    """A :class:`Scenario` from project JSON or FHIR JSON; :class:`CaseError` for invalid data."""
+    try:
+        if fhir.looks_like_fhir(data):
+            return fhir.scenario_from_bundle(data, evaluation_time=at).scenario
+        return parse_scenario(data)
+    except ScenarioError as exc:
+        raise CaseError(f"invalid scenario: {exc}") from exc
+
+
+class EngineSuiteTarget:
+    """The rules engine in this process, compiled once from ``rules_dir`` (default: the project's rules)."""
+
+    def __init__(self, rules_dir: Path | None = None, evaluator: Evaluator | None = None) -> None:
+        self.evaluator = evaluator or Evaluator(load_knowledge_base(rules_dir))
+
+    def evaluate(self, data: dict[str, Any], at: datetime | None) -> list[Card]:
+        """Read the scenario and evaluate it in process."""
+        when = _utc(at)
+        scenario = read_scenario(data, when)
+        try:
+            evaluation = self.evaluator.evaluate(scenario, at=when)
+        except ClinrulesError as exc:
+            raise CaseError(f"engine error: {exc}") from exc
+        return [Card.from_finding(f) for f in evaluation.findings]
+
+
+def _problem_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if not isinstance(body, dict):
+        return str(body)[:300]
+    parts = [str(body.get("detail") or body.get("title") or "")]
+    for e in body.get("errors") or []:
+        if isinstance(e, dict):
+            parts.append(f"{e.get('field', e.get('pointer', ''))}: {e.get('message', e.get('detail', ''))}")
+    return "; ".join(p for p in parts if p) or response.reason_phrase
+
+
+class HttpSuiteTarget:
+    """A running clinrules service: ``POST {url}/evaluate`` with the scenario, cards from ``findings``.
+
+    An evaluation time is sent as the project JSON's ``evaluation_time`` and as the ``at`` query parameter
+    (which a FHIR Bundle needs).
+    """
+
+    def __init__(self, url: str, timeout: float = 30.0, client: httpx.Client | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.client = client or httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
+
+    def evaluate(self, data: dict[str, Any], at: datetime | None) -> list[Card]:
+        """POST the scenario and map the returned findings to cards."""
+        return [Card.from_json(f) for f in self.findings(data, at)]
+
+    def findings(self, data: dict[str, Any], at: datetime | None) -> list[dict[str, Any]]:
+        """POST the scenario and return the findings JSON of the answer."""
+        when = _utc(at)
+        params: dict[str, str] = {}
+        body = data
+        if when is not None:
+            params["at"] = when.isoformat().replace("+00:00", "Z")
+            if not fhir.looks_like_fhir(data):
+                body = {**data, "evaluation_time": params["at"]}
+        try:
+            response = self.client.post(f"{self.url}/evaluate", json=body, params=params)
+        except httpx.TransportError as exc:
+            raise TargetUnavailable(f"cannot reach {self.url}/evaluate: {exc}") from exc
+        if response.status_code >= 500:
+            raise CaseError(f"service error {response.status_code}: {_problem_text(response)}")
+        if response.status_code >= 400:
+            raise CaseError(f"rejected ({response.status_code}): {_problem_text(response)}")
+        payload = response.json()
+        findings = payload.get("findings") if isinstance(payload, dict) else None
+        if not isinstance(findings, list):
+            raise CaseError("the service's answer has no 'findings' list")
+        return [f for f in findings if isinstance(f, dict)]
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self.client.close()

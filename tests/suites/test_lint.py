@@ -1,0 +1,69 @@
+"""``clinrules rules lint``: every problem of a rules folder, errors and warnings."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from engine.lint import lint_rules
+from engine.paths import default_rules_dir
+from service.cli import app
+
+runner = CliRunner()
+
+
+def copy_rules(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_shipped_rules_are_clean() -> None:
+    problems = lint_rules()
+    assert [p for p in problems if p.severity == "error"] == []
+    result = runner.invoke(app, ["rules", "lint"])
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
+
+
+def test_every_error_is_listed_not_only_the_first(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    edit(rules / "iris" / "iris-risk.yaml", "    value: 100\n", "    value: 900\n")  # out of [0, 500]
+    edit(rules / "il2" / "il2-not-recommended.yaml", "statements: [", "statements: [no.such-statement, ")
+    edit(rules / "iris" / "iris-suspected.yaml", "topic: iris-suspected", "topic: art-timing-tb")
+    crypto = rules / "art" / "art-timing-cryptococcal.yaml"
+    lines = crypto.read_text(encoding="utf-8").splitlines(keepends=True)
+    crypto.write_text(
+        "".join(f"summary: {'x' * 150}\n" if ln.startswith("summary:") else ln for ln in lines),
+        encoding="utf-8",
+    )
+    problems = {(Path(p.path).name, p.field): p for p in lint_rules(rules) if p.severity == "error"}
+    assert problems[("iris-risk.yaml", "parameters.cd4_below.value")].message == "900 outside [0, 500]"
+    assert "no.such-statement" in problems[("il2-not-recommended.yaml", "statements.0")].message
+    assert "already used" in problems[("iris-suspected.yaml", "topic")].message
+    assert ("art-timing-cryptococcal.yaml", "summary") in problems
+    result = runner.invoke(app, ["rules", "lint", "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert "900 outside [0, 500]" in result.output
+
+
+def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    edit(
+        rules / "iris" / "iris-risk.yaml",
+        "parameters:\n",
+        "parameters:\n  unused_days:\n    value: 3\n    min: 0\n    max: 10\n"
+        "    description: nothing uses it\n",
+    )
+    warnings = [p for p in lint_rules(rules) if p.severity == "warning"]
+    assert any(p.field == "parameters.unused_days" for p in warnings)
+    assert runner.invoke(app, ["rules", "lint", "--rules", str(rules)]).exit_code == 0
+    assert runner.invoke(app, ["rules", "lint", "--rules", str(rules), "--strict"]).exit_code == 1

@@ -1,0 +1,28 @@
+"""``docs/steps.md`` is generated from the step library and must be current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.suites.stepdocs import DOC_PATH, collect, render, wording
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_docs_steps_md_is_current() -> None:
+    current = (ROOT / DOC_PATH).read_text(encoding="utf-8") if (ROOT / DOC_PATH).exists() else ""
+    assert current == render(), "docs/steps.md is out of date: run python -m service.suites.stepdocs"
+
+
+def test_every_step_is_documented_with_an_example() -> None:
+    steps = collect()
+    assert {s.keyword for s in steps} == {"Given", "When", "Then"}
+    missing = [s.wording for s in steps if not s.examples or not s.description]
+    assert missing == [], f"steps without a docstring example: {missing}"
+
+
+def test_wording_of_patterns() -> None:
+    assert wording(r"an? (?:(?P<sex>female|male) )?patient(?: aged (?P<age>\d+))?") == (
+        "a[n] [<sex>] patient [aged <age>]"
+    )
+    assert wording(r"the \"(?P<topic>[a-z-]+)\" alert fires") == 'the "<topic>" alert fires'

@@ -1,0 +1,124 @@
+"""The web page end to end in headless Chromium (Debian's ``chromium``, driven by the ``playwright`` package).
+
+Set ``CLINRULES_REQUIRE_BROWSER=1`` (as CI does) to fail, rather than skip, when Chromium or playwright is
+missing. Nothing is downloaded: playwright launches the system Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.suites.server import live_service
+
+CHROMIUM = os.environ.get("CLINRULES_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+
+
+def _require() -> Any:
+    missing = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "the playwright package is not installed"
+    if missing is None and not shutil.which(CHROMIUM):
+        missing = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    if missing:
+        if os.environ.get("CLINRULES_REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with live_service(tmp_path_factory.mktemp("ui")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser_page(page_url: str) -> Iterator[Any]:
+    sync_playwright = _require()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{page_url}/ui")
+        yield page
+        assert errors == [], errors
+        browser.close()
+
+
+def test_catalogue_lists_every_rule_with_its_scenarios(browser_page: Any) -> None:
+    page = browser_page
+    page.wait_for_selector("details.rule")
+    assert page.locator("details.rule").count() == 13
+    rule = page.locator('details.rule[data-topic="iris-risk"]')
+    rule.locator(":scope > summary").focus()
+    page.keyboard.press("Enter")  # opens the rule with the keyboard
+    text = rule.inner_text()
+    assert "Statements encoded" in text and "483.risk" in text
+    assert "cd4_below" in text and "100 cells/µL" in text
+    assert "Müller" in text or "AIDS InfoNet" in text
+    assert "Gherkin scenario" in text and "The baseline CD4 count must be strictly below 100" in text
+    page.fill("#filter", "pregnan")
+    assert page.locator("details.rule:not([hidden])").count() < 13
+
+
+def test_playground_evaluates_with_the_keyboard(browser_page: Any) -> None:
+    page = browser_page
+    scenario = {
+        "patient": {"birth_date": "1994-07-15", "sex": "female"},
+        "evaluation_time": "2026-06-01T09:00:00Z",
+        "conditions": [{"text": "POEMS syndrome", "onset": "2026-01-10"}],
+        "observations": [{"kind": "pregnancy-status", "time": "2026-05-30", "value": "pregnant"}],
+        "medications": [{"ingredient": "thalidomide", "status": "draft", "draft": True}],
+    }
+    page.fill("#at", "")
+    page.fill("#scenario", json.dumps(scenario))
+    page.focus("#scenario")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#results article.card")
+    cards = page.locator("#results article.card")
+    topics = [cards.nth(i).get_attribute("data-topic") for i in range(cards.count())]
+    assert topics[0] == "thalidomide-pregnancy"
+    assert "thalidomide-teratogenicity" in topics
+    first = cards.nth(0)
+    assert "critical" in (first.get_attribute("class") or "")
+    assert "Why it fired" in first.inner_text() and "Pregnant" in first.inner_text()
+    assert "Source:" in first.inner_text()
+    assert "critical" in page.inner_text("#status")
+    assert page.get_attribute("#status", "aria-live") == "polite"
+
+
+def test_examples_and_errors(browser_page: Any) -> None:
+    page = browser_page
+    page.click('button[data-example="fhir-bundle"]')
+    assert page.evaluate("document.activeElement.id") == "scenario"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector('#results article.card[data-topic="iris-risk"]')
+    page.fill("#scenario", "{not json")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.getElementById('status').textContent.includes('Not valid JSON')")
+    page.fill("#scenario", json.dumps({"patient": {"sex": "female"}, "observations": [
+        {"kind": "cd4", "time": "2026-05-01", "value": 1, "unit": "mg"}]}))  # fmt: skip
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.getElementById('status').classList.contains('error')")
+    assert "observations.0.unit" in page.inner_text("#status")
+
+
+def test_detail_markdown_is_escaped(browser_page: Any) -> None:
+    source = "**bold** <img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](https://x.org)\n\n- one"
+    html = browser_page.evaluate("(text) => markdown(text)", source)
+    assert "<strong>bold</strong>" in html and "&lt;img" in html and "<img" not in html
+    assert 'href="javascript' not in html and '<a href="https://x.org"' in html
+    assert "<ul><li>one</li></ul>" in html
