@@ -12,7 +12,7 @@ from service.logging_setup import configure_logging
 from service.settings import get_settings
 
 
-class NoDelayH11Protocol(H11Protocol):  # type: ignore[misc]
+class NoDelayH11Protocol(H11Protocol):
     """h11 with TCP_NODELAY on every connection.
 
     With ``workers > 1`` uvicorn binds the socket itself (``socket.socket(family)``, proto 0), and asyncio
