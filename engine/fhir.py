@@ -7,8 +7,9 @@ codes in no value set, are skipped silently: they are simply not relevant to the
 
 Choices made where the brief is silent:
 
-- Each resource is validated on its own, so one bad resource never costs the others. Observations whose
-  codes are in no value set are skipped before validation (they are irrelevant, and validation is costly).
+- Each resource is validated on its own, so one bad resource never costs the others. Observations,
+  conditions and medications whose codes and names are in no value set are skipped before validation
+  (they are irrelevant to every rule, and validation is most of the adapter's cost).
   A Bundle is validated without its entries (the entries are validated one by one); an invalid Bundle shell
   is noted and its entries are still read. Bundles may nest (in ``resources`` or in another Bundle).
 - The same resource (type and id) given twice is used once; a draft order wins over a prefetch copy of it.
@@ -274,13 +275,20 @@ class _Importer:
         return kept
 
     def _relevant(self, raw: dict[str, Any]) -> bool:
-        """False for an Observation whose codes are in no value set: it is skipped without validation.
+        """False for a resource whose codes and names are in no value set: it is skipped without validation.
 
-        Validation is most of the adapter's cost, and a patient-view prefetch can hold many laboratory
-        results the rules never look at. Anything not plainly irrelevant (a malformed ``code`` included)
-        is validated, so that errors in what could matter are still reported.
+        Validation is most of the adapter's cost, and a patient-view prefetch holds many laboratory results,
+        diagnoses and drugs the rules never look at. Anything not plainly irrelevant (a malformed ``code``,
+        a medication given by reference) is validated, so that errors in what could matter are reported.
         """
-        if raw["resourceType"] != "Observation":
+        kind = raw["resourceType"]
+        if kind == "Condition":
+            return self._concept_relevant(raw.get("code"), self._condition_matches)
+        if kind in ("MedicationRequest", "MedicationStatement"):
+            if "medicationCodeableConcept" not in raw:
+                return True
+            return self._concept_relevant(raw["medicationCodeableConcept"], self._medication_matches)
+        if kind != "Observation":
             return True
         code = raw.get("code")
         codings = code.get("coding") if isinstance(code, dict) else None
@@ -297,7 +305,36 @@ class _Importer:
                 return True
         return False
 
+    def _concept_relevant(self, concept: Any, matches: _Matcher) -> bool:
+        """Whether a raw CodeableConcept names anything in a value set (malformed counts as relevant)."""
+        if not isinstance(concept, dict):
+            return True
+        codings = concept.get("coding", [])
+        if not isinstance(codings, list) or not all(isinstance(c, dict) for c in codings):
+            return True
+        texts = [concept.get("text"), *(c.get("display") for c in codings)]
+        if not all(t is None or isinstance(t, str) for t in texts):
+            return True
+        for coding in codings:
+            system, code = self.vs.system_name(coding.get("system")), coding.get("code")
+            if not isinstance(code, str) and code is not None:
+                return True
+            if system and code and matches(system, code, None):
+                return True
+        return any(t and matches(None, None, t) for t in texts)
+
+    def _condition_matches(self, system: str | None, code: str | None, text: str | None) -> bool:
+        return bool(self.vs.condition_concepts(system, code, text))
+
+    def _medication_matches(self, system: str | None, code: str | None, text: str | None) -> bool:
+        return bool(self.vs.medication_classes(text, code if system == "rxnorm" else None))
+
     def _validate(self, entry: _Entry) -> bool:
+        misplaced = _non_string_time(entry.raw)
+        if misplaced is not None:
+            # pydantic would read a number as seconds since 1970: a wrong date, silently.
+            self.note(f"{entry.label}: not valid FHIR R4B ({misplaced}: a date must be a string); left out")
+            return False
         try:
             entry.model = _MODELS[entry.raw["resourceType"]].model_validate(entry.raw)
         except (ValueError, TypeError) as exc:
@@ -555,6 +592,29 @@ class _Importer:
         first = datetime(int(match.group(1)), int(match.group(2) or 1), 1, tzinfo=UTC)
         self.note(f"{label}: {what} '{value}' is a partial date; taken as {first.date().isoformat()}")
         return first
+
+
+_Matcher = Callable[[str | None, str | None, str | None], bool]
+_TIME_KEYS = frozenset({"start", "end", "authoredOn", "issued", "birthDate", "recordedDate"})
+
+
+def _non_string_time(node: Any, path: str = "") -> str | None:
+    """The path of the first date or time element that is not a JSON string, if any."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else key
+            is_time = key in _TIME_KEYS or key.endswith(("DateTime", "Instant", "Date"))
+            if is_time and value is not None and not isinstance(value, str):
+                return where
+            found = _non_string_time(value, where) if isinstance(value, dict | list) else None
+            if found:
+                return found
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            found = _non_string_time(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def _as_list(items: Iterable[Any]) -> list[Any]:

@@ -251,7 +251,6 @@ def test_mixed_quality_bundle_keeps_what_it_can_and_says_what_it_left_out() -> N
         ("A17.0", {"iris-associated", "tuberculosis", "tb-meningitis"}),
         ("B20", {"hiv"}),
         ("O09.90", {"pregnancy"}),
-        ("J18.9", set()),
     ],
 )
 def test_condition_codes_match_their_children(code: str, expected: set[str]) -> None:
@@ -581,12 +580,30 @@ def test_the_input_is_not_modified() -> None:
             ["thalidomide-class"],
         ),
         (med_request("m", "Rifampin 300 MG / isoniazid 150 MG"), ["tb-treatment"]),
-        (med_request("m", "Paracetamol 500 mg"), []),
     ],
 )
 def test_medication_classes_from_names_and_codes(resource: Resource, classes: list[str]) -> None:
     [m] = read(resource).scenario.medications
     assert m.classes == classes
+
+
+def test_irrelevant_conditions_and_medications_are_skipped_without_validation() -> None:
+    # Invalid as FHIR (a number where a date belongs) yet not reported: nothing in them could matter.
+    pneumonia = condition("c", [(ICD10, "J18.9", "Pneumonia")])
+    pneumonia["onsetDateTime"] = 12
+    paracetamol = med_request("m", "Paracetamol 500 mg")
+    paracetamol["authoredOn"] = 12
+    imported = read(pneumonia, paracetamol)
+    assert imported.scenario.conditions == [] and imported.scenario.medications == []
+    assert imported.notes == []
+
+
+def test_a_relevant_resource_is_still_validated_and_reported() -> None:
+    crypto = condition("c", [(ICD10, "B45.1", None)])
+    crypto["onsetDateTime"] = 12
+    imported = read(crypto)
+    assert imported.scenario.conditions == []
+    assert any("Condition/c" in note and "not valid FHIR" in note for note in imported.notes)
 
 
 def test_medication_ingredient_and_code() -> None:
