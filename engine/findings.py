@@ -39,9 +39,9 @@ class Because(_Out):
     kind: Literal["fact", "conclusion"]
     name: str
     label: str
-    value: bool | float | str | None = None
+    value: bool | int | float | str | None = None
     operator: str | None = None
-    threshold: bool | float | str | None = None
+    threshold: bool | int | float | str | None = None
     unit: str | None = None
     text: str
     by: list[str] = Field(default_factory=list, description="Rules whose conclusion this reason rests on.")
@@ -109,6 +109,22 @@ def render_detail(rule: Rule, because: list[Because], facts: PatientFacts) -> st
     return "\n".join(lines)
 
 
+def _evidence(kb: KnowledgeBase, rule: Rule) -> tuple[list[StatementRef], list[Citation]]:
+    key = (kb.version, rule.id)
+    cached = _EVIDENCE.get(key)
+    if cached is None:
+        statements = [
+            StatementRef(id=s.id, source=s.source, text=s.text, evidence=s.evidence)
+            for s in (kb.statements[sid] for sid in rule.statements)
+        ]
+        citations = [Citation(id=src.id, citation=src.citation, url=src.url) for src in kb.citations(rule)]
+        cached = _EVIDENCE[key] = (statements, citations)
+    return cached
+
+
+_EVIDENCE: dict[tuple[str, str], tuple[list[StatementRef], list[Citation]]] = {}
+
+
 def build_finding(
     kb: KnowledgeBase,
     rule: Rule,
@@ -119,7 +135,7 @@ def build_finding(
 ) -> Finding:
     """Assemble a :class:`Finding` for a rule that fired."""
     because = [
-        Because(
+        Because.model_construct(
             kind=r.kind,
             name=r.name,
             label=r.label,
@@ -133,7 +149,8 @@ def build_finding(
         )
         for r in reasons
     ]
-    return Finding(
+    statements, citations = _evidence(kb, rule)
+    return Finding.model_construct(
         rule_id=rule.id,
         rule_version=rule.version,
         topic=rule.topic,
@@ -143,11 +160,8 @@ def build_finding(
         detail=render_detail(rule, because, facts),
         evidence=rule.evidence,
         evidence_note=rule.evidence_note,
-        statements=[
-            StatementRef(id=s.id, source=s.source, text=s.text, evidence=s.evidence)
-            for s in (kb.statements[sid] for sid in rule.statements)
-        ],
-        citations=[Citation(id=src.id, citation=src.citation, url=src.url) for src in kb.citations(rule)],
+        statements=list(statements),
+        citations=list(citations),
         because=because,
         concludes=list(rule.concludes),
         suggestions=list(rule.suggestions),

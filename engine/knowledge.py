@@ -215,10 +215,17 @@ class KnowledgeBase:
                     result[sid].append(rule.id)
         return result
 
+    @cached_property
+    def _citations(self) -> dict[str, list[Source]]:
+        result = {}
+        for rule in self.rules.values():
+            ids = dict.fromkeys(self.statements[s].source for s in rule.statements)
+            result[rule.id] = [self.sources[i] for i in ids]
+        return result
+
     def citations(self, rule: Rule) -> list[Source]:
         """The sources behind a rule's statements, in first-cited order."""
-        ids = dict.fromkeys(self.statements[s].source for s in rule.statements)
-        return [self.sources[i] for i in ids]
+        return self._citations[rule.id]
 
 
 def _read_yaml(path: Path) -> Any:
