@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from engine.compiler import compile_ruleset
 from engine.conditions import explain
 from engine.derive import Derivation, DerivationSettings, derive
+from engine.errors import FieldProblem, ScenarioError
 from engine.facts import PatientFacts
 from engine.findings import Evaluation, Finding, build_finding, order_key
 from engine.knowledge import Indicator, KnowledgeBase
 from engine.runtime import DurableRuntime
-from engine.scenario import Scenario
+from engine.scenario import Scenario, in_range
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,10 @@ class Evaluator:
 
     def evaluate(self, scenario: Scenario, at: datetime | None = None) -> Evaluation:
         """Evaluate ``scenario`` at ``at``, else at its own evaluation time, else now."""
-        now = at or scenario.evaluation_time or datetime.now(UTC)
-        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+        try:
+            now = in_range(at or scenario.evaluation_time or datetime.now(UTC))
+        except ValueError as exc:
+            raise ScenarioError([FieldProblem("evaluation_time", str(exc))]) from exc
         derivation = derive(scenario, now, self.settings)
         findings = self.evaluate_derivation(derivation)
         return Evaluation(

@@ -31,8 +31,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle as FhirBundle
 from fhir.resources.R4B.condition import Condition as FhirCondition
 from fhir.resources.R4B.medicationrequest import MedicationRequest as FhirMedicationRequest
@@ -41,6 +43,7 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from pydantic import ValidationError
 
+from engine.errors import FieldProblem, ScenarioError
 from engine.scenario import (
     CodeSystem,
     Condition,
@@ -91,11 +94,23 @@ _PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_hist
 
 @dataclass(frozen=True)
 class FhirImport:
-    """The Scenario read from FHIR resources, and one note per thing that could not be used."""
+    """The Scenario read from FHIR resources, and one note per thing that could not be used.
+
+    ``problems`` lists what is not valid FHIR R4 (wrong types, unknown resource types, malformed Bundles):
+    callers refuse such input with a clear error rather than evaluate a patient with data silently missing.
+    Each problem is also in ``notes``.
+    """
 
     scenario: Scenario
     notes: list[str] = field(default_factory=list)
     patient_id: str | None = None
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    def checked(self) -> FhirImport:
+        """This import, or :class:`ScenarioError` listing every problem when the input is not valid FHIR."""
+        if self.problems:
+            raise ScenarioError(self.problems)
+        return self
 
 
 def looks_like_fhir(data: Any) -> bool:
@@ -137,11 +152,17 @@ class _Importer:
     def __init__(self, vs: ValueSets) -> None:
         self.vs = vs
         self.notes: list[str] = []
+        self.problems: list[FieldProblem] = []
         self.systems = vs.systems
         self._count = 0
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def invalid(self, where: str, message: str) -> None:
+        """Input that is not valid FHIR: a problem for the caller, and a note."""
+        self.problems.append(FieldProblem(where, message))
+        self.notes.append(f"{where}: {message}; left out")
 
     # ---- gathering ------------------------------------------------------------------------------------
 
@@ -210,7 +231,7 @@ class _Importer:
             scenario = Scenario(
                 patient=patient, observations=observations, conditions=conditions, medications=medications
             )
-        return FhirImport(scenario=scenario, notes=self.notes, patient_id=patient.id)
+        return FhirImport(scenario=scenario, notes=self.notes, patient_id=patient.id, problems=self.problems)
 
     def _flatten(
         self, items: Iterable[Any], full_url: str | None, depth: int, *, draft: bool
@@ -219,7 +240,7 @@ class _Importer:
             self._count += 1
             position = self._count
             if not looks_like_fhir(item):
-                self.note(f"item {position}: not a FHIR resource (no resourceType); left out")
+                self.invalid(f"item {position}", "not a FHIR resource (no resourceType)")
                 continue
             kind = item["resourceType"]
             rid = item.get("id")
@@ -231,6 +252,8 @@ class _Importer:
                 yield from self._bundle_entries(item, label, depth, draft=draft)
             elif kind in _MODELS:
                 yield _Entry(raw=item, label=label, full_url=full_url, draft=draft)
+            elif not _is_resource_type(kind):
+                self.invalid(label, f"'{str(kind)[:64]}' is not an R4 resource type")
 
     def _bundle_entries(
         self, bundle: dict[str, Any], label: str, depth: int, *, draft: bool
@@ -239,11 +262,9 @@ class _Importer:
         try:
             FhirBundle.model_validate({k: v for k, v in bundle.items() if k != "entry"})
         except (ValueError, TypeError) as exc:
-            self.note(
-                f"{label}: not a valid R4B Bundle ({_first_error(exc)}); its entries are read one by one"
-            )
+            self.invalid(label, f"not a valid R4B Bundle ({_first_error(exc)})")
         if not isinstance(entries, list):
-            self.note(f"{label}: entry is not a list; left out")
+            self.invalid(f"{label}.entry", "is not a list")
             return
         for index, entry in enumerate(entries):
             resource = entry.get("resource") if isinstance(entry, dict) else None
@@ -251,7 +272,7 @@ class _Importer:
                 continue  # an entry without a resource (a search link, a deleted resource) carries no data
             url = entry.get("fullUrl")
             if not looks_like_fhir(resource):
-                self.note(f"{label} entry {index}: not a FHIR resource (no resourceType); left out")
+                self.invalid(f"{label}.entry.{index}", "not a FHIR resource (no resourceType)")
                 continue
             yield from self._flatten(
                 [resource], url if isinstance(url, str) else None, depth + 1, draft=draft
@@ -333,12 +354,12 @@ class _Importer:
         misplaced = _non_string_time(entry.raw)
         if misplaced is not None:
             # pydantic would read a number as seconds since 1970: a wrong date, silently.
-            self.note(f"{entry.label}: not valid FHIR R4B ({misplaced}: a date must be a string); left out")
+            self.invalid(f"{entry.label}.{misplaced}", "a date or time must be a string")
             return False
         try:
             entry.model = _MODELS[entry.raw["resourceType"]].model_validate(entry.raw)
         except (ValueError, TypeError) as exc:
-            self.note(f"{entry.label}: not valid FHIR R4B ({_first_error(exc)}); left out")
+            self.invalid(entry.label, f"not valid FHIR R4B ({_first_error(exc)})")
             return False
         return True
 
@@ -425,7 +446,7 @@ class _Importer:
             # The R4B model accepts "12" as a decimal; FHIR JSON writes numbers as numbers, and a string here
             # is a sender error that must not turn into a measurement (engine.scenario refuses it too).
             if isinstance(raw_value, bool) or not isinstance(raw_value, int | float):
-                self.note(f"{label}: valueQuantity.value {raw_value!r} is not a JSON number; left out")
+                self.invalid(f"{label}.valueQuantity.value", f"{str(raw_value)[:32]!r} is not a JSON number")
                 return None
             unit = _quantity_unit(quantity)
             if unit is None:
@@ -674,6 +695,16 @@ def _name(names: list[str], recognise: Callable[[str], frozenset[str]]) -> str |
             kept.append(other)
             known |= found
     return "; ".join(kept)[:_MAX_TEXT]
+
+
+@lru_cache(maxsize=256)
+def _is_resource_type(name: Any) -> bool:
+    """Whether ``name`` is a FHIR R4 (R4B) resource type at all."""
+    try:
+        get_fhir_model_class(str(name))
+    except (KeyError, ValueError):
+        return False
+    return True
 
 
 def _first_error(exc: Exception) -> str:

@@ -27,13 +27,28 @@ from pydantic_core import PydanticCustomError
 
 from engine.valuesets import default_value_sets
 
-
-def _aware(value: datetime) -> datetime:
-    """Times without a zone are taken as UTC, so that all comparisons are well defined."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
-Instant = Annotated[datetime, AfterValidator(_aware)]
+def in_range(value: datetime) -> datetime:
+    """A time as an aware UTC datetime (no zone means UTC), refused outside 1900-2199.
+
+    Clinical data outside those years is a data error, and year-1 arithmetic would overflow.
+    """
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if not EARLIEST <= aware < LATEST:
+        raise ValueError("must be between 1900 and 2199")
+    return aware
+
+
+def _date_in_range(value: date) -> date:
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise ValueError("must be between 1900 and 2199")
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(in_range)]
 
 
 class _Model(BaseModel):
@@ -55,7 +70,9 @@ class Patient(_Model):
     id: str | None = Field(
         default=None, max_length=128, description="Patient identifier (hashed before storage)."
     )
-    birth_date: date | None = Field(default=None, description="Date of birth (YYYY-MM-DD).")
+    birth_date: Annotated[date, AfterValidator(_date_in_range)] | None = Field(
+        default=None, description="Date of birth (YYYY-MM-DD)."
+    )
     sex: Sex = Field(default=Sex.unknown, description="Administrative sex.")
 
 

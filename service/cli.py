@@ -65,17 +65,11 @@ def _read_input(source: str) -> Any:
 
 def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
     """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
+    from engine import fhir
     from engine.validation import parse_scenario
 
-    try:
-        from engine import fhir
-    except ImportError:  # pragma: no cover - the FHIR adapter ships with the engine
-        fhir = None  # type: ignore[assignment]
-    if fhir is not None and fhir.looks_like_fhir(data):
-        if data.get("resourceType") == "Bundle":
-            imported = fhir.scenario_from_bundle(data, evaluation_time=at)
-        else:
-            imported = fhir.scenario_from_resources([data], evaluation_time=at)
+    if fhir.looks_like_fhir(data):
+        imported = fhir.scenario_from_resources([data], evaluation_time=at).checked()
         return imported.scenario, imported.notes
     return parse_scenario(data), []
 

@@ -90,7 +90,7 @@ def call_service(
         context.draftOrders.resources() if hasattr(context, "draftOrders") else []
     )
     resources, fetched = resolve_prefetch(request, prefetch_templates(state.kb.value_sets), state.settings)
-    imported = scenario_from_resources(resources, draft_orders, evaluation_time=now)
+    imported = scenario_from_resources(resources, draft_orders, evaluation_time=now).checked()
     if imported.patient_id is not None and imported.patient_id != context.patientId:
         raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])
     evaluation = state.evaluator.evaluate(imported.scenario, now)

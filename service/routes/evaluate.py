@@ -46,7 +46,7 @@ def evaluate(
     notes: list[str] = []
     patient_id: str | None
     if looks_like_fhir(body):
-        imported = scenario_from_bundle(body, evaluation_time=at)
+        imported = scenario_from_bundle(body, evaluation_time=at).checked()
         scenario: Scenario = imported.scenario
         notes = list(imported.notes)
         patient_id = imported.patient_id

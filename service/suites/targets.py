@@ -43,7 +43,7 @@ def read_scenario(data: dict[str, Any], at: datetime | None) -> Scenario:
     """A :class:`Scenario` from project JSON or FHIR JSON; :class:`CaseError` for invalid data."""
     try:
         if fhir.looks_like_fhir(data):
-            return fhir.scenario_from_bundle(data, evaluation_time=at).scenario
+            return fhir.scenario_from_bundle(data, evaluation_time=at).checked().scenario
         return parse_scenario(data)
     except ScenarioError as exc:
         raise CaseError(f"invalid scenario: {exc}") from exc

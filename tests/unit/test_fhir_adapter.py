@@ -424,7 +424,7 @@ def test_egfr_is_read() -> None:
         ),
         (cd4("o-5", 45, when=None), "Observation/o-5: no effective time or issued time for cd4; left out"),
         (cd4("o-6", -5), "Observation/o-6: cd4 not usable (value: must not be negative); left out"),
-        (cd4("o-7", "12"), "Observation/o-7: valueQuantity.value '12' is not a JSON number; left out"),
+        (cd4("o-7", "12"), "Observation/o-7.valueQuantity.value: '12' is not a JSON number; left out"),
     ],
 )
 def test_unusable_measurements_are_left_out_and_reported(resource: Resource, note: str) -> None:
@@ -603,7 +603,11 @@ def test_a_relevant_resource_is_still_validated_and_reported() -> None:
     crypto["onsetDateTime"] = 12
     imported = read(crypto)
     assert imported.scenario.conditions == []
-    assert any("Condition/c" in note and "not valid FHIR" in note for note in imported.notes)
+    assert [p.field for p in imported.problems] == ["Condition/c.onsetDateTime"]
+    assert any(
+        note.startswith("Condition/c.onsetDateTime: a date or time must be a string")
+        for note in imported.notes
+    )
 
 
 def test_medication_ingredient_and_code() -> None:
@@ -761,7 +765,13 @@ def test_a_bundle_whose_entry_is_not_a_list_is_reported() -> None:
         {"resourceType": "Bundle", "id": "b", "type": "collection", "entry": {"x": 1}}
     )
     assert result.scenario.observations == []
-    assert any(n.startswith("Bundle/b:") for n in result.notes)
+    assert [p.field for p in result.problems] == ["Bundle/b.entry"]
+    assert any(n.startswith("Bundle/b.entry:") for n in result.notes)
+
+
+def test_an_unknown_resource_type_is_a_problem_and_an_unused_known_type_is_not() -> None:
+    result = scenario_from_resources([{"resourceType": "Banana", "id": "x"}, {"resourceType": "Encounter"}])
+    assert [p.field for p in result.problems] == ["Banana/x"]
 
 
 def test_the_same_resource_twice_is_used_once() -> None:

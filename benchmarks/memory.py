@@ -1,0 +1,141 @@
+"""Memory over many evaluations, and start-up time (load and compile the rules).
+
+    python benchmarks/memory.py [--evaluations 100000] [--startups 5]
+
+RSS comes from /proc/self/statm (no psutil). The engine is warmed up with 5,000 evaluations first (caches,
+the allocator's pools), then evaluates 100,000 more, cycling over 2,000 different realistic patients,
+each time the whole path: JSON -> Scenario -> derive -> durable-rules -> findings. Growth is RSS at the end
+minus RSS after warm-up (target < 5 MB). Start-up is timed in fresh interpreters: importing the engine, and
+loading plus compiling the rules (target < 2 s for the latter; both shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from _common import ROOT, machine, table, write_section
+
+from engine.evaluator import Evaluator
+from engine.knowledge import load_knowledge_base
+from engine.scenario import Scenario
+from tests.reliability.scenario_gen import scenario_batch
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+_STARTUP = """
+import time
+t0 = time.perf_counter()
+from engine.evaluator import Evaluator
+from engine.knowledge import load_knowledge_base
+t1 = time.perf_counter()
+kb = load_knowledge_base()
+t2 = time.perf_counter()
+ev = Evaluator(kb)
+t3 = time.perf_counter()
+from engine.facts import PatientFacts
+ev.evaluate_facts(PatientFacts())
+t4 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+"""
+
+
+def rss_mb() -> float:
+    """Resident set size of this process, in MiB, from /proc/self/statm."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE / 2**20
+
+
+def startup(runs: int) -> list[list[float]]:
+    """[import, load rules, compile, first evaluation] seconds, per fresh interpreter."""
+    out = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", _STARTUP], capture_output=True, text=True, check=True, cwd=ROOT, timeout=60
+        )
+        out.append([float(x) for x in done.stdout.split()])
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--evaluations", type=int, default=100_000)
+    parser.add_argument("--warmup", type=int, default=5_000)
+    parser.add_argument("--startups", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+
+    starts = startup(args.startups)
+    columns = list(zip(*starts, strict=True))
+    imp, load, comp, first = (statistics.median(c) for c in columns)
+    load_compile = [s[1] + s[2] for s in starts]
+
+    evaluator = Evaluator(load_knowledge_base())
+    raw = scenario_batch(2000, 31, "realistic")
+
+    def one(i: int) -> None:
+        evaluator.evaluate(Scenario.model_validate(raw[i % len(raw)]))
+
+    for i in range(args.warmup):
+        one(i)
+    gc.collect()
+    base = rss_mb()
+    checkpoints: list[tuple[int, float]] = [(0, base)]
+    step = max(1, args.evaluations // 10)
+    started = time.perf_counter()
+    for i in range(args.evaluations):
+        one(i)
+        if (i + 1) % step == 0:
+            gc.collect()
+            checkpoints.append((i + 1, rss_mb()))
+    seconds = time.perf_counter() - started
+    growth = checkpoints[-1][1] - base
+    assert evaluator.runtime.live_sessions == 0
+
+    mem_rows = [[f"{n:,}", f"{mb:.2f}", f"{mb - base:+.2f}"] for n, mb in checkpoints]
+    start_rows = [
+        ["import engine", f"{imp * 1e3:.0f} ms", ""],
+        ["load and validate rules/", f"{load * 1e3:.0f} ms", ""],
+        ["compile into durable-rules", f"{comp * 1e3:.0f} ms", ""],
+        [
+            "load + compile (max of runs)",
+            f"{statistics.median(load_compile) * 1e3:.0f} ms (max {max(load_compile) * 1e3:.0f} ms)",
+            "yes" if max(load_compile) < 2 else "NO",
+        ],
+        [
+            "import + load + compile",
+            f"{(imp + load + comp) * 1e3:.0f} ms",
+            "yes" if imp + load + comp < 2 else "NO",
+        ],
+        ["first evaluation", f"{first * 1e3:.1f} ms", ""],
+    ]
+    body = (
+        f"Machine: {machine()}\n\n"
+        f"Command: `python benchmarks/memory.py --evaluations {args.evaluations} "
+        f"--startups {args.startups}`\n\n"
+        f"Start-up, median of {args.startups} fresh interpreters (target < 2 s):\n\n"
+        + table(["step", "time", "< 2 s"], start_rows)
+        + f"\n\nRSS over {args.evaluations:,} full evaluations (JSON -> findings) "
+        f"after {args.warmup:,} warm-up "
+        f"evaluations, cycling over 2,000 realistic patients ({seconds:.0f} s, "
+        f"{args.evaluations / seconds:,.0f}/s):\n\n"
+        + table(["evaluations", "RSS MiB", "growth MiB"], mem_rows)
+        + f"\n\nGrowth over {args.evaluations:,} evaluations: **{growth:+.2f} MiB** (target < 5 MB: "
+        f"**{'yes' if growth < 5 else 'NO'}**).\n"
+    )
+    print(body)
+    if not args.no_write:
+        write_section("memory", "Memory and start-up (memory.py)", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,438 @@
+"""Random valid patient scenarios in the project's own JSON, for property tests, soak runs and benchmarks.
+
+One generator, driven by a :class:`random.Random`: hypothesis drives it through ``st.randoms()`` (so it
+shrinks and replays), the soak test and the benchmarks through a seeded ``random.Random``. Two flavours:
+
+* :func:`random_scenario` -- anything valid: every value set (HIV, ART, CD4, viral load, IRIS-associated
+  conditions, corticosteroids, the thalidomide class, pregnancy, POEMS, TB, IL-2, assessments, renal failure,
+  exclusions), every status, units that need converting, and dates and values placed around the thresholds;
+* :func:`realistic_scenario` -- a clinical mix (ART starts, suspected IRIS, steroid-refractory IRIS,
+  thalidomide orders, POEMS, pain, TB, cryptococcal meningitis, IL-2, routine follow-up) for benchmarks.
+
+Every scenario carries a unique ``patient.id`` and its own ``evaluation_time``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+JSON = dict[str, Any]
+
+EVALUATION_TIME = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+# Day offsets before the evaluation time placed on and around every time threshold of the catalogue:
+# 28 (cryptococcal window, corticosteroid course), 30 (TB treatment), 90 (IRIS window), 180 (baseline
+# window), 280 (pregnancy status window).
+THRESHOLD_DAYS = (0, 1, 2, 13, 27, 28, 29, 30, 31, 60, 89, 90, 91, 92, 179, 180, 181, 270, 279, 280, 281, 400)
+CD4_VALUES = (0, 12, 42, 49, 49.5, 50, 51, 99, 99.99, 100, 100.01, 101, 150, 350, 720)
+VL_VALUES = (0, 19, 20, 40, 1000, 9999, 10000, 120000, 1500000)
+EGFR_VALUES = (5, 15, 29, 29.9, 30, 30.1, 31, 60, 95)
+AGES = (0, 11, 12, 13, 30, 45, 54, 55, 56, 64, 65, 66, 80)
+
+CONDITION_STATUSES = (
+    "active",
+    "active",
+    "active",
+    "recurrence",
+    "relapse",
+    "inactive",
+    "remission",
+    "resolved",
+    "unknown",
+    "refuted",
+    "entered-in-error",
+)
+MEDICATION_STATUSES = (
+    "active",
+    "active",
+    "active",
+    "on-hold",
+    "draft",
+    "completed",
+    "stopped",
+    "cancelled",
+    "intended",
+    "not-taken",
+    "unknown",
+    "entered-in-error",
+)
+
+# (code, system, text): every condition concept of rules/valuesets.yaml, plus some that match none.
+CONDITIONS: tuple[tuple[str | None, str, str | None], ...] = (
+    ("B20", "icd10cm", "HIV disease"),
+    ("Z21", "icd10cm", None),
+    ("86406008", "snomed", "HIV infection"),
+    ("D89.3", "icd10cm", "Immune reconstitution syndrome"),
+    ("A15.0", "icd10cm", "Tuberculosis of lung"),
+    ("A17.0", "icd10cm", "Tuberculous meningitis"),
+    ("A18.2", "icd10cm", None),
+    ("B45.1", "icd10cm", "Cryptococcal meningitis"),
+    ("B45.9", "icd10cm", None),
+    ("B25.8", "icd10cm", "CMV disease"),
+    ("A31.2", "icd10cm", "Disseminated MAC"),
+    ("B02.9", "icd10cm", "Zoster"),
+    ("C46.9", "icd10cm", "Kaposi sarcoma"),
+    ("B18.1", "icd10cm", "Chronic hepatitis B"),
+    ("B18.2", "icd10cm", "Chronic hepatitis C"),
+    ("B59", "icd10cm", "Pneumocystosis"),
+    (None, "icd10cm", "POEMS syndrome"),
+    (None, "icd10cm", "Crow-Fukase syndrome"),
+    ("G90.50", "icd10cm", "CRPS"),
+    ("G89.4", "icd10cm", "Chronic pain syndrome"),
+    ("G62.9", "icd10cm", "Polyneuropathy"),
+    ("N18.5", "icd10cm", "CKD stage 5"),
+    ("N17.9", "icd10cm", "Acute kidney failure"),
+    ("Z99.2", "icd10cm", "Dialysis"),
+    ("N18.3", "icd10cm", "CKD stage 3"),
+    ("Z33.1", "icd10cm", "Pregnant state"),
+    ("O09.90", "icd10cm", None),
+    ("I26.99", "icd10cm", "Pulmonary embolism"),
+    ("Z86.718", "icd10cm", "History of VTE"),
+    ("Z90.710", "icd10cm", "Hysterectomy"),
+    ("N95.1", "icd10cm", "Menopause"),
+    ("J18.9", "icd10cm", "Pneumonia"),
+    ("E11.9", "icd10cm", "Type 2 diabetes"),
+)
+
+MEDICATIONS: tuple[str, ...] = (
+    "dolutegravir",
+    "Efavirenz 600 MG Oral Tablet",
+    "tenofovir",
+    "bictegravir",
+    "lamivudine",
+    "prednisone",
+    "Dexamethasone 4 MG Oral Tablet",
+    "methylprednisolone",
+    "thalidomide",
+    "lenalidomide",
+    "pomalidomide",
+    "aldesleukin",
+    "rifampicin",
+    "isoniazid",
+    "metformin",
+    "cotrimoxazole",
+)
+
+ASSESSMENTS = (
+    "iris-steroid-refractory",
+    "iris-steroid-dependent",
+    "transplant-ineligible",
+    "pain-refractory",
+    "reproductive-potential",
+)
+
+
+def _day(now: datetime, days_ago: int) -> str:
+    return (now - timedelta(days=days_ago)).date().isoformat()
+
+
+def _days_ago(rnd: random.Random) -> int:
+    if rnd.random() < 0.8:
+        return rnd.choice(THRESHOLD_DAYS)
+    return rnd.randint(-5, 900)  # a few in the future: they must be ignored
+
+
+def _birth_date(rnd: random.Random, now: datetime) -> str | None:
+    if rnd.random() < 0.08:
+        return None
+    age = rnd.choice(AGES)
+    # On, just before, or just after the birthday.
+    born = date(now.year - age, now.month, now.day) + timedelta(days=rnd.choice((-1, 0, 0, 1, 40, -200)))
+    return born.isoformat()
+
+
+def _number(rnd: random.Random, values: tuple[float, ...]) -> float:
+    return rnd.choice(values) if rnd.random() < 0.85 else round(rnd.uniform(0, max(values)), 2)
+
+
+def _cd4(rnd: random.Random, now: datetime) -> JSON:
+    value = _number(rnd, CD4_VALUES)
+    if rnd.random() < 0.2:  # SI units: 10*9/L is 1000 cells/uL
+        return {"kind": "cd4", "time": _day(now, _days_ago(rnd)), "value": value / 1000, "unit": "10*9/L"}
+    unit = rnd.choice(("cells/uL", "/uL", "{cells}/uL", "/mm3", "10*6/L", None))
+    obs: JSON = {"kind": "cd4", "time": _day(now, _days_ago(rnd)), "value": value}
+    if unit is not None:
+        obs["unit"] = unit
+    return obs
+
+
+def _observation(rnd: random.Random, now: datetime) -> JSON:
+    kind = rnd.choice(
+        ("cd4", "cd4", "cd4", "viral-load", "viral-load", "egfr", "pregnancy-status", "assessment")
+    )
+    when = _day(now, _days_ago(rnd))
+    if kind == "cd4":
+        return _cd4(rnd, now)
+    if kind == "viral-load":
+        obs: JSON = {
+            "kind": "viral-load",
+            "time": when,
+            "value": _number(rnd, VL_VALUES),
+            "unit": "copies/mL",
+        }
+        if rnd.random() < 0.2:
+            obs["comparator"] = "<"
+        return obs
+    if kind == "egfr":
+        return {"kind": "egfr", "time": when, "value": _number(rnd, EGFR_VALUES), "unit": "mL/min/1.73m2"}
+    if kind == "pregnancy-status":
+        return {"kind": "pregnancy-status", "time": when, "value": rnd.choice(("pregnant", "not-pregnant"))}
+    return {"kind": rnd.choice(ASSESSMENTS), "time": when, "value": rnd.random() < 0.6}
+
+
+def _condition(
+    rnd: random.Random, now: datetime, pick: tuple[str | None, str, str | None] | None = None
+) -> JSON:
+    code, system, text = pick or rnd.choice(CONDITIONS)
+    cond: JSON = {"status": rnd.choice(CONDITION_STATUSES)}
+    if code is not None:
+        cond["code"] = code
+        if system != "icd10cm":
+            cond["system"] = system
+    if text is not None and (code is None or rnd.random() < 0.5):
+        cond["text"] = text
+    r = rnd.random()
+    if r < 0.75:
+        cond["onset"] = _day(now, _days_ago(rnd))
+    elif r < 0.85:
+        cond["recorded"] = _day(now, _days_ago(rnd))
+    return cond
+
+
+def _medication(rnd: random.Random, now: datetime, ingredient: str | None = None) -> JSON:
+    med: JSON = {"ingredient": ingredient or rnd.choice(MEDICATIONS)}
+    if rnd.random() < 0.2:
+        med["status"], med["draft"] = "draft", True
+        return med
+    med["status"] = rnd.choice(MEDICATION_STATUSES)
+    if rnd.random() < 0.9:
+        start = _days_ago(rnd)
+        med["start"] = _day(now, start)
+        if rnd.random() < 0.3:
+            med["end"] = _day(now, max(-30, start - rnd.randint(0, 120)))
+    return med
+
+
+def random_scenario(rnd: random.Random, patient_id: str | None = None) -> JSON:
+    """Any valid scenario: every value set, every status, values and dates around the thresholds."""
+    now = EVALUATION_TIME + timedelta(days=rnd.randint(-400, 400), hours=rnd.choice((0, 9, 23)))
+    patient: JSON = {"sex": rnd.choice(("female", "female", "male", "other", "unknown"))}
+    born = _birth_date(rnd, now)
+    if born is not None:
+        patient["birth_date"] = born
+    if patient_id is not None:
+        patient["id"] = patient_id
+    return {
+        "patient": patient,
+        "evaluation_time": now.isoformat().replace("+00:00", "Z"),
+        "conditions": [_condition(rnd, now) for _ in range(rnd.randint(0, 6))],
+        "observations": [_observation(rnd, now) for _ in range(rnd.randint(0, 8))],
+        "medications": [_medication(rnd, now) for _ in range(rnd.randint(0, 5))],
+    }
+
+
+# --- a realistic clinical mix -------------------------------------------------------------------------
+
+
+def _hiv(now: datetime, days: int) -> JSON:
+    return {"code": "B20", "status": "active", "onset": _day(now, days)}
+
+
+def _art_start(rnd: random.Random, now: datetime) -> JSON:
+    """Advanced HIV, ART being ordered now; sometimes with TB or cryptococcal meningitis."""
+    s: JSON = {
+        "conditions": [_hiv(now, rnd.randint(10, 400))],
+        "observations": [
+            {
+                "kind": "cd4",
+                "time": _day(now, rnd.randint(1, 40)),
+                "value": rnd.choice((38, 85, 99, 100, 240)),
+            },
+            {"kind": "viral-load", "time": _day(now, rnd.randint(1, 40)), "value": rnd.randint(1000, 900000)},
+        ],
+        "medications": [
+            {"ingredient": "dolutegravir", "status": "draft", "draft": True},
+            {"ingredient": "tenofovir", "status": "draft", "draft": True},
+            {"ingredient": "lamivudine", "status": "draft", "draft": True},
+        ],
+    }
+    extra = rnd.random()
+    if extra < 0.3:
+        s["conditions"].append({"code": "A15.0", "status": "active", "onset": _day(now, rnd.randint(5, 40))})
+        s["medications"] += [
+            {"ingredient": "rifampicin", "status": "active", "start": _day(now, rnd.randint(5, 40))},
+            {"ingredient": "isoniazid", "status": "active", "start": _day(now, rnd.randint(5, 40))},
+        ]
+    elif extra < 0.45:
+        s["conditions"].append({"code": "B45.1", "status": "active", "onset": _day(now, rnd.randint(3, 45))})
+    return s
+
+
+def _iris(rnd: random.Random, now: datetime) -> JSON:
+    """On ART for weeks, a new IRIS-associated condition; sometimes long steroids or an assessment."""
+    art_days = rnd.choice((14, 30, 60, 90, 91, 120))
+    s: JSON = {
+        "conditions": [
+            _hiv(now, 500),
+            {
+                "code": rnd.choice(("A15.0", "B45.1", "B25.8", "A31.2")),
+                "status": "active",
+                "onset": _day(now, max(0, art_days - rnd.randint(5, 40))),
+            },
+        ],
+        "observations": [
+            {"kind": "cd4", "time": _day(now, art_days + 10), "value": rnd.choice((30, 60, 99, 150))},
+            {"kind": "cd4", "time": _day(now, 3), "value": rnd.choice((110, 180, 260))},
+            {"kind": "viral-load", "time": _day(now, art_days + 10), "value": 250000},
+            {
+                "kind": "viral-load",
+                "time": _day(now, 3),
+                "value": rnd.choice((20, 900, 40000)),
+                **({"comparator": "<"} if rnd.random() < 0.3 else {}),
+            },
+        ],
+        "medications": [
+            {"ingredient": "Efavirenz 600 MG Oral Tablet", "status": "active", "start": _day(now, art_days)},
+            {"ingredient": "tenofovir", "status": "active", "start": _day(now, art_days)},
+        ],
+    }
+    r = rnd.random()
+    if r < 0.35:
+        s["medications"].append(
+            {"ingredient": "prednisone", "status": "active", "start": _day(now, rnd.choice((14, 27, 28, 40)))}
+        )
+    elif r < 0.6:
+        s["observations"].append({"kind": "iris-steroid-refractory", "time": _day(now, 1), "value": True})
+        s["conditions"].append({"code": "D89.3", "status": "active", "onset": _day(now, 20)})
+    return s
+
+
+def _thalidomide(rnd: random.Random, now: datetime) -> JSON:
+    """A thalidomide-class order or course; sometimes pregnant, on steroids, with VTE or neuropathy."""
+    drug = rnd.choice(("thalidomide", "lenalidomide", "pomalidomide"))
+    med: JSON = (
+        {"ingredient": drug, "status": "draft", "draft": True}
+        if rnd.random() < 0.5
+        else {"ingredient": drug, "status": "active", "start": _day(now, rnd.randint(1, 200))}
+    )
+    s: JSON = {"conditions": [], "observations": [], "medications": [med]}
+    if rnd.random() < 0.25:
+        s["observations"].append({"kind": "pregnancy-status", "time": _day(now, 10), "value": "pregnant"})
+    if rnd.random() < 0.3:
+        s["medications"].append({"ingredient": "dexamethasone", "status": "active", "start": _day(now, 30)})
+    if rnd.random() < 0.2:
+        s["conditions"].append({"code": "Z86.718", "status": "resolved", "onset": _day(now, 700)})
+    if rnd.random() < 0.2:
+        s["conditions"].append({"code": "G62.9", "status": "active", "onset": _day(now, 300)})
+    return s
+
+
+def _poems(rnd: random.Random, now: datetime) -> JSON:
+    s: JSON = {
+        "conditions": [{"text": "POEMS syndrome", "status": "active", "onset": _day(now, 200)}],
+        "observations": [{"kind": "egfr", "time": _day(now, 5), "value": rnd.choice((18, 29, 30, 55))}],
+        "medications": [],
+    }
+    if rnd.random() < 0.3:
+        s["observations"].append({"kind": "transplant-ineligible", "time": _day(now, 3), "value": True})
+    if rnd.random() < 0.3:
+        s["conditions"].append({"code": "G62.9", "status": "active", "onset": _day(now, 250)})
+    return s
+
+
+def _pain(rnd: random.Random, now: datetime) -> JSON:
+    return {
+        "conditions": [
+            {"code": rnd.choice(("G90.50", "G89.4")), "status": "active", "onset": _day(now, 400)}
+        ],
+        "observations": [{"kind": "pain-refractory", "time": _day(now, 7), "value": rnd.random() < 0.7}],
+        "medications": [],
+    }
+
+
+def _tb_naive(rnd: random.Random, now: datetime) -> JSON:
+    return {
+        "conditions": [_hiv(now, 20), {"code": "A15.0", "status": "active", "onset": _day(now, 10)}],
+        "observations": [{"kind": "cd4", "time": _day(now, 4), "value": rnd.choice((22, 49, 50, 180))}],
+        "medications": [{"ingredient": "rifampicin", "status": "active", "start": _day(now, 8)}],
+    }
+
+
+def _il2(rnd: random.Random, now: datetime) -> JSON:
+    return {
+        "conditions": [_hiv(now, 900)],
+        "observations": [{"kind": "cd4", "time": _day(now, 30), "value": 420}],
+        "medications": [
+            {"ingredient": "dolutegravir", "status": "active", "start": _day(now, 800)},
+            {"ingredient": "aldesleukin", "status": "draft", "draft": True},
+        ],
+    }
+
+
+def _follow_up(rnd: random.Random, now: datetime) -> JSON:
+    """Stable HIV on long-term ART: usually nothing fires."""
+    return {
+        "conditions": [_hiv(now, 3000), {"code": "E11.9", "status": "active", "onset": _day(now, 1500)}],
+        "observations": [
+            {"kind": "cd4", "time": _day(now, 60), "value": rnd.randint(350, 900)},
+            {"kind": "viral-load", "time": _day(now, 60), "value": 20, "comparator": "<"},
+            {"kind": "egfr", "time": _day(now, 60), "value": rnd.randint(60, 110)},
+        ],
+        "medications": [
+            {"ingredient": "bictegravir", "status": "active", "start": _day(now, 1200)},
+            {"ingredient": "metformin", "status": "active", "start": _day(now, 1400)},
+        ],
+    }
+
+
+_ARCHETYPES = (
+    (_art_start, 25),
+    (_iris, 20),
+    (_thalidomide, 15),
+    (_poems, 8),
+    (_pain, 5),
+    (_tb_naive, 8),
+    (_il2, 4),
+    (_follow_up, 15),
+)
+
+
+def realistic_scenario(rnd: random.Random, patient_id: str | None = None) -> JSON:
+    """One scenario of a clinical mix (ART starts, IRIS, thalidomide, POEMS, pain, TB, IL-2, follow-up)."""
+    builders, weights = zip(*_ARCHETYPES, strict=True)
+    now = EVALUATION_TIME + timedelta(days=rnd.randint(0, 60))
+    body = rnd.choices(builders, weights=weights)[0](rnd, now)
+    age = rnd.choice((24, 31, 38, 47, 52, 58, 66, 71))
+    patient: JSON = {
+        "birth_date": date(now.year - age, rnd.randint(1, 12), rnd.randint(1, 28)).isoformat(),
+        "sex": rnd.choice(("female", "male")),
+    }
+    if patient_id is not None:
+        patient["id"] = patient_id
+    return {"patient": patient, "evaluation_time": now.isoformat().replace("+00:00", "Z"), **body}
+
+
+def mixed_scenario(rnd: random.Random, patient_id: str | None = None) -> JSON:
+    """A realistic scenario with random data of every kind mixed in, or a purely random one."""
+    if rnd.random() < 0.35:
+        return random_scenario(rnd, patient_id)
+    scenario = realistic_scenario(rnd, patient_id)
+    now = datetime.fromisoformat(scenario["evaluation_time"])
+    scenario["conditions"] += [_condition(rnd, now) for _ in range(rnd.randint(0, 3))]
+    scenario["observations"] += [_observation(rnd, now) for _ in range(rnd.randint(0, 3))]
+    scenario["medications"] += [_medication(rnd, now) for _ in range(rnd.randint(0, 2))]
+    if rnd.random() < 0.3:
+        scenario["patient"]["sex"] = rnd.choice(("female", "male", "other", "unknown"))
+    return scenario
+
+
+GENERATORS = {"realistic": realistic_scenario, "random": random_scenario, "mixed": mixed_scenario}
+
+
+def scenario_batch(n: int, seed: int, kind: str = "realistic") -> list[JSON]:
+    """``n`` scenarios of a kind (realistic, random, mixed) from a fixed seed, patient ids ``p<index>``."""
+    rnd = random.Random(seed)
+    make = GENERATORS[kind]
+    return [make(rnd, f"p{i}") for i in range(n)]
