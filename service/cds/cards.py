@@ -166,6 +166,41 @@ def cards_for(
     return sorted(pairs, key=lambda pair: rank[pair[1].indicator])
 
 
+DATA_QUALITY_TOPIC = "data-quality"
+_MAX_NOTES_SHOWN = 20
+
+
+def data_quality_card(notes: Sequence[str], base_url: str) -> Card | None:
+    """An info card listing patient data that was left out (e.g. a unit that cannot be converted).
+
+    Alerts may be missing because of it, so the clinician is told rather than left to assume none apply.
+    """
+    if not notes:
+        return None
+    shown = [f"- {note}" for note in notes[:_MAX_NOTES_SHOWN]]
+    if len(notes) > _MAX_NOTES_SHOWN:
+        shown.append(f"- … and {len(notes) - _MAX_NOTES_SHOWN} more")
+    detail = "\n".join(
+        [
+            "clinrules could not use some of the data it received for this patient, so an alert that depends",
+            "on it may be missing. Check these records (and their units) in the chart:",
+            "",
+            *shown,
+        ]
+    )
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=_summary(f"Some patient data could not be used by clinrules ({len(notes)} item(s))"),
+        detail=detail,
+        indicator="info",
+        source=Source(
+            label="clinrules · data check",
+            url=f"{base_url}/ui",
+            topic=Coding(system=TOPIC_SYSTEM, code=DATA_QUALITY_TOPIC, display="Patient data not usable"),
+        ),
+    )
+
+
 def issued(card: Card, finding: Finding) -> IssuedCard:
     """What the audit keeps of a card."""
     return IssuedCard(

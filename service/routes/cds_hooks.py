@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from engine.errors import FieldProblem
 from engine.fhir import scenario_from_resources
 from service.audit import find_card, record_evaluation, record_feedback
-from service.cds.cards import card_json, cards_for, issued
+from service.cds.cards import card_json, cards_for, data_quality_card, issued
 from service.cds.models import OVERRIDE_SYSTEM, CdsRequest, CdsResponse, Discovery, FeedbackRequest
 from service.cds.prefetch import resolve_prefetch
 from service.cds.services import SERVICES, CdsService, prefetch_templates
@@ -120,7 +120,11 @@ def call_service(
             "notes": len(imported.notes),
         },
     )
-    return JSONResponse({"cards": [card_json(card) for _, card in pairs]})
+    cards = [card for _, card in pairs]
+    quality = data_quality_card(imported.notes, base)
+    if quality is not None:
+        cards.append(quality)
+    return JSONResponse({"cards": [card_json(card) for card in cards]})
 
 
 @router.post(

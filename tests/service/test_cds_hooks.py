@@ -201,3 +201,24 @@ def test_feedback_checks(client: TestClient) -> None:
     bad_outcome = {"feedback": [{**item, "outcome": "maybe"}]}
     assert client.post(f"/cds-services/{hook}/feedback", json=bad_outcome).status_code == 422
     assert client.post(f"/cds-services/{hook}/feedback", json={"feedback": []}).status_code == 422
+
+
+def test_data_left_out_is_told_in_an_info_card_last(client: TestClient) -> None:
+    request = load_fixture("patient-view-iris-risk")
+    cd4 = request["prefetch"]["observations"]["entry"][0]["resource"]
+    cd4["valueQuantity"] = {**cd4["valueQuantity"], "unit": "mg", "code": "mg"}
+    cards = client.post("/cds-services/patient-view", json=request).json()["cards"]
+    topics = [c["source"]["topic"]["code"] for c in cards]
+    assert "iris-risk" not in topics  # the only CD4 count could not be used
+    quality = cards[-1]
+    assert quality["source"]["topic"]["code"] == "data-quality" and quality["indicator"] == "info"
+    assert "unit 'mg' cannot be converted for cd4" in quality["detail"]
+
+
+def test_invalid_fhir_in_prefetch_is_refused_naming_the_resource(client: TestClient) -> None:
+    request = load_fixture("patient-view-iris-risk")
+    request["prefetch"]["observations"]["entry"][0]["resource"]["valueQuantity"]["value"] = "38"
+    answer = client.post("/cds-services/patient-view", json=request)
+    assert answer.status_code == 422
+    fields = [e["field"] for e in answer.json()["errors"]]
+    assert len(fields) == 1 and fields[0].endswith(".valueQuantity.value")
