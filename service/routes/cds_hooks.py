@@ -27,7 +27,7 @@ router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 log = logging.getLogger("service.cds")
 
 
-def get_service(
+async def get_service(
     service_id: Annotated[
         str, Path(max_length=64, description="The CDS service id.", examples=["patient-view"])
     ],
