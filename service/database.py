@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -34,9 +36,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def init_database(engine: Engine) -> None:
-    """Create the tables that do not exist yet (idempotent, safe for several workers)."""
-    Base.metadata.create_all(engine)
+def init_database(engine: Engine, attempts: int = 5) -> None:
+    """Create the tables that do not exist yet (idempotent, safe for several workers).
+
+    Workers start together: two may both find a table missing and one then fails to create it. Looking
+    again after a moment finds it there, so such an error is retried rather than ending the worker.
+    """
+    for attempt in range(attempts):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -114,16 +115,28 @@ class Settings(BaseSettings):
             db = self.sqlite_path
             path = (db.parent if db is not None else Path(".")) / ".clinrules-salt"
         if path.exists():
-            return path.read_text(encoding="utf-8").strip().encode()
+            return _read_salt(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         salt = secrets.token_hex(32)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another worker created it first
-            return path.read_text(encoding="utf-8").strip().encode()
+            return _read_salt(path)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(salt)
         return salt.encode()
+
+
+def _read_salt(path: Path, wait_seconds: float = 2.0) -> bytes:
+    """The salt in ``path``, waiting briefly while another worker that just created it writes it."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        salt = path.read_text(encoding="utf-8").strip()
+        if salt or time.monotonic() > deadline:
+            if not salt:
+                raise RuntimeError(f"the salt file {path} is empty")
+            return salt.encode()
+        time.sleep(0.01)
 
 
 def get_settings() -> Settings:

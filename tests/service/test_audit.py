@@ -4,6 +4,9 @@ and no patient data but a salted hash of the id."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,30 @@ def test_configured_salt_is_used(tmp_path: Path) -> None:
     assert settings.resolve_salt() == b"pepper"
     assert not (tmp_path / ".clinrules-salt").exists()
     assert "pepper" not in repr(settings)
+
+
+def test_workers_starting_together_on_a_new_database_all_start(tmp_path: Path) -> None:
+    # Regression: with several workers, one lost the race to CREATE TABLE and uvicorn stopped them all.
+    db = tmp_path / "fresh.db"
+    start = time.time() + 2  # every process imports first, then all create the tables at the same moment
+    code = (
+        "import time; from service.database import make_engine, init_database; "
+        f"engine = make_engine('sqlite:///{db}'); time.sleep(max(0, {start} - time.time())); "
+        "init_database(engine)"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(8)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [err.decode()[-300:] for _, err in results]
+
+
+def test_workers_creating_the_salt_together_agree(tmp_path: Path) -> None:
+    code = (
+        "from service.settings import Settings; "
+        f"print(Settings(database_url='sqlite:///{tmp_path / 'a.db'}').resolve_salt().decode())"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) for _ in range(6)]
+    salts = {p.communicate(timeout=60)[0].strip() for p in procs}
+    assert len(salts) == 1 and b"" not in salts
