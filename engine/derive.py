@@ -104,10 +104,27 @@ def _latest(observations: Sequence[Observation]) -> Observation | None:
 
 
 def _baseline(observations: Sequence[Observation], start: datetime, window_days: int) -> Observation | None:
-    """The last observation on or before ``start``, no more than ``window_days`` before it."""
-    earliest = start - timedelta(days=window_days)
-    candidates = [o for o in observations if earliest <= o.time <= start]
+    """The last observation on or before the day of ``start``, no more than ``window_days`` days before it."""
+    last_day = start.date()
+    first_day = last_day - timedelta(days=window_days)
+    candidates = [o for o in observations if first_day <= o.time.date() <= last_day]
     return candidates[-1] if candidates else None
+
+
+def measured(observation: Observation | None) -> float | None:
+    """A measurement as the rules compare it.
+
+    Floored to 2 decimals, so that a value never rounds up across a threshold; a result reported as below
+    (above) a limit counts as just below (above) it, so "< 50" satisfies "CD4 < 50".
+    """
+    if observation is None:
+        return None
+    value = observation.number
+    if observation.comparator == "<":
+        value -= 0.01
+    elif observation.comparator == ">":
+        value += 0.01
+    return math.floor(value * 100) / 100
 
 
 def _assessed(scenario: Scenario, kind: ObservationKind, now: datetime) -> bool | None:
@@ -123,8 +140,10 @@ def current_course_start(meds: Sequence[Medication], now: datetime, gap_days: in
     active = [m for m in meds if m.is_active_at(now)]
     if not active or any(m.start is None for m in active):
         return None
+    # A stopped or completed prescription without an end date is taken to have ended when it started:
+    # assuming it ran until now would invent a long course.
     periods = sorted(
-        (m.start, m.end or now)
+        (m.start, m.end or (now if m.is_active_at(now) else m.start))
         for m in meds
         if m.start is not None and m.status in TAKEN_STATUSES and m.start <= now
     )
@@ -140,6 +159,20 @@ def current_course_start(meds: Sequence[Medication], now: datetime, gap_days: in
     if course_start is not None and course_end is not None and course_start <= active_start <= course_end:
         return course_start
     return active_start
+
+
+ORDERED_STATUSES = frozenset(
+    {MedicationStatus.active, MedicationStatus.on_hold, MedicationStatus.intended, MedicationStatus.unknown}
+)
+
+
+def ordered_or_taken(m: Medication) -> bool:
+    """Ordered now, or an order or statement that is not over, whatever its dates say.
+
+    For the drugs whose mere order matters for safety (thalidomide class, IL-2, a corticosteroid beside
+    thalidomide): an active order with a future start or a lapsed validity period still counts.
+    """
+    return m.is_draft or m.status in ORDERED_STATUSES
 
 
 def _round(value: float | None, places: int = 2) -> float | None:
@@ -190,6 +223,9 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     latest_status = _latest(status_obs)
     pregnant_by_obs = latest_status is not None and latest_status.value == "pregnant"
     pregnant = bool(pregnancy_conditions) or pregnant_by_obs
+    if pregnant and not repro:
+        repro = True  # a recorded pregnancy outweighs a record that says the patient cannot conceive
+        note("reproductive_potential", ["pregnant"])
     note("pregnant", map(_describe_condition, pregnancy_conditions))
     if pregnant_by_obs and latest_status is not None:
         note("pregnant", [f"pregnancy status 'pregnant' on {latest_status.time.date().isoformat()}"])
@@ -203,7 +239,8 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     on_art = bool(art_active)
     art_start = current_course_start(art, now, s.course_gap_days) if on_art else None
     art_days = days_between(art_start, now) if art_start else None
-    starting_now = bool(art_drafts) and not on_art
+    # KNOWLEDGE.md §4: an ART order in draftOrders means ART starts now, even during a current course.
+    starting_now = bool(art_drafts)
     note("hiv", map(_describe_condition, hiv))
     note("on_art", map(_describe_medication, art_active))
     note("art_ordered_now", map(_describe_medication, art_drafts))
@@ -242,10 +279,12 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     iris_since: list[Condition] = []
     if art_start:
         for c in _conditions(scenario, "iris-associated", ACTIVE_CONDITION):
-            began = c.start
-            if (began is not None and art_start <= began <= now) or (
-                began is None and c.status in RECURRING_CONDITION
-            ):
+            if c.status in RECURRING_CONDITION:
+                # A recurrence began before ART by definition; it counts unless recorded before ART started.
+                since = c.recorded is None or c.recorded >= art_start
+            else:
+                since = c.start is not None and art_start <= c.start <= now
+            if since:
                 iris_since.append(c)
     note("iris_condition_since_art", map(_describe_condition, iris_since))
     refractory = _assessed(scenario, ObservationKind.iris_steroid_refractory, now)
@@ -261,11 +300,11 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     steroid_days = days_between(steroid_start, now) if steroid_start else None
     if steroid_start:
         note("corticosteroid_course_days", [f"course started {steroid_start.date().isoformat()}"])
-    steroid_now = [m for m in steroids if m.is_active_at(now) or m.is_draft]
+    steroid_now = [m for m in steroids if ordered_or_taken(m)]
     note("corticosteroid_active_or_ordered", map(_describe_medication, steroid_now))
 
     # Thalidomide class and its safety context
-    thal = [m for m in of_class("thalidomide-class") if m.is_active_at(now) or m.is_draft]
+    thal = [m for m in of_class("thalidomide-class") if ordered_or_taken(m)]
     note("thalidomide_class_medication", map(_describe_medication, thal))
     vte = _conditions(scenario, "vte-history")
     note("vte_history", map(_describe_condition, vte))
@@ -288,7 +327,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     pain_refractory = _assessed(scenario, ObservationKind.pain_refractory, now)
 
     # IL-2
-    il2 = [m for m in of_class("il2") if m.is_active_at(now) or m.is_draft]
+    il2 = [m for m in of_class("il2") if ordered_or_taken(m)]
     note("il2_medication", map(_describe_medication, il2))
 
     # Tuberculosis and cryptococcal meningitis
@@ -322,8 +361,8 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         art_ordered_now=bool(art_drafts),
         art_starting_now=starting_now,
         art_days=art_days,
-        baseline_cd4=_round(baseline_cd4.number if baseline_cd4 else None),
-        latest_cd4=_round(latest_cd4.number if latest_cd4 else None),
+        baseline_cd4=measured(baseline_cd4),
+        latest_cd4=measured(latest_cd4),
         cd4_above_baseline=cd4_rise,
         vl_log10_drop=_round(vl_drop),
         iris_coded=bool(iris_coded),
@@ -337,7 +376,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         poems=bool(poems),
         transplant_ineligible_assessed=bool(ineligible),
         renal_failure_coded=bool(renal),
-        latest_egfr=_round(egfr.number if egfr else None),
+        latest_egfr=measured(egfr),
         crps_or_intractable_pain=bool(pain),
         pain_refractory_assessed=bool(pain_refractory),
         il2_medication=bool(il2),

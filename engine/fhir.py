@@ -37,6 +37,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle as FhirBundle
 from fhir.resources.R4B.condition import Condition as FhirCondition
+from fhir.resources.R4B.medication import Medication as FhirMedication
 from fhir.resources.R4B.medicationrequest import MedicationRequest as FhirMedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement as FhirMedicationStatement
 from fhir.resources.R4B.observation import Observation as FhirObservation
@@ -153,6 +154,7 @@ class _Importer:
         self.vs = vs
         self.notes: list[str] = []
         self.problems: list[FieldProblem] = []
+        self.medications_by_reference: dict[str, dict[str, Any]] = {}
         self.systems = vs.systems
         self._count = 0
 
@@ -203,6 +205,7 @@ class _Importer:
                 cond = self._condition(entry)
                 if cond is not None:
                     conditions.append(cond)
+                    conditions.extend(self._other_codings(entry, cond))
             else:
                 med = self._medication(entry)
                 if med is not None:
@@ -252,6 +255,12 @@ class _Importer:
                 yield from self._bundle_entries(item, label, depth, draft=draft)
             elif kind in _MODELS:
                 yield _Entry(raw=item, label=label, full_url=full_url, draft=draft)
+            elif kind == "Medication":
+                # Kept aside for MedicationRequest/Statement.medicationReference to point at.
+                if isinstance(rid, str) and rid:
+                    self.medications_by_reference[f"Medication/{rid}"] = item
+                if full_url:
+                    self.medications_by_reference[full_url] = item
             elif not _is_resource_type(kind):
                 self.invalid(label, f"'{str(kind)[:64]}' is not an R4 resource type")
 
@@ -499,6 +508,42 @@ class _Importer:
 
     # ---- conditions -----------------------------------------------------------------------------------
 
+    def _referenced_code(self, reference: str | None) -> Any:
+        """The code of a Medication elsewhere in the request (``Medication/id`` or its fullUrl), if given."""
+        raw = self.medications_by_reference.get(reference or "")
+        if raw is None:
+            return None
+        try:
+            return FhirMedication.model_validate(raw).code
+        except (ValueError, TypeError) as exc:
+            self.invalid(f"Medication/{raw.get('id')}", f"not valid FHIR R4B ({_first_error(exc)})")
+            return None
+
+    def _other_codings(self, entry: _Entry, first: Condition) -> list[Condition]:
+        """Conditions for further codings that name concepts the first coding does not (e.g. Z3A.20 then
+        Z34.82: the pregnancy is in the second)."""
+        covered = set(first.concepts)
+        extra: list[Condition] = []
+        for coding in _codings(entry.model.code):
+            system = self.vs.system_name(coding.system)
+            if system not in (CodeSystem.icd10cm.value, CodeSystem.snomed.value) or not coding.code:
+                continue
+            if coding.code == first.code and system == first.system.value:
+                continue
+            found = self.vs.condition_concepts(system, coding.code, None) - covered
+            if found:
+                extra.append(
+                    Condition(
+                        code=coding.code,
+                        system=CodeSystem(system),
+                        status=first.status,
+                        onset=first.onset,
+                        recorded=first.recorded,
+                    )
+                )
+                covered |= found
+        return extra
+
     def _condition(self, entry: _Entry) -> Condition | None:
         resource = entry.model
         if _status_code(resource.verificationStatus) in _IGNORED_VERIFICATION:
@@ -552,7 +597,9 @@ class _Importer:
         concept = resource.medicationCodeableConcept
         reference = resource.medicationReference
         if concept is None and reference is not None:
-            concept = _contained_medication_code(resource, reference.reference)
+            concept = _contained_medication_code(resource, reference.reference) or self._referenced_code(
+                reference.reference
+            )
         codings = _codings(concept)
         rxnorm_uri = self.systems.get("rxnorm")
         rxnorm = next((c for c in codings if c.system == rxnorm_uri and c.code), None)
@@ -575,7 +622,8 @@ class _Importer:
             validity = (
                 resource.dispenseRequest.validityPeriod if resource.dispenseRequest is not None else None
             )
-            start_value = (validity.start if validity is not None else None) or resource.authoredOn
+            # KNOWLEDGE.md §4: an order starts when it was authored; its dispense validity is a fallback only.
+            start_value = resource.authoredOn or (validity.start if validity is not None else None)
             end_value = validity.end if validity is not None else None
         status = _MEDICATION_STATUS.get(resource.status or "", MedicationStatus.unknown)
         try:
@@ -624,7 +672,10 @@ def _non_string_time(node: Any, path: str = "") -> str | None:
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}" if path else key
-            is_time = key in _TIME_KEYS or key.endswith(("DateTime", "Instant", "Date"))
+            # ``_birthDate`` and the like hold a primitive's extensions (an object), not the date itself.
+            is_time = not key.startswith("_") and (
+                key in _TIME_KEYS or key.endswith(("DateTime", "Instant", "Date"))
+            )
             if is_time and value is not None and not isinstance(value, str):
                 return where
             found = _non_string_time(value, where) if isinstance(value, dict | list) else None

@@ -32,6 +32,9 @@ class CodeSet(_Strict):
     snomed: list[str] = Field(default_factory=list)
     rxnorm: list[str] = Field(default_factory=list)
     text: list[str] = Field(default_factory=list)
+    exclude_text: list[str] = Field(
+        default_factory=list, description="Words that take a text match out of the set (e.g. topical)."
+    )
 
     @cached_property
     def _prefixes(self) -> tuple[str, ...]:
@@ -39,10 +42,11 @@ class CodeSet(_Strict):
 
     @cached_property
     def _text_pattern(self) -> re.Pattern[str] | None:
-        if not self.text:
-            return None
-        alternatives = "|".join(re.escape(t) for t in sorted(self.text, key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+        return _names_pattern(self.text)
+
+    @cached_property
+    def _exclude_pattern(self) -> re.Pattern[str] | None:
+        return _names_pattern(self.exclude_text)
 
     def matches_code(self, system: str, code: str) -> bool:
         """True when ``code`` in ``system`` (short name: icd10cm, snomed, rxnorm) is in this set."""
@@ -55,9 +59,20 @@ class CodeSet(_Strict):
         return False
 
     def matches_text(self, text: str | None) -> bool:
-        """True when a name in this set appears in ``text`` as a whole word, case-insensitively."""
+        """True when a name in this set appears in ``text``, case-insensitively, and no excluding word does.
+
+        A name matches when no letter touches it, so product texts such as ``Thalidomide-Celgene 50 mg``,
+        ``THALIDOMIDE_50MG`` or ``thalidomide100mg`` are recognised; a name ending in a digit (``IL-2``)
+        must not run on into another digit (``IL-21``).
+        """
         pattern = self._text_pattern
-        return bool(text) and pattern is not None and pattern.search(text or "") is not None
+        if not text or pattern is None:
+            return False
+        normalised = text.translate(_DASHES)
+        if pattern.search(normalised) is None:
+            return False
+        exclude = self._exclude_pattern
+        return exclude is None or exclude.search(normalised) is None
 
 
 class ValueSets(_Strict):
@@ -100,6 +115,18 @@ class ValueSets(_Strict):
             if loinc in spec.loinc:
                 return kind
         return None
+
+
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
+
+
+def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    alternatives = "|".join(
+        re.escape(n) + (r"(?!\d)" if n[-1].isdigit() else "") for n in sorted(names, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![^\W\d_])(?:{alternatives})(?![^\W\d_])", re.IGNORECASE)
 
 
 def _dotless(code: str) -> str:

@@ -191,7 +191,7 @@ def test_hiv_bundle_becomes_a_scenario() -> None:
     assert art.classes == ["art"]  # product-level code, ingredients recognised in the display
     assert art.code == "1999563"
     assert art.ingredient.startswith("TLD tablet; dolutegravir")
-    assert art.start == datetime(2026, 5, 1, tzinfo=UTC)  # validityPeriod.start wins over authoredOn
+    assert art.start == datetime(2026, 4, 28, 10, tzinfo=UTC)  # authoredOn wins over the dispense validity
     assert not art.draft
 
 
@@ -200,7 +200,7 @@ def test_end_to_end_bundle_fires_iris_risk() -> None:
     evaluation = evaluator().evaluate(result.scenario, at=AT)
     assert "iris-risk" in [f.rule_id for f in evaluation.findings]
     assert evaluation.facts.baseline_cd4 == pytest.approx(45.0)
-    assert evaluation.facts.art_days == 14
+    assert evaluation.facts.art_days == 17
 
 
 def test_end_to_end_draft_order_fires_iris_risk() -> None:
@@ -264,8 +264,30 @@ def test_condition_prefers_the_first_icd10_coding_and_keeps_the_text() -> None:
         (ICD10, "B45.1", "Cryptococcal meningitis"),
         (ICD10, "B20", None),
     ]
-    [c] = read(condition("c", codings, text="Cryptococcal meningitis in HIV")).scenario.conditions
+    c, *others = read(condition("c", codings, text="Cryptococcal meningitis in HIV")).scenario.conditions
     assert (c.system, c.code, c.text) == (CodeSystem.icd10cm, "B45.1", "Cryptococcal meningitis in HIV")
+    # The HIV codings name a concept the first does not: they are kept too (SNOMED first, B20 then adds none).
+    assert [(o.system, o.code, o.concepts) for o in others] == [(CodeSystem.snomed, "86406008", ["hiv"])]
+
+
+def test_a_pregnancy_in_a_later_coding_is_not_lost() -> None:
+    codings = [(ICD10, "Z3A.20", "20 weeks"), (ICD10, "Z34.82", "Supervision of normal pregnancy")]
+    concepts = {c for cond in read(condition("c", codings)).scenario.conditions for c in cond.concepts}
+    assert "pregnancy" in concepts
+
+
+def test_a_medication_reference_to_a_medication_in_the_request_is_resolved() -> None:
+    order = med_request("thal", status="draft", medicationReference={"reference": "Medication/m1"})
+    medication = {"resourceType": "Medication", "id": "m1", "code": {"text": "Thalomid 50 mg capsule"}}
+    [m] = read(order, medication).scenario.medications
+    assert m.classes == ["thalidomide-class"]
+
+
+def test_a_primitive_extension_beside_a_date_is_valid() -> None:
+    obs = cd4("o", 40)
+    obs["_effectiveDateTime"] = {"extension": [{"url": "http://example.org/x", "valueCode": "unknown"}]}
+    imported = read(obs)
+    assert imported.problems == [] and len(imported.scenario.observations) == 1
 
 
 def test_condition_falls_back_to_snomed_and_to_the_display() -> None:
@@ -659,7 +681,7 @@ def test_medication_request_dates() -> None:
     )
     a, b = read(authored, validity).scenario.medications
     assert (a.start, a.end) == (datetime(2026, 4, 1, 9, tzinfo=UTC), None)
-    assert (b.start, b.end) == (datetime(2026, 4, 2, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC))
+    assert (b.start, b.end) == (datetime(2026, 3, 30, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC))
 
 
 def test_medication_statement_dates_and_status() -> None:
