@@ -82,7 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for router in (evaluate.router, rules.router, cds_hooks.router, health.router, metrics.router, ui.router):
         app.include_router(router)
-    # Middleware added last runs first: observability wraps everything, then the body limit, then CORS.
+    # Middleware added last runs first: CORS outermost (so that every answer, a 413 too, carries its
+    # headers), then observability, then the body limit.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=cfg.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
     if cfg.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -91,8 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
             allow_credentials=False,
         )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=cfg.max_body_bytes)
-    app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

@@ -58,8 +58,11 @@ def verify_token(request: Request, state: StateDep, base: BaseUrl) -> dict[str, 
     """When JWT is enabled, verify the bearer token (bare 401 if bad); return its claims, else None."""
     if state.verifier is None:
         return None
-    audience = state.settings.jwt_audience or base
-    audiences = {audience.rstrip("/"), audience.rstrip("/") + "/", base + request.url.path}
+    audience = (state.settings.jwt_audience or base).rstrip("/")
+    path = request.url.path
+    # CDS Hooks: aud is the URL of the service endpoint; a feedback call may name its service's URL.
+    endpoints = {path, path.removesuffix("/feedback")}
+    audiences = {audience, audience + "/", *(root + p for root in (audience, base) for p in endpoints)}
     return state.verifier.verify(request.headers.get("authorization"), sorted(audiences))
 
 

@@ -188,8 +188,8 @@ def data_quality_card(notes: Sequence[str], base_url: str) -> Card | None:
             *shown,
         ]
     )
+    # No uuid: the card is not a rule's alert, so there is nothing to give feedback on.
     return Card(
-        uuid=str(uuid.uuid4()),
         summary=_summary(f"Some patient data could not be used by clinrules ({len(notes)} item(s))"),
         detail=detail,
         indicator="info",
@@ -203,6 +203,7 @@ def data_quality_card(notes: Sequence[str], base_url: str) -> Card | None:
 
 def issued(card: Card, finding: Finding) -> IssuedCard:
     """What the audit keeps of a card."""
+    assert card.uuid is not None  # every rule card has one
     return IssuedCard(
         uuid=card.uuid,
         rule_id=finding.rule_id,

@@ -29,6 +29,9 @@ class FhirAuthorization(_Open):
     patient: str | None = None
 
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
 class CdsRequest(_Open):
     """A CDS Hooks call: hook, instance, optional FHIR server and token, context and prefetch."""
 
@@ -44,6 +47,14 @@ class CdsRequest(_Open):
         if self.fhirAuthorization is not None and self.fhirServer is None:
             raise ValueError("fhirAuthorization is given without fhirServer")
         return self
+
+    @field_validator("fhirServer")
+    @classmethod
+    def _https_unless_loopback(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        # CDS Hooks requires https for production data; plain http only to this machine (tests, sandboxes).
+        if value is not None and value.scheme != "https" and value.host not in _LOOPBACK:
+            raise ValueError("must be an https URL (http only for localhost)")
+        return value
 
 
 _ID = Field(min_length=1, max_length=256)
@@ -152,7 +163,7 @@ class Link(BaseModel):
 class Card(BaseModel):
     """A CDS Hooks card."""
 
-    uuid: str
+    uuid: str | None = None
     summary: str = Field(max_length=139)
     detail: str | None = None
     indicator: Literal["info", "warning", "critical"]

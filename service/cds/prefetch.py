@@ -57,6 +57,8 @@ def resolve_prefetch(
     missing: list[str] = []
     for key in templates:
         value = given.get(key)
+        if key in given and value is None:
+            continue  # CDS Hooks: null means the client has no data for this template
         if value is None or (_is_resource(value) and value["resourceType"] == "OperationOutcome"):
             missing.append(key)
         elif not _is_resource(value):
@@ -151,10 +153,16 @@ class FhirFetcher:
         entries = list(data.get("entry") or [])
         pages = 1
         next_url = _next_link(data)
-        while next_url and pages < self.settings.fhir_max_pages:
+        while next_url:
+            # Evaluating a patient with part of the record missing could hide an alert: refuse instead.
+            if pages >= self.settings.fhir_max_pages:
+                raise precondition_failed(
+                    [("too-costly", f"prefetch '{key}': more than {pages} page(s) of results; prefetch it")]
+                )
             if not next_url.startswith(self.base + "/") and not next_url.startswith(self.base + "?"):
-                log.warning("fhir next link to another server not followed", extra={"prefetch_key": key})
-                break
+                raise precondition_failed(
+                    [("not-supported", f"prefetch '{key}': the next page is on another server; prefetch it")]
+                )
             page = self._get(key, next_url)
             entries.extend(page.get("entry") or [])
             pages += 1

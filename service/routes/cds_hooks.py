@@ -163,20 +163,19 @@ def feedback(
                         f"not suggestions of this card: {', '.join(unknown[:5])}",
                     )
                 )
+            # CDS Hooks lets the client offer override reasons of its own (in its own code system): those are
+            # kept as given; a code in this service's system must be one the card offered.
             reason = item.overrideReason.reason if item.overrideReason else None
-            if reason is not None:
-                if reason.system not in (None, OVERRIDE_SYSTEM):
-                    problems.append(
-                        FieldProblem(
-                            f"feedback.{i}.overrideReason.reason.system", f"must be {OVERRIDE_SYSTEM}"
-                        )
+            if (
+                reason is not None
+                and reason.system in (None, OVERRIDE_SYSTEM)
+                and reason.code not in card.override_codes
+            ):
+                problems.append(
+                    FieldProblem(
+                        f"feedback.{i}.overrideReason.reason.code", "not an override reason of this card"
                     )
-                elif reason.code not in card.override_codes:
-                    problems.append(
-                        FieldProblem(
-                            f"feedback.{i}.overrideReason.reason.code", "not an override reason of this card"
-                        )
-                    )
+                )
             if problems:
                 raise invalid_fields(problems)
             record_feedback(
@@ -185,7 +184,7 @@ def feedback(
                 card=card,
                 outcome=item.outcome,
                 accepted_suggestions=[s.id for s in item.acceptedSuggestions],
-                override_system=OVERRIDE_SYSTEM if reason is not None else None,
+                override_system=(reason.system or OVERRIDE_SYSTEM) if reason is not None else None,
                 override_code=reason.code if reason is not None else None,
                 has_user_comment=bool(item.overrideReason and item.overrideReason.userComment),
                 outcome_timestamp=item.outcomeTimestamp,

@@ -122,20 +122,16 @@ def evaluation_time(scenario: Mapping[str, Any]) -> datetime:
 
 
 def thalidomide_exposure(scenario: Mapping[str, Any]) -> bool:
-    """A thalidomide-class drug ordered now (draft) or being taken at the evaluation time."""
-    now = evaluation_time(scenario)
+    """A thalidomide-class drug ordered now (draft), or an order or statement that is not over.
+
+    Its dates do not matter: an active order with a future start or a lapsed period is still an exposure.
+    """
     for med in scenario.get("medications", []):
         name = med["ingredient"].lower()
         if not any(drug in name for drug in THALIDOMIDE_CLASS):
             continue
         status = med.get("status", "active")
-        if med.get("draft") or status == "draft":
-            return True
-        if status not in ("active", "on-hold"):
-            continue
-        started = "start" not in med or _time(med["start"]) <= now
-        not_ended = "end" not in med or _time(med["end"]) > now
-        if started and not_ended:
+        if med.get("draft") or status in ("draft", "active", "on-hold", "intended", "unknown"):
             return True
     return False
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 
 @dataclass
@@ -90,7 +90,9 @@ def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
                 if offset + store.page_size < len(found):
                     port = self.server.server_address[1]  # type: ignore[index]
                     after = offset + store.page_size
-                    nxt = f"http://127.0.0.1:{port}{parts.path}?{parts.query}&_offset={after}"
+                    rest = {k: v for k, v in query.items() if k != "_offset"}
+                    query_string = urlencode({**rest, "_offset": [after]}, doseq=True)
+                    nxt = f"http://127.0.0.1:{port}{parts.path}?{query_string}"
                     bundle["link"] = [{"relation": "next", "url": nxt}]
                 self._send(200, bundle)
                 return

@@ -149,7 +149,15 @@ def test_missing_prefetch_without_fhir_server_is_412(client: TestClient) -> None
     outcome = body["operationOutcome"]
     assert outcome["resourceType"] == "OperationOutcome"
     text = " ".join(i["diagnostics"] for i in outcome["issue"])
-    assert "observations" in text and "conditions" in text
+    # A null value means "no such data" (CDS Hooks), so only the absent key is missing.
+    assert "conditions" in text and "observations" not in text
+
+
+def test_null_prefetch_values_mean_no_data(client: TestClient) -> None:
+    request = load_fixture("patient-view-no-alerts")
+    request["prefetch"] = {key: None for key in request["prefetch"]}
+    response = client.post("/cds-services/patient-view", json=request)
+    assert response.status_code == 200 and response.json() == {"cards": []}
 
 
 def _card(client: TestClient, name: str, topic: str) -> tuple[str, dict[str, Any]]:
@@ -194,8 +202,12 @@ def test_feedback_checks(client: TestClient) -> None:
     assert client.post(f"/cds-services/{hook}/feedback", json=unknown).status_code == 404
     other_service = client.post("/cds-services/order-sign/feedback", json={"feedback": [item]})
     assert other_service.status_code == 404
-    bad_reason = {"feedback": [{**item, "overrideReason": {"reason": {"code": "made-up"}}}]}
-    response = client.post(f"/cds-services/{hook}/feedback", json=bad_reason)
+    # The EHR may offer override reasons of its own (CDS Hooks): they are stored as given.
+    own = {"system": "https://ehr.example/override-reason", "code": "d7ecf885"}
+    ehr_reason = {"feedback": [{**item, "overrideReason": {"reason": own}}]}
+    assert client.post(f"/cds-services/{hook}/feedback", json=ehr_reason).json() == {"stored": 1}
+    not_offered = {"feedback": [{**item, "overrideReason": {"reason": {"code": "made-up"}}}]}
+    response = client.post(f"/cds-services/{hook}/feedback", json=not_offered)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "feedback.0.overrideReason.reason.code"
     bad_outcome = {"feedback": [{**item, "outcome": "maybe"}]}
@@ -213,6 +225,7 @@ def test_data_left_out_is_told_in_an_info_card_last(client: TestClient) -> None:
     quality = cards[-1]
     assert quality["source"]["topic"]["code"] == "data-quality" and quality["indicator"] == "info"
     assert "unit 'mg' cannot be converted for cd4" in quality["detail"]
+    assert "uuid" not in quality  # not a rule's alert: nothing to give feedback on
 
 
 def test_invalid_fhir_in_prefetch_is_refused_naming_the_resource(client: TestClient) -> None:

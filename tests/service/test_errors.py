@@ -88,3 +88,20 @@ def test_unexpected_error_is_500_without_internals(
         response = client.post("/cds-services/patient-view", json=load_fixture("patient-view-no-alerts"))
         _problem(response, 500)
         assert "secret" not in response.text and "RuntimeError" not in response.text
+
+
+def test_an_oversized_body_still_carries_cors_headers(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'a.db'}",
+        cors_origins=["https://sandbox.example"],
+        max_body_bytes=1024,
+        _env_file=None,
+    )
+    with TestClient(create_app(settings)) as client:
+        answer = client.post(
+            "/evaluate",
+            content=b"{" + b" " * 4096 + b"}",
+            headers={"content-type": "application/json", "origin": "https://sandbox.example"},
+        )
+    assert answer.status_code == 413
+    assert answer.headers["access-control-allow-origin"] == "https://sandbox.example"

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.app import create_app
+from service.settings import Settings
 from tests.service.fhir_server import FhirStore, running_fhir_server
 from tests.service.fixtures import load_fixture
 
@@ -62,7 +64,7 @@ def test_fetches_everything_when_no_prefetch(client: TestClient, fhir: tuple[str
 def test_fetches_only_missing_keys(client: TestClient, fhir: tuple[str, FhirStore]) -> None:
     url, store = fhir
     prefetch = load_fixture("patient-view-iris-risk")["prefetch"]
-    prefetch["conditions"] = None
+    del prefetch["conditions"]
     response = client.post("/cds-services/patient-view", json=_request(url, prefetch=prefetch))
     assert response.status_code == 200
     assert {p.split("?")[0] for p, _ in store.requests} == {"/fhir/Condition"}
@@ -95,3 +97,21 @@ def test_authorization_without_server_is_422(client: TestClient) -> None:
     body = _request("http://127.0.0.1:9/fhir")
     del body["fhirServer"]
     assert client.post("/cds-services/patient-view", json=body).status_code == 422
+
+
+def test_every_page_is_read_and_too_many_pages_is_412(
+    settings: Settings, fhir: tuple[str, FhirStore]
+) -> None:
+    url, store = fhir
+    first = load_fixture("patient-view-iris-risk")["prefetch"]["observations"]["entry"][0]["resource"]
+    store.add(*({**first, "id": f"extra-{i}"} for i in range(3)))  # more pages of observations
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/cds-services/patient-view", json=_request(url)).status_code == 200
+    observation_pages = [p for p, _ in store.requests if p.startswith("/fhir/Observation?")]
+    offsets = [p.split("_offset=")[1] for p in observation_pages if "_offset=" in p]
+    assert len(offsets) >= 2 and len(set(offsets)) == len(offsets)  # page after page, none read twice
+    one_page = settings.model_copy(update={"fhir_max_pages": 1})
+    with TestClient(create_app(one_page)) as client:
+        response = client.post("/cds-services/patient-view", json=_request(url))
+    assert response.status_code == 412
+    assert "more than 1 page" in response.json()["operationOutcome"]["issue"][0]["diagnostics"]

@@ -128,3 +128,30 @@ def test_token_never_logged(secured: TestClient, capsys: pytest.CaptureFixture[s
     _call(secured, token.replace(".", "x", 1))
     err = capsys.readouterr().err
     assert token not in err and token.split(".")[2] not in err
+
+
+def test_a_configured_audience_accepts_the_service_endpoint_url(tmp_path: Path) -> None:
+    # Behind a proxy: the EHR names the public URL of the endpoint it calls (CDS Hooks: aud).
+    public = "https://cds.example.org"
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'a.db'}",
+        jwt_enabled=True,
+        jwt_issuers={ISS: json.dumps(_jwks(KEY))},
+        jwt_audience=public,
+        _env_file=None,
+    )
+    with TestClient(create_app(settings)) as client:
+        assert _call(client, _token(aud=f"{public}/cds-services/patient-view")).status_code == 200
+        assert _call(client, _token(aud=public)).status_code == 200
+        assert _call(client, _token(aud=f"{public}/cds-services/order-sign")).status_code == 401
+
+
+def test_fhir_server_must_be_https_unless_on_this_machine(client: TestClient) -> None:
+    request = load_fixture("patient-view-no-alerts")
+    for server, status in (("http://fhir.example.org/r4", 422), ("https://fhir.example.org/r4", 200)):
+        answer = client.post("/cds-services/patient-view", json={**request, "fhirServer": server})
+        assert answer.status_code == status, answer.text
+    answer = client.post(
+        "/cds-services/patient-view", json={**request, "fhirServer": "http://fhir.example.org"}
+    )
+    assert any(e["field"] == "fhirServer" for e in answer.json()["errors"])
