@@ -147,7 +147,7 @@ def card_for(
         indicator=finding.indicator.value,
         source=Source(
             label=f"clinrules · {finding.title}"[:200],
-            url=f"{base_url}/rules/{finding.rule_id}",
+            url=f"{base_url}/ui#rule-{finding.rule_id}",  # a page for people, as CDS Hooks asks
             topic=Coding(system=TOPIC_SYSTEM, code=finding.topic, display=finding.title),
         ),
         suggestions=suggestions or None,

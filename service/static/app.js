@@ -119,7 +119,7 @@ function renderRule(r) {
     return `<details class="scenario"><summary>${esc(s.keyword)}: ${esc(s.name)} <span class="meta">(${esc(s.file)}:${esc(s.line)})</span></summary><pre class="gherkin">${esc(steps + examples)}</pre></details>`;
   }).join("");
   const indicator = r.escalates_to.length ? `${r.indicator}, up to ${r.escalates_to.join(", ")}` : r.indicator;
-  return `<details class="rule" data-topic="${esc(r.topic)}"><summary><span class="badge ${esc(r.indicator)}">${esc(r.indicator)}</span><strong>${esc(r.topic)}</strong> — ${esc(r.title)}${r.status !== "active" ? ` <em>(${esc(r.status)})</em>` : ""}</summary><div>
+  return `<details class="rule" id="rule-${esc(r.id)}" data-topic="${esc(r.topic)}"><summary><span class="badge ${esc(r.indicator)}">${esc(r.indicator)}</span><strong>${esc(r.topic)}</strong> — ${esc(r.title)}${r.status !== "active" ? ` <em>(${esc(r.status)})</em>` : ""}</summary><div>
     <p><strong>Card:</strong> ${esc(r.summary)}</p>
     <p class="meta">rule ${esc(r.id)} ${esc(r.version)} · indicator ${esc(indicator)} · evidence <strong>${esc(r.evidence)}</strong>${r.safety ? " · safety rule" : ""}${r.concludes.length ? ` · concludes ${esc(r.concludes.join(", "))}` : ""}</p>
     <p class="meta">${esc(r.evidence_note)}</p>
@@ -147,7 +147,15 @@ async function loadCatalogue() {
     count();
   });
   count();
+  openLinkedRule();
 }
+
+// A card's source link (/ui#rule-<id>) opens that rule in the catalogue.
+function openLinkedRule() {
+  const target = location.hash.startsWith("#rule-") ? document.getElementById(location.hash.slice(1)) : null;
+  if (target) { target.open = true; target.scrollIntoView(); target.querySelector("summary").focus(); }
+}
+window.addEventListener("hashchange", openLinkedRule);
 
 document.addEventListener("DOMContentLoaded", () => {
   $("scenario-form").addEventListener("submit", (e) => { e.preventDefault(); evaluate(); });

@@ -122,3 +122,10 @@ def test_detail_markdown_is_escaped(browser_page: Any) -> None:
     assert "<strong>bold</strong>" in html and "&lt;img" in html and "<img" not in html
     assert 'href="javascript' not in html and '<a href="https://x.org"' in html
     assert "<ul><li>one</li></ul>" in html
+
+
+def test_a_card_source_link_opens_its_rule(browser_page: Any, page_url: str) -> None:
+    page = browser_page
+    page.goto(f"{page_url}/ui#rule-thalidomide-pregnancy")
+    page.wait_for_selector("#rule-thalidomide-pregnancy[open]", timeout=10_000)
+    assert "label.embryo-fetal" in page.locator("#rule-thalidomide-pregnancy").inner_text()
