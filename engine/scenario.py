@@ -191,11 +191,21 @@ class CodeSystem(StrEnum):
     snomed = "snomed"
 
 
+class Coding(_Model):
+    """One code as a record carries it: its system (a URI, or a short name such as ``icd10cm``) and code."""
+
+    system: str = Field(min_length=1, max_length=256, description="Code system URI or short name.")
+    code: str = Field(min_length=1, max_length=64, description="The code in that system.")
+
+
 class Condition(_Model):
     """A diagnosis or problem: a code and/or a name, its status and when it began."""
 
     code: str | None = Field(default=None, max_length=32, description="Diagnosis code, e.g. ICD-10-CM B45.1.")
     system: CodeSystem = Field(default=CodeSystem.icd10cm, description="Code system of `code`.")
+    codings: list[Coding] = Field(
+        default_factory=list, max_length=32, description="Further codes of the same condition, any system."
+    )
     text: str | None = Field(default=None, max_length=500, description="Name of the condition as recorded.")
     status: ConditionStatus = Field(default=ConditionStatus.active, description="Clinical status.")
     onset: Instant | None = Field(default=None, description="When it began (else the recorded date is used).")
@@ -203,7 +213,7 @@ class Condition(_Model):
 
     @model_validator(mode="after")
     def _needs_code_or_text(self) -> Condition:
-        if not self.code and not self.text:
+        if not self.code and not self.text and not self.codings:
             raise _field_error("code", "a condition needs a code or a text")
         return self
 
@@ -211,7 +221,10 @@ class Condition(_Model):
     @cached_property
     def concepts(self) -> list[str]:
         """The clinical concepts (value sets) this condition belongs to, recognised from code and text."""
-        found = default_value_sets().condition_concepts(self.system.value, self.code, self.text)
+        vs = default_value_sets()
+        found = set(vs.condition_concepts(self.system.value, self.code, self.text))
+        for coding in self.codings:
+            found |= vs.condition_concepts(vs.system_name(coding.system) or coding.system, coding.code, None)
         return sorted(found)
 
     @property
@@ -240,6 +253,9 @@ class Medication(_Model):
 
     ingredient: str = Field(min_length=1, max_length=500, description="Ingredient or product name.")
     code: str | None = Field(default=None, max_length=32, description="RxNorm ingredient code, if known.")
+    codings: list[Coding] = Field(
+        default_factory=list, max_length=32, description="Further codes (RxNorm, ATC, CIEL, ...), any system."
+    )
     status: MedicationStatus = Field(
         default=MedicationStatus.active, description="Order or statement status."
     )
@@ -257,7 +273,12 @@ class Medication(_Model):
     @cached_property
     def classes(self) -> list[str]:
         """The medication classes (value sets) this medication belongs to."""
-        return sorted(default_value_sets().medication_classes(self.ingredient, self.code))
+        vs = default_value_sets()
+        found = set(vs.medication_classes(self.ingredient, self.code))
+        for coding in self.codings:
+            if (vs.system_name(coding.system) or coding.system) == "rxnorm":
+                found |= vs.medication_classes(None, coding.code)
+        return sorted(found)
 
     @property
     def is_draft(self) -> bool:
