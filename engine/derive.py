@@ -11,7 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from engine.courses import TAKEN_STATUSES, current_course, days_between, last_dose, ordered_or_taken
 from engine.facts import PatientFacts
+from engine.pregnancy import is_pregnant, pregnancy_evidence
 from engine.scenario import (
     ACTIVE_CONDITION,
     IGNORED_CONDITION,
@@ -25,9 +27,7 @@ from engine.scenario import (
     Sex,
 )
 
-TAKEN_STATUSES = frozenset(
-    {MedicationStatus.active, MedicationStatus.on_hold, MedicationStatus.completed, MedicationStatus.stopped}
-)
+__all__ = ["Derivation", "DerivationSettings", "age_in_years", "days_between", "derive", "measured"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,12 @@ class DerivationSettings:
     """A baseline CD4 or viral load is the last one on or before ART start within this many days."""
     pregnancy_status_window_days: int = 280
     """'Last 9 months' for a pregnancy-status observation, counted as 40 weeks so none is missed."""
+    pregnancy_condition_window_days: int = 300
+    """An active pregnancy Condition counts when recorded (or begun) within this many days."""
     course_gap_days: int = 1
-    """Two prescriptions of one class form one continuous course if the gap between them is this small."""
+    """Tolerance, in days, beyond a prescription's end or supply for the next one to continue the course."""
+    default_supply_days: int = 90
+    """Supply assumed for a prescription that gives neither an end date nor a supply."""
     reproductive_age: tuple[int, int] = (12, 55)
     """Ages (inclusive) at which a female patient is taken to have reproductive potential."""
 
@@ -50,11 +54,6 @@ class Derivation:
 
     facts: PatientFacts
     support: dict[str, list[str]] = field(default_factory=dict)
-
-
-def days_between(earlier: datetime, later: datetime) -> int:
-    """Whole calendar days (UTC) from ``earlier`` to ``later``: the same day is 0."""
-    return (later.date() - earlier.date()).days
 
 
 def age_in_years(birth: datetime | None, now: datetime) -> int | None:
@@ -132,51 +131,19 @@ def _assessed(scenario: Scenario, kind: ObservationKind, now: datetime) -> bool 
     return None if latest is None else bool(latest.value)
 
 
-def current_course_start(meds: Sequence[Medication], now: datetime, gap_days: int) -> datetime | None:
-    """Start of the continuous course that is active at ``now`` (earliest start among chained periods).
-
-    Returns None when no medication of the course is active at ``now`` or an active one has no start date.
-    """
-    active = [m for m in meds if m.is_active_at(now)]
-    if not active or any(m.start is None for m in active):
-        return None
-    # A stopped or completed prescription without an end date is taken to have ended when it started:
-    # assuming it ran until now would invent a long course.
-    periods = sorted(
-        (m.start, m.end or (now if m.is_active_at(now) else m.start))
-        for m in meds
-        if m.start is not None and m.status in TAKEN_STATUSES and m.start <= now
-    )
-    gap = timedelta(days=gap_days)
-    course_start: datetime | None = None
-    course_end: datetime | None = None
-    for start, end in periods:
-        if course_end is None or start > course_end + gap:
-            course_start, course_end = start, end
-        else:
-            course_end = max(course_end, end)
-    active_start = min(m.start for m in active if m.start is not None)
-    if course_start is not None and course_end is not None and course_start <= active_start <= course_end:
-        return course_start
-    return active_start
-
-
-ORDERED_STATUSES = frozenset(
-    {MedicationStatus.active, MedicationStatus.on_hold, MedicationStatus.intended, MedicationStatus.unknown}
-)
-
-
-def ordered_or_taken(m: Medication) -> bool:
-    """Ordered now, or an order or statement that is not over, whatever its dates say.
-
-    For the drugs whose mere order matters for safety (thalidomide class, IL-2, a corticosteroid beside
-    thalidomide): an active order with a future start or a lapsed validity period still counts.
-    """
-    return m.is_draft or m.status in ORDERED_STATUSES
-
-
 def _round(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
+
+
+def _detectable_hiv_rna(observations: Sequence[Observation]) -> list[Observation]:
+    """HIV-1 RNA results above the assay's limit: not reported as below a limit, and above zero."""
+    return [o for o in observations if o.comparator not in ("<", "<=") and o.number > 0]
+
+
+def _since_art(c: Condition, art_start: datetime, now: datetime) -> bool:
+    """New after the day ART started: by onset, or for a recurrence or relapse by the day it was recorded."""
+    when = (c.recorded or c.onset) if c.status in RECURRING_CONDITION else c.start
+    return when is not None and when.date() > art_start.date() and when <= now
 
 
 def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | None = None) -> Derivation:
@@ -193,6 +160,11 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
 
     def of_class(cls: str) -> list[Medication]:
         return [m for m in meds if cls in m.classes]
+
+    def course(cls: str) -> tuple[list[Medication], datetime | None, bool]:
+        found = of_class(cls)
+        c = current_course(found, now, s.course_gap_days, s.default_supply_days)
+        return found, c.start, c.current
 
     # Demographics and reproductive potential
     birth = (
@@ -214,57 +186,52 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         repro = assessed_repro
         note("reproductive_potential", [f"assessment: {'yes' if assessed_repro else 'no'}"])
 
-    # Pregnancy
-    pregnancy_conditions = _conditions(scenario, "pregnancy", ACTIVE_CONDITION)
-    window = now - timedelta(days=s.pregnancy_status_window_days)
-    status_obs = [
-        o for o in _observations(scenario, ObservationKind.pregnancy_status, now) if o.time >= window
-    ]
-    latest_status = _latest(status_obs)
-    pregnant_by_obs = latest_status is not None and latest_status.value == "pregnant"
-    pregnant = bool(pregnancy_conditions) or pregnant_by_obs
+    # Pregnancy: the latest evidence decides
+    evidence = pregnancy_evidence(
+        scenario, now, s.pregnancy_condition_window_days, s.pregnancy_status_window_days
+    )
+    pregnant = is_pregnant(evidence)
     if pregnant and not repro:
         repro = True  # a recorded pregnancy outweighs a record that says the patient cannot conceive
         note("reproductive_potential", ["pregnant"])
-    note("pregnant", map(_describe_condition, pregnancy_conditions))
-    if pregnant_by_obs and latest_status is not None:
-        note("pregnant", [f"pregnancy status 'pregnant' on {latest_status.time.date().isoformat()}"])
+    if pregnant:
+        note("pregnant", [e.what for e in evidence[::-1] if e.pregnant][:1])
 
     # HIV and antiretroviral therapy
+    vl = _observations(scenario, ObservationKind.viral_load, now)
     hiv = _conditions(scenario, "hiv")
-    art = of_class("art")
-    art_active = [m for m in art if m.is_active_at(now)]
+    detectable = _detectable_hiv_rna(vl)
+    note("hiv", map(_describe_condition, hiv))
+    note("hiv", [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]])
+    art, art_start, on_art = course("art")
     art_drafts = [m for m in art if m.is_draft]
     art_ever = any(m.status in TAKEN_STATUSES for m in art if not m.is_draft)
-    on_art = bool(art_active)
-    art_start = current_course_start(art, now, s.course_gap_days) if on_art else None
-    art_days = days_between(art_start, now) if art_start else None
-    # KNOWLEDGE.md §4: an ART order in draftOrders means ART starts now, even during a current course.
-    starting_now = bool(art_drafts)
-    note("hiv", map(_describe_condition, hiv))
-    note("on_art", map(_describe_medication, art_active))
+    art_days = days_between(art_start, now) if art_start and on_art else None
+    # Starting ART: an order while no course is current (first start, or restart after an interruption).
+    starting_now = bool(art_drafts) and not on_art
+    note("on_art", map(_describe_medication, (m for m in art if not m.is_draft and m.is_active_at(now))))
     note("art_ordered_now", map(_describe_medication, art_drafts))
     note("art_starting_now", map(_describe_medication, art_drafts) if starting_now else [])
-    if art_start:
+    if art_start and on_art:
         note("art_days", [f"current course started {art_start.date().isoformat()}"])
-    reference = art_start if art_start else (now if starting_now else None)
+    art_reference = art_start if on_art else None
+    reference = art_reference if art_reference else (now if starting_now else None)
 
     # CD4 and viral load
     cd4 = _observations(scenario, ObservationKind.cd4, now)
-    vl = _observations(scenario, ObservationKind.viral_load, now)
     latest_cd4 = _latest(cd4)
     baseline_cd4 = _baseline(cd4, reference, s.baseline_window_days) if reference else None
     if latest_cd4:
         note("latest_cd4", [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"])
     if baseline_cd4:
         note("baseline_cd4", [f"{baseline_cd4.number:g} cells/µL on {baseline_cd4.time.date().isoformat()}"])
-    cd4_after = [o for o in cd4 if art_start and o.time > art_start]
+    cd4_after = [o for o in cd4 if art_reference and o.time > art_reference]
     cd4_rise = bool(baseline_cd4 and cd4_after and cd4_after[-1].number > baseline_cd4.number)
     if cd4_rise and baseline_cd4:
         note("cd4_above_baseline", [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
     vl_drop: float | None = None
-    baseline_vl = _baseline(vl, art_start, s.baseline_window_days) if art_start else None
-    vl_after = [o for o in vl if art_start and o.time > art_start]
+    baseline_vl = _baseline(vl, art_reference, s.baseline_window_days) if art_reference else None
+    vl_after = [o for o in vl if art_reference and o.time > art_reference]
     if baseline_vl and vl_after:
         # A '<' result counts as its limit: the fall is at least that large.
         vl_drop = math.log10(max(baseline_vl.number, 1.0)) - math.log10(max(vl_after[-1].number, 1.0))
@@ -276,16 +243,8 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     # IRIS
     iris_coded = _conditions(scenario, "iris", ACTIVE_CONDITION)
     note("iris_coded", map(_describe_condition, iris_coded))
-    iris_since: list[Condition] = []
-    if art_start:
-        for c in _conditions(scenario, "iris-associated", ACTIVE_CONDITION):
-            if c.status in RECURRING_CONDITION:
-                # A recurrence began before ART by definition; it counts unless recorded before ART started.
-                since = c.recorded is None or c.recorded >= art_start
-            else:
-                since = c.start is not None and art_start <= c.start <= now
-            if since:
-                iris_since.append(c)
+    associated = _conditions(scenario, "iris-associated", ACTIVE_CONDITION)
+    iris_since = [c for c in associated if art_reference and _since_art(c, art_reference, now)]
     note("iris_condition_since_art", map(_describe_condition, iris_since))
     refractory = _assessed(scenario, ObservationKind.iris_steroid_refractory, now)
     dependent = _assessed(scenario, ObservationKind.iris_steroid_dependent, now)
@@ -295,17 +254,35 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
             "steroid_refractory_assessed",
             [n for n, v in (("steroid-refractory", refractory), ("steroid-dependent", dependent)) if v],
         )
-    steroids = of_class("corticosteroid")
-    steroid_start = current_course_start(steroids, now, s.course_gap_days)
-    steroid_days = days_between(steroid_start, now) if steroid_start else None
-    if steroid_start:
+    steroids, steroid_start, steroid_current = course("corticosteroid")
+    steroid_days = days_between(steroid_start, now) if steroid_start and steroid_current else None
+    if steroid_days is not None and steroid_start:
         note("corticosteroid_course_days", [f"course started {steroid_start.date().isoformat()}"])
+    # Steroid days count against IRIS only from the later of the course start and the IRIS onset.
+    iris_onsets = [c.start for c in (*iris_coded, *iris_since) if c.start is not None and c.start <= now]
+    steroid_iris_days: int | None = None
+    if steroid_days is not None and steroid_start and iris_onsets:
+        counted_from = max(steroid_start, min(iris_onsets))
+        steroid_iris_days = days_between(counted_from, now)
+        note("corticosteroid_days_during_iris", [f"counted from {counted_from.date().isoformat()}"])
     steroid_now = [m for m in steroids if ordered_or_taken(m)]
     note("corticosteroid_active_or_ordered", map(_describe_medication, steroid_now))
 
     # Thalidomide class and its safety context
-    thal = [m for m in of_class("thalidomide-class") if ordered_or_taken(m)]
+    thal_all = of_class("thalidomide-class")
+    thal = [m for m in thal_all if ordered_or_taken(m)]
     note("thalidomide_class_medication", map(_describe_medication, thal))
+    stopped = [
+        (days_between(last, now) if last <= now else 0, m)
+        for m in thal_all
+        if m.status in (MedicationStatus.stopped, MedicationStatus.completed)
+        and (last := last_dose(m)) is not None
+    ]
+    thal_stopped_days = min((d for d, _ in stopped), default=None)
+    note(
+        "thalidomide_class_stopped_days",
+        (_describe_medication(m) for d, m in stopped if d == thal_stopped_days),
+    )
     vte = _conditions(scenario, "vte-history")
     note("vte_history", map(_describe_condition, vte))
     neuropathy = _conditions(scenario, "peripheral-neuropathy", ACTIVE_CONDITION)
@@ -340,8 +317,10 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     note("crypto_meningitis_days", map(_describe_condition, _conditions(scenario, "cryptococcal-meningitis")))
     tb = _conditions(scenario, "tuberculosis", ACTIVE_CONDITION)
     note("active_tb", map(_describe_condition, tb))
-    tb_start = current_course_start(of_class("tb-treatment"), now, s.course_gap_days)
-    if tb_start:
+    # TB treatment starts with a rifamycin, pyrazinamide or ethambutol; isoniazid alone is preventive therapy.
+    _, tb_start, tb_current = course("tb-treatment-core")
+    tb_days = days_between(tb_start, now) if tb_start and tb_current else None
+    if tb_days is not None and tb_start:
         note("tb_treatment_days", [f"TB treatment started {tb_start.date().isoformat()}"])
     # Exclusions count whatever their clinical status: they stop a steroid suggestion, so err towards them.
     tbm = _conditions(scenario, "tb-meningitis")
@@ -355,7 +334,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         sex=sex.value,
         reproductive_potential=repro,
         pregnant=pregnant,
-        hiv=bool(hiv),
+        hiv=bool(hiv) or bool(detectable),
         on_art=on_art,
         art_ever=art_ever,
         art_ordered_now=bool(art_drafts),
@@ -369,12 +348,15 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         iris_condition_since_art=bool(iris_since),
         steroid_refractory_assessed=steroid_assessed,
         corticosteroid_course_days=steroid_days,
+        corticosteroid_days_during_iris=steroid_iris_days,
         corticosteroid_active_or_ordered=bool(steroid_now),
         thalidomide_class_medication=bool(thal),
+        thalidomide_class_stopped_days=thal_stopped_days,
         vte_history=bool(vte),
         peripheral_neuropathy=bool(neuropathy),
         poems=bool(poems),
         transplant_ineligible_assessed=bool(ineligible),
+        transplant_candidate_assessed=ineligible is False,
         renal_failure_coded=bool(renal),
         latest_egfr=measured(egfr),
         crps_or_intractable_pain=bool(pain),
@@ -382,7 +364,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         il2_medication=bool(il2),
         crypto_meningitis_days=crypto,
         active_tb=bool(tb),
-        tb_treatment_days=days_between(tb_start, now) if tb_start else None,
+        tb_treatment_days=tb_days,
         tb_meningitis=bool(tbm),
         kaposi_sarcoma=bool(ks),
         hepatitis_b=bool(hbv),

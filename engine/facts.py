@@ -28,11 +28,13 @@ class PatientFacts(BaseModel):
     sex: str = Field(default="unknown", description="Administrative sex")
     reproductive_potential: bool = _b("Reproductive potential")
     pregnant: bool = _b("Pregnant")
-    hiv: bool = _b("HIV infection recorded")
-    on_art: bool = _b("Taking antiretroviral therapy")
+    hiv: bool = _b("HIV infection recorded, or a detectable HIV-1 RNA result")
+    on_art: bool = _b("On a current course of antiretroviral therapy")
     art_ever: bool = _b("Has ever taken antiretroviral therapy")
     art_ordered_now: bool = _b("Antiretroviral therapy being ordered now")
-    art_starting_now: bool = _b("Starting antiretroviral therapy now (ordered, not yet taking it)")
+    art_starting_now: bool = _b(
+        "Starting antiretroviral therapy now (ordered while no course is current: first start or restart)"
+    )
     art_days: int | None = _f("Days on the current course of antiretroviral therapy", "days")
     baseline_cd4: float | None = _f("Baseline CD4 count (last before ART start, within 180 days)", "cells/µL")
     latest_cd4: float | None = _f("Most recent CD4 count", "cells/µL")
@@ -42,12 +44,19 @@ class PatientFacts(BaseModel):
     iris_condition_since_art: bool = _b("IRIS-associated condition new or recurring since ART start")
     steroid_refractory_assessed: bool = _b("IRIS assessed as steroid-refractory or steroid-dependent")
     corticosteroid_course_days: int | None = _f("Days of continuous systemic corticosteroid", "days")
+    corticosteroid_days_during_iris: int | None = _f(
+        "Days of continuous systemic corticosteroid since IRIS began (from the later of the two)", "days"
+    )
     corticosteroid_active_or_ordered: bool = _b("Systemic corticosteroid taken or being ordered")
     thalidomide_class_medication: bool = _b("Thalidomide, lenalidomide or pomalidomide ordered or taken")
+    thalidomide_class_stopped_days: int | None = _f(
+        "Days since the last dose of a stopped thalidomide, lenalidomide or pomalidomide", "days"
+    )
     vte_history: bool = _b("History of venous thromboembolism")
     peripheral_neuropathy: bool = _b("Peripheral neuropathy")
     poems: bool = _b("POEMS syndrome")
     transplant_ineligible_assessed: bool = _b("Assessed as not a candidate for stem-cell transplant")
+    transplant_candidate_assessed: bool = _b("Assessed as a candidate for stem-cell transplant")
     renal_failure_coded: bool = _b("Renal failure recorded (CKD stage 4-5, dialysis or acute kidney failure)")
     latest_egfr: float | None = _f("Most recent eGFR", "mL/min/1.73m²")
     crps_or_intractable_pain: bool = _b("Complex regional pain syndrome or chronic intractable pain")
@@ -55,7 +64,10 @@ class PatientFacts(BaseModel):
     il2_medication: bool = _b("Interleukin-2 (aldesleukin) ordered or taken")
     crypto_meningitis_days: int | None = _f("Days since cryptococcal meningitis was diagnosed", "days")
     active_tb: bool = _b("Active tuberculosis")
-    tb_treatment_days: int | None = _f("Days on the current course of TB treatment", "days")
+    tb_treatment_days: int | None = _f(
+        "Days since TB treatment began (first rifamycin, pyrazinamide or ethambutol of the current course)",
+        "days",
+    )
     tb_meningitis: bool = _b("Tuberculous meningitis")
     kaposi_sarcoma: bool = _b("Kaposi sarcoma")
     hepatitis_b: bool = _b("Hepatitis B")

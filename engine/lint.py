@@ -5,6 +5,10 @@ length, duplicate ids and topics, thresholds outside their range, unknown facts,
 the loader's own checks are reused file by file so that one bad file does not hide the next. Warnings are
 what loads but deserves a reviewer's eye: a parameter no condition uses, a statement neither encoded nor
 explained, an ``http:`` link, a summary longer than an EHR card shows comfortably.
+
+A rule's evidence level must follow from its statements: it is the strongest level among the statements
+that carry its message (role ``finding`` or ``safety``; ``background`` statements only set the scene), or
+among all of them when none does. A rule rated above or below that is an error.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from engine.paths import default_rules_dir
 
 Severity = Literal["error", "warning"]
 SHARED = ("sources.yaml", "statements.yaml", "valuesets.yaml")
+EVIDENCE_ORDER = ("very-low", "low", "moderate", "high")
+"""Evidence levels, weakest first."""
 SUMMARY_COMFORTABLE = 120
 """Summaries longer than this are allowed (the limit is 139) but wrap on most EHR cards."""
 
@@ -59,6 +65,26 @@ def _statements(path: Path) -> dict[str, Statement]:
             continue
         found[st.id] = st
     return found
+
+
+def expected_evidence(rule: Rule, statements: dict[str, Statement]) -> str | None:
+    """The evidence level a rule's statements give it (None when none of them is known)."""
+    cited = [statements[sid] for sid in rule.statements if sid in statements]
+    carrying = [st for st in cited if st.role != "background"] or cited
+    if not carrying:
+        return None
+    return max((st.evidence for st in carrying), key=EVIDENCE_ORDER.index)
+
+
+def _evidence_problem(rule: Rule, statements: dict[str, Statement]) -> LintProblem | None:
+    expected = expected_evidence(rule, statements)
+    if expected is None or expected == rule.evidence:
+        return None
+    return LintProblem(
+        rule.path,
+        "evidence",
+        f"'{rule.evidence}' does not follow from its statements, whose strongest level is '{expected}'",
+    )
 
 
 def _rule_warnings(rule: Rule) -> list[LintProblem]:
@@ -122,6 +148,9 @@ def lint_rules(directory: Path | None = None) -> list[LintProblem]:
                     LintProblem(rule.path, f"parameters.{name}", f"min {p.min:g} above max {p.max:g}")
                 )
         problems.update(_rule_warnings(rule))
+        evidence = _evidence_problem(rule, statements)
+        if evidence is not None:
+            problems.add(evidence)
     if kb is not None:
         for sid, st in kb.statements.items():
             if not kb.encoded_by[sid] and not st.not_encoded:

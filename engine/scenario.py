@@ -261,6 +261,13 @@ class Medication(_Model):
     )
     start: Instant | None = Field(default=None, description="When it started (or was authored).")
     end: Instant | None = Field(default=None, description="When it ended or will end.")
+    days_supply: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Days the prescription or dispense supplies (FHIR expectedSupplyDuration); "
+        "renewals that follow within it are one course.",
+    )
     draft: bool = Field(default=False, description="True for an order being written now (a draft order).")
 
     @model_validator(mode="after")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from engine.derive import DerivationSettings, age_in_years, current_course_start, days_between, derive
+from engine.courses import current_course
+from engine.derive import DerivationSettings, age_in_years, days_between, derive
 from engine.facts import PatientFacts
 from engine.scenario import Medication
 from engine.validation import parse_scenario
@@ -70,15 +71,15 @@ def test_art_draft_order_without_current_art_is_starting_now() -> None:
     assert f.art_starting_now and f.art_ordered_now and not f.on_art and not f.art_ever
 
 
-def test_art_draft_order_while_on_art_counts_as_starting_now() -> None:
-    # KNOWLEDGE.md §4: an ART order in draftOrders means ART starts now.
+def test_art_draft_order_during_a_current_course_is_not_a_start() -> None:
+    # KNOWLEDGE.md §3: a refill or a switch during a current course is not starting ART.
     f = facts(
         medications=[
             {"ingredient": "efavirenz", "start": ago(400)},
             {"ingredient": "dolutegravir", "draft": True},
         ]
     )
-    assert f.art_ordered_now and f.art_starting_now and f.art_days == 400
+    assert f.art_ordered_now and not f.art_starting_now and f.on_art and f.art_days == 400
 
 
 def test_a_stopped_prescription_without_an_end_does_not_run_until_now() -> None:
@@ -240,7 +241,7 @@ def test_iris_associated_condition_since_art_start() -> None:
     base: dict[str, Any] = {"medications": [{"ingredient": "dolutegravir", "start": ago(30)}]}
     new = facts(**base, conditions=[{"code": "B45.1", "onset": ago(10)}])
     old = facts(**base, conditions=[{"code": "B45.1", "onset": ago(60), "status": "resolved"}])
-    recurred = facts(**base, conditions=[{"code": "A15.0", "status": "recurrence"}])
+    recurred = facts(**base, conditions=[{"code": "A15.0", "status": "recurrence", "recorded": ago(5)}])
     assert (
         new.iris_condition_since_art
         and not old.iris_condition_since_art
@@ -320,7 +321,9 @@ def test_cryptococcal_meningitis_days_and_tb() -> None:
 
 def test_course_start_is_none_when_the_active_prescription_has_no_start() -> None:
     meds = [Medication(ingredient="prednisone")]
-    assert current_course_start(meds, NOW, DerivationSettings().course_gap_days) is None
+    settings = DerivationSettings()
+    course = current_course(meds, NOW, settings.course_gap_days, settings.default_supply_days)
+    assert course.current and course.start is None
 
 
 def test_support_names_the_data_behind_a_fact() -> None:

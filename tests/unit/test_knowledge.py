@@ -64,7 +64,8 @@ def test_thresholds_are_the_catalogue_defaults() -> None:
         "iris-steroid-refractory": {"steroid_days": 28},
         "poems-thalidomide": {"age_at_least": 65, "egfr_below": 30},
         "art-timing-cryptococcal": {"window_days": 28},
-        "art-timing-tb": {"cd4_below": 50},
+        "art-timing-tb": {},
+        "thalidomide-pregnancy": {"stopped_within_days": 28},
         "tb-iris-prophylaxis": {"tb_treatment_days_max": 30, "cd4_at_most": 100},
     }
     assert {rid: kb.params(rid) for rid in expected} == expected

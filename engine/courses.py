@@ -1,0 +1,109 @@
+"""Medication courses: which prescriptions of one class make one continuous course, and whether it is current.
+
+KNOWLEDGE.md §3: prescriptions of one class that follow each other within their supply (or 90 days when no
+supply is given) are one course, whatever status the earlier ones have; renewals recorded as ``completed``
+without an end date therefore do not cut a long course into short ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.scenario import Medication, MedicationStatus
+
+TAKEN_STATUSES = frozenset(
+    {MedicationStatus.active, MedicationStatus.on_hold, MedicationStatus.completed, MedicationStatus.stopped}
+)
+"""Statuses of a prescription or statement that was (or is being) taken."""
+
+ORDERED_STATUSES = frozenset(
+    {MedicationStatus.active, MedicationStatus.on_hold, MedicationStatus.intended, MedicationStatus.unknown}
+)
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Whole calendar days (UTC) from ``earlier`` to ``later``: the same day is 0."""
+    return (later.date() - earlier.date()).days
+
+
+def ordered_or_taken(m: Medication) -> bool:
+    """Ordered now, or an order or statement that is not over, whatever its dates say.
+
+    For the drugs whose mere order matters for safety (thalidomide class, IL-2, a corticosteroid beside
+    thalidomide): an active order with a future start or a lapsed validity period still counts.
+    """
+    return m.is_draft or m.status in ORDERED_STATUSES
+
+
+def covered_until(m: Medication, now: datetime, default_supply_days: int) -> datetime:
+    """The last moment a prescription with a start date covers: its end, else its supply, else the default.
+
+    A prescription being taken with no end covers at least until ``now``.
+    """
+    assert m.start is not None
+    if m.end is not None:
+        return m.end
+    supplied = m.start + timedelta(days=m.days_supply or default_supply_days)
+    return max(supplied, now) if m.is_active_at(now) else supplied
+
+
+def last_dose(m: Medication) -> datetime | None:
+    """The latest a finished prescription can have been taken: its end, else start plus supply, else start."""
+    if m.end is not None:
+        return m.end
+    if m.start is None:
+        return None
+    return m.start + timedelta(days=m.days_supply or 0)
+
+
+def _current(m: Medication, now: datetime, default_supply_days: int) -> bool:
+    """Being taken at ``now``: active, or completed without an end date and still within its supply."""
+    if m.is_active_at(now):
+        return True
+    return (
+        m.status is MedicationStatus.completed
+        and m.end is None
+        and m.start is not None
+        and m.start <= now <= covered_until(m, now, default_supply_days)
+    )
+
+
+@dataclass(frozen=True)
+class Course:
+    """The current course of a medication class at an evaluation time."""
+
+    current: bool
+    """Some prescription of the class is being taken now."""
+    start: datetime | None
+    """First start of the chain the current prescriptions belong to (None if unknown or not current)."""
+    members: tuple[Medication, ...] = ()
+    """The prescriptions being taken now."""
+
+
+def current_course(
+    meds: Sequence[Medication], now: datetime, gap_days: int, default_supply_days: int
+) -> Course:
+    """The course of ``meds`` (one class) current at ``now``: prescriptions chained within their supply."""
+    current = tuple(m for m in meds if not m.is_draft and _current(m, now, default_supply_days))
+    if not current:
+        return Course(current=False, start=None)
+    if any(m.start is None for m in current):
+        return Course(current=True, start=None, members=current)
+    taken = sorted(
+        (m for m in meds if not m.is_draft and m.status in TAKEN_STATUSES and m.start and m.start <= now),
+        key=lambda m: m.start or now,
+    )
+    gap = timedelta(days=gap_days)
+    chains: list[tuple[datetime, datetime]] = []
+    for m in taken:
+        assert m.start is not None
+        until = covered_until(m, now, default_supply_days)
+        if chains and m.start <= chains[-1][1] + gap:
+            chains[-1] = (chains[-1][0], max(chains[-1][1], until))
+        else:
+            chains.append((m.start, until))
+    first = min(m.start for m in current if m.start is not None)
+    start = next((s for s, e in chains if s <= first <= e + gap), first)
+    return Course(current=True, start=start, members=current)
