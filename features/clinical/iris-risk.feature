@@ -12,10 +12,10 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
 
   Background:
     Given a male patient aged 40
-    And the patient has HIV
 
   Scenario: ART is being ordered for a patient with a very low CD4 count
     Given a CD4 count of 42 cells/µL 3 days ago
+    And the patient has HIV
     And dolutegravir is being ordered
     When the rules are evaluated
     Then the "iris-risk" alert fires
@@ -25,6 +25,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
 
   Scenario: A CD4 count reported in 10*9/L is converted before it is compared
     Given a CD4 count of 0.045 10*9/L 3 days ago
+    And the patient has HIV
     And dolutegravir is being ordered
     When the rules are evaluated
     Then the "iris-risk" alert fires
@@ -32,6 +33,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
 
   Scenario: ART started a month ago after a low CD4 count
     Given a CD4 count of 60 cells/µL 35 days ago
+    And the patient has HIV
     And the patient started tenofovir 30 days ago
     And the patient started dolutegravir 30 days ago
     When the rules are evaluated
@@ -39,6 +41,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
 
   Scenario: Days are counted back from the evaluation date
     Given today is 2025-01-10
+    And the patient has HIV
     And a CD4 count of 42 cells/µL 3 days ago
     And the patient started dolutegravir today
     When the rules are evaluated
@@ -48,6 +51,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
 
   Scenario: A low CD4 count measured after ART started is not the baseline
     Given a CD4 count of 300 cells/µL 70 days ago
+    And the patient has HIV
     And the patient started dolutegravir 60 days ago
     And a CD4 count of 40 cells/µL 30 days ago
     When the rules are evaluated
@@ -55,22 +59,26 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
 
   Scenario: A CD4 count taken more than 180 days before ART is too old to be the baseline
     Given a CD4 count of 30 cells/µL 200 days ago
+    And the patient has HIV
     And dolutegravir is being ordered
     When the rules are evaluated
     Then the "iris-risk" alert does not fire
 
   Scenario: No CD4 count on record
     Given dolutegravir is being ordered
+    And the patient has HIV
     When the rules are evaluated
     Then no alert fires
 
   Scenario: The CD4 count is low but no ART is started or ordered
     Given a CD4 count of 30 cells/µL 3 days ago
+    And the patient has HIV
     When the rules are evaluated
     Then the "iris-risk" alert does not fire
 
   Scenario Outline: The baseline CD4 count must be strictly below 100 cells/µL
     Given a CD4 count of <cd4> cells/µL 5 days ago
+    And the patient has HIV
     And efavirenz is being ordered
     When the rules are evaluated
     Then the "iris-risk" alert <outcome>
@@ -84,6 +92,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
 
   Scenario Outline: The alert lasts 90 days from the start of ART
     Given a CD4 count of 60 cells/µL <cd4 days> days ago
+    And the patient has HIV
     And the patient started dolutegravir <art days> days ago
     When the rules are evaluated
     Then the "iris-risk" alert <outcome>
@@ -93,3 +102,82 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
       | 0        | 2        | fires         |
       | 90       | 95       | fires         |
       | 91       | 96       | does not fire |
+
+  Scenario: A refill or switch 730 days into a course is not starting ART
+    Given a CD4 count of 40 cells/µL 740 days ago
+    And the patient has HIV
+    And the patient started efavirenz 730 days ago
+    And a CD4 count of 600 cells/µL 10 days ago
+    And a viral load below 20 copies/mL 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then no alert fires
+
+  Scenario: Restarting ART after an interruption is starting ART
+    Given the patient stopped efavirenz 200 days ago after 300 days of treatment
+    And the patient has HIV
+    And a CD4 count of 45 cells/µL 5 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert explains "45 cells/µL"
+
+  Scenario: Renewals recorded as completed do not make a three-year course look new
+    Given a CD4 count of 40 cells/µL 1060 days ago
+    And the patient has HIV
+    And efavirenz was renewed every 90 days for 1051 days, earlier renewals marked completed
+    And a CD4 count of 550 cells/µL 20 days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert does not fire
+
+  Scenario: A prescription that follows within the previous one's supply continues the course
+    Given a CD4 count of 40 cells/µL 110 days ago
+    And the patient has HIV
+    And the patient completed a 30-day supply of efavirenz started 100 days ago
+    And the patient started efavirenz 70 days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert does not fire
+
+  Scenario: A prescription that starts after the previous supply ran out starts a new course
+    Given a CD4 count of 40 cells/µL 50 days ago
+    And the patient has HIV
+    And the patient completed a 30-day supply of efavirenz started 100 days ago
+    And the patient started efavirenz 45 days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+
+  Scenario: Nirmatrelvir/ritonavir is not antiretroviral therapy
+    Given a CD4 count of 30 cells/µL 5 days ago
+    And the patient has HIV
+    And nirmatrelvir/ritonavir is being ordered
+    When the rules are evaluated
+    Then no alert fires
+
+  Scenario: A booster alone is not antiretroviral therapy
+    Given a CD4 count of 30 cells/µL 5 days ago
+    And the patient has HIV
+    And ritonavir 100 mg tablet is being ordered
+    When the rules are evaluated
+    Then no alert fires
+
+  Scenario: A boosted antiretroviral is antiretroviral therapy
+    Given a CD4 count of 30 cells/µL 5 days ago
+    And the patient has HIV
+    And darunavir/cobicistat is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+
+  Scenario: A detectable viral load establishes HIV when the problem list lacks the diagnosis
+    Given a viral load of 85000 copies/mL 5 days ago
+    And a CD4 count of 40 cells/µL 5 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert explains "HIV-1 RNA 85000 copies/mL"
+
+  Scenario: A viral load below the assay's limit does not establish HIV
+    Given a viral load below 20 copies/mL 5 days ago
+    And a CD4 count of 40 cells/µL 5 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then no alert fires

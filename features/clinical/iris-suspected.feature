@@ -13,11 +13,11 @@ Feature: Suspected IRIS after antiretroviral therapy starts
 
   Background:
     Given a female patient aged 45
-    And the patient has HIV
-    And the patient started dolutegravir 30 days ago
 
   Scenario: Tuberculosis diagnosed three weeks after ART started
     Given the patient has pulmonary tuberculosis (A15.0) diagnosed 9 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     When the rules are evaluated
     Then the "iris-suspected" alert fires
     And the "iris-suspected" alert is warning
@@ -26,6 +26,8 @@ Feature: Suspected IRIS after antiretroviral therapy starts
 
   Scenario: The alert reports the immune response that supports IRIS
     Given a viral load of 250000 copies/mL 32 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     And a CD4 count of 40 cells/µL 32 days ago
     And a viral load below 50 copies/mL 5 days ago
     And a CD4 count of 150 cells/µL 5 days ago
@@ -37,32 +39,44 @@ Feature: Suspected IRIS after antiretroviral therapy starts
 
   Scenario: Without viral load or CD4 results the immune response is shown as unknown
     Given the patient has herpes simplex (B00.9) diagnosed 4 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     When the rules are evaluated
     Then the "iris-suspected" alert fires
     And the "iris-suspected" alert explains "(≥ 1 log10 supports IRIS): unknown"
 
   Scenario: A known herpes zoster recurs after ART started
     Given the patient has herpes zoster (B02.9) that recurred 10 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     When the rules are evaluated
     Then the "iris-suspected" alert fires
 
   Scenario: A hepatitis B flare (relapse) after ART started
     Given the patient has chronic hepatitis B (B18.1) that relapsed 6 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     When the rules are evaluated
     Then the "iris-suspected" alert fires
 
   Scenario: A condition diagnosed before ART started is not new since ART
     Given the patient has pulmonary tuberculosis (A15.0) diagnosed 60 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     When the rules are evaluated
     Then the "iris-suspected" alert does not fire
 
   Scenario: A condition that is not linked with IRIS
     Given the patient has essential hypertension (I10) diagnosed 5 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     When the rules are evaluated
     Then the "iris-suspected" alert does not fire
 
   Scenario Outline: Conditions linked with IRIS, recognised by their ICD-10-CM code or a parent code
     Given the patient has <condition> (<code>) diagnosed 7 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     When the rules are evaluated
     Then the "iris-suspected" alert fires
 
@@ -80,6 +94,9 @@ Feature: Suspected IRIS after antiretroviral therapy starts
   Scenario Outline: The alert only applies in the first 90 days of the ART course
     Given a male patient aged 50
     And the patient has HIV
+    And the patient started dolutegravir 30 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
     And the patient started efavirenz <art days> days ago
     And the patient has disseminated tuberculosis (A19.9) diagnosed 5 days ago
     When the rules are evaluated
@@ -89,3 +106,43 @@ Feature: Suspected IRIS after antiretroviral therapy starts
       | art days | outcome       |
       | 90       | fires         |
       | 91       | does not fire |
+
+  Scenario: PrEP and a new herpes simplex in a person without HIV is not IRIS
+    Given the patient started emtricitabine/tenofovir 30 days ago
+    And the patient has herpes simplex (B00.9) diagnosed 4 days ago
+    When the rules are evaluated
+    Then no alert fires
+
+  Scenario: Tenofovir for hepatitis B with a flare, without HIV, is not IRIS
+    Given the patient started tenofovir 40 days ago
+    And the patient has chronic hepatitis B (B18.1) that relapsed 5 days ago
+    When the rules are evaluated
+    Then no alert fires
+
+  Scenario: A relapse that began before ART started is not new since ART
+    Given the patient has HIV
+    And the patient started dolutegravir 30 days ago
+    And the patient has cryptococcal meningitis (B45.1) that relapsed 40 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert does not fire
+
+  Scenario: Tuberculosis diagnosed on the day ART starts is not new since ART
+    Given the patient has HIV
+    And the patient started dolutegravir 30 days ago
+    And the patient has pulmonary tuberculosis (A15.0) diagnosed 30 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert does not fire
+
+  Scenario: Tuberculosis diagnosed the day after ART started is new since ART
+    Given the patient has HIV
+    And the patient started dolutegravir 30 days ago
+    And the patient has pulmonary tuberculosis (A15.0) diagnosed 29 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+
+  Scenario: Renewals recorded as completed keep the course three years old
+    Given the patient has HIV
+    And efavirenz was renewed every 90 days for 1051 days, earlier renewals marked completed
+    And the patient has herpes zoster (B02.9) diagnosed 20 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert does not fire

@@ -2,10 +2,13 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
   Topic code "tb-iris-prophylaxis" (info).
 
   In the PredART trial, prednisone 40 mg/day for 14 days then 20 mg/day for 14 days, started with
-  antiretroviral therapy (ART), cut paradoxical TB-IRIS by about 30%. The alert fires when ART is being
-  ordered for a patient not yet on it, with active tuberculosis, TB treatment started no more than 30 days
-  ago, and a CD4 count before ART of 100 cells/µL or less, unless the patient has tuberculous meningitis,
-  Kaposi sarcoma or hepatitis B (excluded from the trial; counted whatever their recorded status).
+  antiretroviral therapy (ART), cut paradoxical TB-IRIS by about 30%. The trial enrolled people starting
+  ART for the first time. The alert fires when ART is being ordered for a patient with HIV who has never
+  taken it, with active tuberculosis, TB treatment started no more than 30 days ago (TB treatment starts
+  with the first rifamycin, pyrazinamide or ethambutol; isoniazid alone is preventive therapy), and a CD4
+  count before ART of 100 cells/µL or less, unless the patient already takes a systemic corticosteroid or
+  has tuberculous meningitis, Kaposi sarcoma or hepatitis B (excluded from the trial; counted whatever
+  their recorded status). A refill, a change of regimen or a restart is not a first start.
 
   Sources: Meintjes, Stek et al., N Engl J Med 2018 (PredART trial).
 
@@ -23,8 +26,8 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
     Then the "tb-iris-prophylaxis" alert fires
     And the "tb-iris-prophylaxis" alert is info
     And the "tb-iris-prophylaxis" alert explains "40 mg once daily for 14 days, then 20 mg once daily for 14 days"
-    And only these alerts fire: iris-risk, tb-iris-prophylaxis
-    And the alerts are, in order: iris-risk, tb-iris-prophylaxis
+    And only these alerts fire: iris-risk, art-timing-tb, tb-iris-prophylaxis
+    And the alerts are, in order: iris-risk, art-timing-tb, tb-iris-prophylaxis
 
   Scenario Outline: TB treatment must have started no more than 30 days ago
     Given the patient started rifampicin <days> days ago
@@ -64,6 +67,8 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
       | has Kaposi sarcoma of skin                    | C46.0 |
       | has chronic hepatitis B                       | B18.1 |
       | had acute hepatitis B                         | B16.9 |
+      | has viral hepatitis B, unspecified            | B19.10 |
+      | has hepatitis B carrier state                 | Z22.51 |
 
   Scenario: Not yet on TB treatment
     Given a CD4 count of 80 cells/µL 10 days ago
@@ -74,5 +79,48 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
   Scenario: No ART is being ordered
     Given the patient started rifampicin 20 days ago
     And a CD4 count of 80 cells/µL 10 days ago
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire
+
+  Scenario: A regimen switch during TB treatment is not a first start
+    Given the patient started efavirenz 400 days ago
+    And the patient started rifampicin 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire
+    And the "iris-risk" alert does not fire
+
+  Scenario: Restarting ART after an interruption is not a first start
+    Given the patient stopped efavirenz 200 days ago after 300 days of treatment
+    And the patient started rifampicin 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire
+    And the "iris-risk" alert fires
+
+  Scenario: A patient already on a systemic corticosteroid gets no prednisone suggestion
+    Given the patient started rifampicin 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And the patient started prednisolone 15 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire
+
+  Scenario: Isoniazid preventive therapy before TB treatment does not count as TB treatment
+    Given the patient started isoniazid 150 days ago
+    And the patient started rifampicin 20 days ago
+    And the patient started pyrazinamide 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert fires
+    And the "tb-iris-prophylaxis" alert explains "Days since TB treatment began (first rifamycin, pyrazinamide or ethambutol of the current course): 20"
+
+  Scenario: Isoniazid alone is preventive therapy, not TB treatment
+    Given the patient started isoniazid 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And dolutegravir is being ordered
     When the rules are evaluated
     Then the "tb-iris-prophylaxis" alert does not fire

@@ -207,6 +207,49 @@ def given_stopped(patient: PatientBuilder, ingredient: str, when: str, days: str
     )
 
 
+@given(
+    parsers.re(
+        rf"the patient completed (?:a (?P<supply>\d+)-day supply of )?(?P<ingredient>{INGREDIENT}) "
+        rf"started (?P<when>{WHEN})"
+    )
+)
+def given_completed(patient: PatientBuilder, ingredient: str, when: str, supply: str | None) -> None:
+    """Record a prescription recorded as completed with no end date, optionally with its supply in days.
+
+    Without a supply it is taken to cover 90 days; a prescription that starts within that cover continues
+    the same course.
+
+    Example: Given the patient completed a 30-day supply of efavirenz started 100 days ago
+    Example: Given the patient completed prednisone started 60 days ago
+    """
+    patient.add_medication(
+        ingredient,
+        status="completed",
+        start_days_ago=days_ago(when),
+        days_supply=int(supply) if supply else None,
+    )
+
+
+@given(
+    parsers.re(
+        rf"(?P<ingredient>{INGREDIENT}) was renewed every (?P<every>\d+) days for (?P<days>\d+) days, "
+        r"earlier renewals marked completed"
+    )
+)
+def given_renewals(patient: PatientBuilder, ingredient: str, every: str, days: str) -> None:
+    """Record a long course as EHRs often keep it: one prescription per renewal, the latest active.
+
+    The first prescription started ``days`` days ago and each renewal ``every`` days later; the earlier
+    ones are recorded as completed with no end date.
+
+    Example: Given efavirenz was renewed every 90 days for 1051 days, earlier renewals marked completed
+    """
+    starts = list(range(int(days), -1, -int(every)))
+    for start in starts[:-1]:
+        patient.add_medication(ingredient, status="completed", start_days_ago=start)
+    patient.add_medication(ingredient, start_days_ago=starts[-1])
+
+
 # -- measurements --------------------------------------------------------------------------------------
 
 
@@ -287,13 +330,18 @@ def given_iris_assessment(patient: PatientBuilder, kind: str, when: str | None) 
     patient.add_observation(f"iris-{kind}", True, days_ago(when) if when else 0)
 
 
-@given(parsers.re(rf"the clinician assessed the patient as not a transplant candidate{ASSESSED_WHEN}"))
-def given_transplant_ineligible(patient: PatientBuilder, when: str | None) -> None:
-    """Record the assessment that the patient is not a candidate for stem-cell transplant.
+@given(
+    parsers.re(rf"the clinician assessed the patient as (?P<no>not )?a transplant candidate{ASSESSED_WHEN}")
+)
+def given_transplant_assessment(patient: PatientBuilder, no: str | None, when: str | None) -> None:
+    """Record the assessment that the patient is, or is not, a candidate for stem-cell transplant.
+
+    An assessment that the patient is a candidate outweighs age and renal failure.
 
     Example: Given the clinician assessed the patient as not a transplant candidate
+    Example: Given the clinician assessed the patient as a transplant candidate
     """
-    patient.add_observation("transplant-ineligible", True, days_ago(when) if when else 0)
+    patient.add_observation("transplant-ineligible", no is not None, days_ago(when) if when else 0)
 
 
 @given(parsers.re(rf"the clinician assessed the pain as refractory to standard therapy{ASSESSED_WHEN}"))

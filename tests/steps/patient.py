@@ -59,6 +59,7 @@ class _Medication:
     start_days_ago: int | None
     end_days_ago: int | None = None
     draft: bool = False
+    days_supply: int | None = None
 
 
 @dataclass
@@ -126,9 +127,12 @@ class PatientBuilder:
         start_days_ago: int | None = None,
         end_days_ago: int | None = None,
         draft: bool = False,
+        days_supply: int | None = None,
     ) -> None:
-        """Add a medication taken, stopped or being ordered now (``draft``)."""
-        self.medications.append(_Medication(ingredient, status, start_days_ago, end_days_ago, draft))
+        """Add a medication taken, stopped or being ordered now (``draft``), optionally with its supply."""
+        self.medications.append(
+            _Medication(ingredient, status, start_days_ago, end_days_ago, draft, days_supply)
+        )
 
     def order(self, ingredient: str) -> None:
         """A draft order for ``ingredient`` written now."""
@@ -173,6 +177,8 @@ class PatientBuilder:
                 med["start"] = self._at(m.start_days_ago)
             if m.end_days_ago is not None:
                 med["end"] = self._at(m.end_days_ago)
+            if m.days_supply is not None:
+                med["days_supply"] = m.days_supply
             medications.append(med)
         observations: list[dict[str, Any]] = []
         for o in self.observations:

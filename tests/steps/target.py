@@ -35,6 +35,10 @@ class Alert:
     """Conclusions the rule asserts for other rules (e.g. ``thalidomide-proposed``)."""
     rests_on: list[str] = field(default_factory=list)
     """Ids of the rules whose conclusions this alert relies on (rule chaining)."""
+    citations: list[str] = field(default_factory=list)
+    """Ids of the sources the alert cites, in the order shown."""
+    links: list[str] = field(default_factory=list)
+    """Addresses of the alert's links, in the order shown."""
 
     @classmethod
     def from_finding(cls, finding: Finding) -> Alert:
@@ -48,6 +52,8 @@ class Alert:
             reasons=[b.text for b in finding.because],
             concludes=list(finding.concludes),
             rests_on=list(dict.fromkeys(rule for b in finding.because for rule in b.by)),
+            citations=[c.id for c in finding.citations],
+            links=[link.url for link in finding.links],
         )
 
     @classmethod
@@ -63,6 +69,8 @@ class Alert:
             reasons=[str(b.get("text", "")) for b in because],
             concludes=[str(c) for c in data.get("concludes") or []],
             rests_on=list(dict.fromkeys(str(r) for b in because for r in b.get("by") or [])),
+            citations=[str(c.get("id", "")) for c in data.get("citations") or []],
+            links=[str(link.get("url", "")) for link in data.get("links") or []],
         )
 
 

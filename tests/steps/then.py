@@ -90,6 +90,26 @@ def then_explains(alerts: list[Alert], topic: str, text: str) -> None:
     )
 
 
+@then(parsers.re(rf"the {TOPIC} alert cites \"(?P<source>[a-z0-9][a-z0-9.-]*)\" first"))
+def then_cites_first(alerts: list[Alert], topic: str, source: str) -> None:
+    """Check the first source an alert cites (sources are shown in the order the alert cites them).
+
+    Example: Then the "thalidomide-teratogenicity" alert cites "thalomid-label" first
+    """
+    alert = the_alert(alerts, topic)
+    assert alert.citations[:1] == [source], f'the "{topic}" alert cites {alert.citations}'
+
+
+@then(parsers.re(rf"the {TOPIC} alert links to \"(?P<text>[^\"]+)\""))
+def then_links_to(alerts: list[Alert], topic: str, text: str) -> None:
+    """Check that one of an alert's links points to an address containing ``text``.
+
+    Example: Then the "thalidomide-teratogenicity" alert links to "accessdata.fda.gov"
+    """
+    alert = the_alert(alerts, topic)
+    assert any(text in url for url in alert.links), f'the "{topic}" alert links to {alert.links}'
+
+
 @then(parsers.re(rf"the {TOPIC} alert follows from the \"(?P<other>[a-z0-9][a-z0-9.-]*)\" alert"))
 def then_follows_from(alerts: list[Alert], topic: str, other: str) -> None:
     """Check rule chaining: an alert fired because of what another alert's rule concluded.
