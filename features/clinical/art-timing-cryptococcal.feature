@@ -2,9 +2,12 @@ Feature: Defer antiretroviral therapy after cryptococcal meningitis
   Topic code "art-timing-cryptococcal" (warning).
 
   In the COAT trial, starting antiretroviral therapy (ART) 1-2 weeks after cryptococcal meningitis was
-  diagnosed caused more deaths than waiting about 5 weeks. The alert fires when ART is being ordered for a
-  patient not yet on it and cryptococcal meningitis (B45.1) was diagnosed in the last 28 days, and advises
-  waiting until 4-6 weeks after antifungal treatment began.
+  diagnosed caused more deaths than waiting about 5 weeks. The alert fires when ART is starting for a
+  patient with HIV (an ART order while no course is current: a first start, or a restart after an
+  interruption) and cryptococcal meningitis (B45.1) was diagnosed in the last 28 days, and advises waiting
+  until 4-6 weeks after antifungal treatment began. A refill or a switch of regimen during a current course
+  is not a start; a pharmacokinetic booster (ritonavir, cobicistat) alone or with a drug that is not an
+  antiretroviral (nirmatrelvir/ritonavir) is not ART.
 
   Sources: Boulware et al., N Engl J Med 2014 (COAT trial).
 
@@ -45,3 +48,23 @@ Feature: Defer antiretroviral therapy after cryptococcal meningitis
     And dolutegravir is being ordered
     When the rules are evaluated
     Then the "art-timing-cryptococcal" alert does not fire
+
+  Scenario: A regimen switch 730 days into a course is not starting ART
+    Given the patient started efavirenz 730 days ago
+    And the patient has cryptococcal meningitis (B45.1) diagnosed 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "art-timing-cryptococcal" alert does not fire
+
+  Scenario: Restarting ART after an interruption is starting ART
+    Given the patient stopped efavirenz 200 days ago after 300 days of treatment
+    And the patient has cryptococcal meningitis (B45.1) diagnosed 10 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "art-timing-cryptococcal" alert fires
+
+  Scenario: Nirmatrelvir/ritonavir for COVID-19 is not ART
+    Given the patient has cryptococcal meningitis (B45.1) diagnosed 10 days ago
+    And nirmatrelvir/ritonavir is being ordered
+    When the rules are evaluated
+    Then no alert fires

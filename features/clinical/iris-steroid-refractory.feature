@@ -4,7 +4,8 @@ Feature: Steroid-dependent or steroid-refractory IRIS: thalidomide as salvage
 
   When IRIS is active (recorded as a diagnosis, D89.3, or suspected by the "iris-suspected" rule) and
   either the clinician has assessed it as steroid-refractory or steroid-dependent, or a systemic
-  corticosteroid has been given continuously for 28 days or more while it is still active, the alert
+  corticosteroid has been given continuously for 28 days or more while it is still active (counted from the
+  later of the course start and the IRIS onset: steroid days before the IRIS do not count), the alert
   mentions thalidomide 100 mg/day as a salvage option used in a French case series of three patients
   (very low evidence), to be discussed with a specialist.
 
@@ -77,3 +78,24 @@ Feature: Steroid-dependent or steroid-refractory IRIS: thalidomide as salvage
     Given the clinician assessed the IRIS as steroid-dependent
     When the rules are evaluated
     Then no alert fires
+
+  Scenario: IRIS coded 2 days ago during a 40-day prednisone course for pneumocystis
+    Given the patient has pneumocystis pneumonia (B59) diagnosed 70 days ago
+    And the patient has taken prednisone for 40 days
+    And the patient has immune reconstitution syndrome (D89.3) diagnosed 2 days ago
+    When the rules are evaluated
+    Then the "iris-steroid-refractory" alert does not fire
+    And the "thalidomide-teratogenicity" alert does not fire
+
+  Scenario: Steroid days count from the IRIS onset when the course began before it
+    Given the patient has taken prednisone for 40 days
+    And the patient has immune reconstitution syndrome (D89.3) diagnosed 28 days ago
+    When the rules are evaluated
+    Then the "iris-steroid-refractory" alert fires
+    And the "iris-steroid-refractory" alert explains "Days of continuous systemic corticosteroid since IRIS began (from the later of the two): 28"
+
+  Scenario: Betamethasone tablets are a systemic corticosteroid
+    Given the patient has immune reconstitution syndrome (D89.3) diagnosed 40 days ago
+    And the patient has taken betamethasone 0.5 mg tablets for 30 days
+    When the rules are evaluated
+    Then the "iris-steroid-refractory" alert fires

@@ -4,10 +4,12 @@ Feature: Thalidomide for POEMS syndrome when stem-cell transplant is not an opti
 
   For POEMS syndrome (recognised by its name, "POEMS" or "Crow-Fukase", as it has no confirmed ICD-10-CM
   code) in a patient who is not a candidate for high-dose chemotherapy with stem-cell transplant, the
-  alert points to thalidomide, which improved or stabilised all patients of a prospective series and was
-  confirmed by a randomised trial. Not a transplant candidate means: assessed as such by the clinician,
-  aged 65 or over, or renal failure (eGFR below 30 mL/min/1.73m², CKD stage 4-5, dialysis, or acute
-  kidney failure).
+  alert points to thalidomide, which improved or stabilised all patients of a prospective series; a small
+  randomised trial (J-POST, 25 patients, thalidomide or placebo each with dexamethasone) lowered serum
+  VEGF, its primary endpoint. The evidence is low to moderate, and the dexamethasone adds to the risk of
+  venous thrombosis. Not a transplant candidate means: assessed as such by the clinician, or, unless the
+  clinician has assessed the patient as a transplant candidate, aged 65 or over or renal failure (eGFR
+  below 30 mL/min/1.73m², CKD stage 4-5, dialysis, or acute kidney failure).
 
   Sources: Kuwabara et al., J Neurol Neurosurg Psychiatry 2008; Misawa et al. (J-POST), Lancet Neurol 2016.
 
@@ -94,3 +96,26 @@ Feature: Thalidomide for POEMS syndrome when stem-cell transplant is not an opti
     And the patient has chronic kidney disease, stage 3a (N18.31)
     When the rules are evaluated
     Then the "poems-thalidomide" alert does not fire
+
+  Scenario: Assessed as a transplant candidate at 66: the assessment wins over age
+    Given a male patient aged 66
+    And the patient has a condition recorded as "POEMS syndrome"
+    And the clinician assessed the patient as a transplant candidate
+    When the rules are evaluated
+    Then no alert fires
+
+  Scenario: Assessed as a transplant candidate with renal failure: the assessment wins
+    Given a female patient aged 58
+    And the patient has a condition recorded as "POEMS syndrome"
+    And an eGFR of 25 mL/min/1.73m2 7 days ago
+    And the clinician assessed the patient as a transplant candidate
+    When the rules are evaluated
+    Then the "poems-thalidomide" alert does not fire
+
+  Scenario: The card gives the trial's design and the strength of the evidence honestly
+    Given a male patient aged 70
+    And the patient has a condition recorded as "POEMS syndrome"
+    When the rules are evaluated
+    Then the "poems-thalidomide" alert explains "25 such patients to thalidomide or placebo, both given together with dexamethasone"
+    And the "poems-thalidomide" alert explains "the evidence is low to moderate"
+    And the "poems-thalidomide" alert explains "raises the risk of venous thrombosis"

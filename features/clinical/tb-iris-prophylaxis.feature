@@ -62,13 +62,13 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
     Then the "tb-iris-prophylaxis" alert does not fire
 
     Examples:
-      | record                                        | code  |
-      | has tuberculous meningitis                    | A17.0 |
-      | has Kaposi sarcoma of skin                    | C46.0 |
-      | has chronic hepatitis B                       | B18.1 |
-      | had acute hepatitis B                         | B16.9 |
-      | has viral hepatitis B, unspecified            | B19.10 |
-      | has hepatitis B carrier state                 | Z22.51 |
+      | record                             | code   |
+      | has tuberculous meningitis         | A17.0  |
+      | has Kaposi sarcoma of skin         | C46.0  |
+      | has chronic hepatitis B            | B18.1  |
+      | had acute hepatitis B              | B16.9  |
+      | has viral hepatitis B, unspecified | B19.10 |
+      | has hepatitis B carrier state      | Z22.51 |
 
   Scenario: Not yet on TB treatment
     Given a CD4 count of 80 cells/µL 10 days ago

@@ -53,3 +53,15 @@ Feature: Peripheral neuropathy with thalidomide-class drugs
     Given the patient has polyneuropathy (G62.9)
     When the rules are evaluated
     Then no alert fires
+
+  Scenario Outline: Diabetic polyneuropathy is a peripheral neuropathy
+    Given the patient has <name> (<code>)
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-neuropathy" alert fires
+
+    Examples:
+      | name                                                  | code   |
+      | type 2 diabetes with diabetic polyneuropathy          | E11.42 |
+      | type 1 diabetes with diabetic polyneuropathy          | E10.42 |
+      | other specified diabetes with diabetic polyneuropathy | E13.42 |

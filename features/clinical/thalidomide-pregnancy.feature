@@ -2,9 +2,12 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
   Topic code "thalidomide-pregnancy" (critical).
 
   A single dose of thalidomide, lenalidomide or pomalidomide in pregnancy can cause severe birth defects
-  or fetal death. The alert fires when such a drug is being ordered, is being taken or is proposed by
-  another rule, and the patient is pregnant: an active pregnancy diagnosis, or a latest pregnancy status
-  in the last 9 months (counted as 280 days) of "pregnant".
+  or fetal death. The alert fires when such a drug is being ordered, is being taken, is proposed by
+  another rule, or was stopped in the last 28 days (the REMS covers 4 weeks after the last dose), and the
+  patient is pregnant. The latest pregnancy evidence decides: an active pregnancy diagnosis recorded in
+  the last 300 days, or a pregnancy status of the last 280 days (9 months counted as 40 weeks). A later
+  "not pregnant" status, or a delivery recorded after it, ends the pregnancy; an older pregnancy
+  diagnosis with nothing later is out of date.
 
   Sources: THALOMID prescribing information, boxed warning (embryo-fetal toxicity) and REMS.
 
@@ -59,3 +62,65 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | days | outcome       |
       | 280  | fires         |
       | 281  | does not fire |
+
+  Scenario Outline: Pregnant within 4 weeks of the last thalidomide dose
+    Given the patient stopped thalidomide <days> days ago after 60 days of treatment
+    And the patient is pregnant
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert <outcome>
+
+    Examples:
+      | days | outcome       |
+      | 8    | fires         |
+      | 28   | fires         |
+      | 29   | does not fire |
+
+  Scenario: The exposure after the last dose is named on the card
+    Given the patient stopped lenalidomide 8 days ago after 21 days of treatment
+    And the patient is pregnant
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert is critical
+    And the "thalidomide-pregnancy" alert explains "Days since the last dose of a stopped thalidomide, lenalidomide or pomalidomide: 8"
+    And the "thalidomide-teratogenicity" alert does not fire
+
+  Scenario: A delivery followed by a negative pregnancy test ends the pregnancy
+    Given the patient has supervision of normal pregnancy (Z34.90) diagnosed 250 days ago
+    And the patient has encounter for full-term uncomplicated delivery (O80) diagnosed 20 days ago
+    And a pregnancy test 5 days ago was negative
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert does not fire
+    And the "thalidomide-teratogenicity" alert is critical
+
+  Scenario: A delivery recorded after the pregnancy ends it
+    Given the patient has supervision of normal pregnancy (Z34.90) diagnosed 250 days ago
+    And the patient has single live birth (Z37.0) diagnosed 10 days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert does not fire
+
+  Scenario: A new pregnancy after an earlier delivery counts
+    Given the patient has single live birth (Z37.0) diagnosed 400 days ago
+    And a pregnancy test 5 days ago was positive
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert is critical
+
+  Scenario: A pregnancy diagnosis from 2023 with nothing later is out of date
+    Given today is 2026-06-01
+    And the patient has supervision of normal pregnancy (Z34.90) diagnosed 900 days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert does not fire
+    And the "thalidomide-teratogenicity" alert is critical
+
+  Scenario Outline: A pregnancy diagnosis counts for 300 days
+    Given the patient has supervision of normal pregnancy (Z34.90) diagnosed <days> days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert <outcome>
+
+    Examples:
+      | days | outcome       |
+      | 300  | fires         |
+      | 301  | does not fire |

@@ -103,3 +103,11 @@ Feature: Thalidomide-class drugs cause birth defects
     And the patient started prednisone 10 days ago
     When the rules are evaluated
     Then no alert fires
+
+  Scenario: The card leads with the prescribing information and the REMS, linked
+    Given a female patient aged 34
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert cites "thalomid-label" first
+    And the "thalidomide-teratogenicity" alert links to "dailymed.nlm.nih.gov"
+    And the "thalidomide-teratogenicity" alert links to "accessdata.fda.gov/scripts/cder/rems"

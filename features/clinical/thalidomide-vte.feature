@@ -35,11 +35,14 @@ Feature: Venous thromboembolism with thalidomide-class drugs
     And the "thalidomide-vte" alert explains "History of venous thromboembolism"
 
     Examples:
-      | event                                               | code    |
-      | pulmonary embolism                                  | I26.99  |
-      | chronic deep vein thrombosis of the lower limb      | I82.509 |
-      | personal history of pulmonary embolism              | Z86.711 |
-      | personal history of other venous thrombosis         | Z86.718 |
+      | event                                          | code    |
+      | pulmonary embolism                             | I26.99  |
+      | chronic deep vein thrombosis of the lower limb | I82.509 |
+      | personal history of pulmonary embolism         | Z86.711 |
+      | personal history of other venous thrombosis    | Z86.718 |
+      | thrombophlebitis of the femoral vein           | I80.11  |
+      | phlebitis of deep vessels of the lower limb    | I80.209 |
+      | deep vein thrombosis of the right arm          | I82.621 |
 
   Scenario: A corticosteroid that has been stopped
     Given the patient stopped prednisone 10 days ago after 14 days of treatment
@@ -63,3 +66,15 @@ Feature: Venous thromboembolism with thalidomide-class drugs
     Then the "iris-steroid-refractory" alert fires
     And the "thalidomide-vte" alert fires
     And the "thalidomide-vte" alert follows from the "iris-steroid-refractory" alert
+
+  Scenario: The card states the comparator of the trial figures
+    Given the patient is taking dexamethasone
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-vte" alert explains "22.5% of patients on thalidomide with dexamethasone had a VTE, against 4.9% on dexamethasone alone"
+
+  Scenario: Betamethasone tablets are a systemic corticosteroid
+    Given the patient is taking betamethasone 0.5 mg tablets
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-vte" alert fires
