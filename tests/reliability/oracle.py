@@ -136,21 +136,65 @@ def thalidomide_exposure(scenario: Mapping[str, Any]) -> bool:
     return False
 
 
+_DELIVERY = ("O80", "O82", "Z37", "Z39")
+_PREGNANCY = ("Z331", "Z34", "O")
+_IGNORED = {"refuted", "entered-in-error"}
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return _time(value) if value else None
+
+
 def pregnant(scenario: Mapping[str, Any]) -> bool:
-    """An active pregnancy condition, or the latest pregnancy status of the last 280 days says pregnant."""
+    """The latest pregnancy evidence decides (KNOWLEDGE.md §3).
+
+    For: an active pregnancy condition (ICD-10-CM Z33.1, Z34, O codes other than deliveries) dated, by the
+    later of onset and recorded date, in the last 300 days (undated counts as now); a "pregnant" status of
+    the last 280 days. Against: a "not-pregnant" status of the last 280 days; a delivery (O80, O82, Z37,
+    Z39) dated by onset, else recorded date. On the same moment, "pregnant" wins.
+    """
+    now = evaluation_time(scenario)
+    evidence: list[tuple[datetime, bool]] = []
     for cond in scenario.get("conditions", []):
         code = (cond.get("code") or "").replace(".", "").upper()
-        system = cond.get("system", "icd10cm")
-        if (
-            system == "icd10cm"
-            and cond.get("status", "active") in _ACTIVE
-            and code.startswith(("Z331", "Z34", "O"))
-        ):
-            return True
+        status = cond.get("status", "active")
+        if cond.get("system", "icd10cm") != "icd10cm" or not code or status in _IGNORED:
+            continue
+        onset, recorded = _optional_time(cond.get("onset")), _optional_time(cond.get("recorded"))
+        if code.startswith(_DELIVERY):
+            began = onset or recorded
+            if began is not None and began <= now:
+                evidence.append((began, False))
+        elif code.startswith(_PREGNANCY) and status in _ACTIVE:
+            dated = [d for d in (onset, recorded) if d is not None]
+            when = max(dated) if dated else now
+            when = min(when, now)
+            if when >= now - timedelta(days=300):
+                evidence.append((when, True))
+    for o in scenario.get("observations", []):
+        if o["kind"] == "pregnancy-status" and now - timedelta(days=280) <= _time(o["time"]) <= now:
+            evidence.append((_time(o["time"]), o["value"] == "pregnant"))
+    return bool(evidence) and max(evidence)[1]
+
+
+def thalidomide_stopped_days(scenario: Mapping[str, Any]) -> int | None:
+    """Days since the last possible dose of a stopped or completed thalidomide-class prescription.
+
+    The last dose is the end date, else the start plus the days supplied, else the start.
+    """
     now = evaluation_time(scenario)
-    statuses = [
-        (_time(o["time"]), i, o["value"])
-        for i, o in enumerate(scenario.get("observations", []))
-        if o["kind"] == "pregnancy-status" and now - timedelta(days=280) <= _time(o["time"]) <= now
-    ]
-    return bool(statuses) and max(statuses)[2] == "pregnant"
+    found: list[int] = []
+    for med in scenario.get("medications", []):
+        name = med["ingredient"].lower()
+        if not any(drug in name for drug in THALIDOMIDE_CLASS) or med.get("draft"):
+            continue
+        if med.get("status", "active") not in ("stopped", "completed"):
+            continue
+        if med.get("end"):
+            last = _time(med["end"])
+        elif med.get("start"):
+            last = _time(med["start"]) + timedelta(days=med.get("days_supply") or 0)
+        else:
+            continue
+        found.append((now.date() - last.date()).days if last <= now else 0)
+    return min(found) if found else None

@@ -24,8 +24,34 @@ EVALUATION_TIME = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 # Day offsets before the evaluation time placed on and around every time threshold of the catalogue:
 # 28 (cryptococcal window, corticosteroid course), 30 (TB treatment), 90 (IRIS window), 180 (baseline
-# window), 280 (pregnancy status window).
-THRESHOLD_DAYS = (0, 1, 2, 13, 27, 28, 29, 30, 31, 60, 89, 90, 91, 92, 179, 180, 181, 270, 279, 280, 281, 400)
+# window), 280 (pregnancy status window), 300 (pregnancy condition window).
+THRESHOLD_DAYS = (
+    0,
+    1,
+    2,
+    13,
+    27,
+    28,
+    29,
+    30,
+    31,
+    60,
+    89,
+    90,
+    91,
+    92,
+    179,
+    180,
+    181,
+    270,
+    279,
+    280,
+    281,
+    299,
+    300,
+    301,
+    400,
+)
 CD4_VALUES = (0, 12, 42, 49, 49.5, 50, 51, 99, 99.99, 100, 100.01, 101, 150, 350, 720)
 VL_VALUES = (0, 19, 20, 40, 1000, 9999, 10000, 120000, 1500000)
 EGFR_VALUES = (5, 15, 29, 29.9, 30, 30.1, 31, 60, 95)
@@ -88,6 +114,15 @@ CONDITIONS: tuple[tuple[str | None, str, str | None], ...] = (
     ("N18.3", "icd10cm", "CKD stage 3"),
     ("Z33.1", "icd10cm", "Pregnant state"),
     ("O09.90", "icd10cm", None),
+    ("Z34.90", "icd10cm", "Normal pregnancy"),
+    ("O80", "icd10cm", "Full-term uncomplicated delivery"),
+    ("Z37.0", "icd10cm", "Single live birth"),
+    ("I80.11", "icd10cm", "Thrombophlebitis of femoral vein"),
+    ("I82.621", "icd10cm", "DVT of right arm"),
+    ("E11.42", "icd10cm", "Diabetic polyneuropathy"),
+    ("B19.10", "icd10cm", "Hepatitis B"),
+    ("Z22.51", "icd10cm", "Hepatitis B carrier"),
+    ("B00.9", "icd10cm", "Herpes simplex"),
     ("I26.99", "icd10cm", "Pulmonary embolism"),
     ("Z86.718", "icd10cm", "History of VTE"),
     ("Z90.710", "icd10cm", "Hysterectomy"),
@@ -111,6 +146,12 @@ MEDICATIONS: tuple[str, ...] = (
     "aldesleukin",
     "rifampicin",
     "isoniazid",
+    "pyrazinamide",
+    "betamethasone",
+    "nirmatrelvir/ritonavir",
+    "ritonavir",
+    "darunavir/cobicistat",
+    "emtricitabine/tenofovir",
     "metformin",
     "cotrimoxazole",
 )
@@ -212,6 +253,8 @@ def _medication(rnd: random.Random, now: datetime, ingredient: str | None = None
         med["start"] = _day(now, start)
         if rnd.random() < 0.3:
             med["end"] = _day(now, max(-30, start - rnd.randint(0, 120)))
+        if rnd.random() < 0.2:
+            med["days_supply"] = rnd.choice((1, 14, 28, 30, 90))
     return med
 
 
@@ -317,6 +360,10 @@ def _thalidomide(rnd: random.Random, now: datetime) -> JSON:
         if rnd.random() < 0.5
         else {"ingredient": drug, "status": "active", "start": _day(now, rnd.randint(1, 200))}
     )
+    if rnd.random() < 0.25:  # stopped around the end of the REMS window after the last dose
+        stopped = rnd.choice((0, 8, 27, 28, 29, 60))
+        med = {"ingredient": drug, "status": "stopped", "start": _day(now, stopped + 60)}
+        med["end"] = _day(now, stopped)
     s: JSON = {"conditions": [], "observations": [], "medications": [med]}
     if rnd.random() < 0.25:
         s["observations"].append({"kind": "pregnancy-status", "time": _day(now, 10), "value": "pregnant"})
@@ -335,8 +382,10 @@ def _poems(rnd: random.Random, now: datetime) -> JSON:
         "observations": [{"kind": "egfr", "time": _day(now, 5), "value": rnd.choice((18, 29, 30, 55))}],
         "medications": [],
     }
-    if rnd.random() < 0.3:
-        s["observations"].append({"kind": "transplant-ineligible", "time": _day(now, 3), "value": True})
+    if rnd.random() < 0.45:
+        s["observations"].append(
+            {"kind": "transplant-ineligible", "time": _day(now, 3), "value": rnd.random() < 0.7}
+        )
     if rnd.random() < 0.3:
         s["conditions"].append({"code": "G62.9", "status": "active", "onset": _day(now, 250)})
     return s
