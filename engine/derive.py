@@ -7,13 +7,14 @@ brief is silent are conservative and named in :class:`DerivationSettings`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from engine.courses import TAKEN_STATUSES, current_course, days_between, last_dose, ordered_or_taken
 from engine.facts import PatientFacts
 from engine.pregnancy import is_pregnant, pregnancy_evidence
+from engine.results import assessed, baseline, detectable_hiv_rna, latest, measured, observations_of
 from engine.scenario import (
     ACTIVE_CONDITION,
     IGNORED_CONDITION,
@@ -21,7 +22,6 @@ from engine.scenario import (
     Condition,
     Medication,
     MedicationStatus,
-    Observation,
     ObservationKind,
     Scenario,
     Sex,
@@ -91,53 +91,8 @@ def _describe_medication(m: Medication) -> str:
     return f"{m.ingredient} ({state}{when})"
 
 
-def _observations(scenario: Scenario, kind: ObservationKind, now: datetime) -> list[Observation]:
-    """Observations of a kind made at or before ``now``, oldest first."""
-    return sorted(
-        (o for o in scenario.observations if o.kind is kind and o.time <= now), key=lambda o: o.time
-    )
-
-
-def _latest(observations: Sequence[Observation]) -> Observation | None:
-    return observations[-1] if observations else None
-
-
-def _baseline(observations: Sequence[Observation], start: datetime, window_days: int) -> Observation | None:
-    """The last observation on or before the day of ``start``, no more than ``window_days`` days before it."""
-    last_day = start.date()
-    first_day = last_day - timedelta(days=window_days)
-    candidates = [o for o in observations if first_day <= o.time.date() <= last_day]
-    return candidates[-1] if candidates else None
-
-
-def measured(observation: Observation | None) -> float | None:
-    """A measurement as the rules compare it.
-
-    Floored to 2 decimals, so that a value never rounds up across a threshold; a result reported as below
-    (above) a limit counts as just below (above) it, so "< 50" satisfies "CD4 < 50".
-    """
-    if observation is None:
-        return None
-    value = observation.number
-    if observation.comparator == "<":
-        value -= 0.01
-    elif observation.comparator == ">":
-        value += 0.01
-    return math.floor(value * 100) / 100
-
-
-def _assessed(scenario: Scenario, kind: ObservationKind, now: datetime) -> bool | None:
-    latest = _latest(_observations(scenario, kind, now))
-    return None if latest is None else bool(latest.value)
-
-
 def _round(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
-
-
-def _detectable_hiv_rna(observations: Sequence[Observation]) -> list[Observation]:
-    """HIV-1 RNA results above the assay's limit: not reported as below a limit, and above zero."""
-    return [o for o in observations if o.comparator not in ("<", "<=") and o.number > 0]
 
 
 def _since_art(c: Condition, art_start: datetime, now: datetime) -> bool:
@@ -181,7 +136,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     if no_potential:
         repro = False
         note("reproductive_potential", map(_describe_condition, no_potential))
-    assessed_repro = _assessed(scenario, ObservationKind.reproductive_potential, now)
+    assessed_repro = assessed(scenario, ObservationKind.reproductive_potential, now)
     if assessed_repro is not None:
         repro = assessed_repro
         note("reproductive_potential", [f"assessment: {'yes' if assessed_repro else 'no'}"])
@@ -198,9 +153,9 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         note("pregnant", [e.what for e in evidence[::-1] if e.pregnant][:1])
 
     # HIV and antiretroviral therapy
-    vl = _observations(scenario, ObservationKind.viral_load, now)
+    vl = observations_of(scenario, ObservationKind.viral_load, now)
     hiv = _conditions(scenario, "hiv")
-    detectable = _detectable_hiv_rna(vl)
+    detectable = detectable_hiv_rna(vl)
     note("hiv", map(_describe_condition, hiv))
     note("hiv", [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]])
     art, art_start, on_art = course("art")
@@ -218,9 +173,9 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     reference = art_reference if art_reference else (now if starting_now else None)
 
     # CD4 and viral load
-    cd4 = _observations(scenario, ObservationKind.cd4, now)
-    latest_cd4 = _latest(cd4)
-    baseline_cd4 = _baseline(cd4, reference, s.baseline_window_days) if reference else None
+    cd4 = observations_of(scenario, ObservationKind.cd4, now)
+    latest_cd4 = latest(cd4)
+    baseline_cd4 = baseline(cd4, reference, s.baseline_window_days) if reference else None
     if latest_cd4:
         note("latest_cd4", [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"])
     if baseline_cd4:
@@ -230,7 +185,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     if cd4_rise and baseline_cd4:
         note("cd4_above_baseline", [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
     vl_drop: float | None = None
-    baseline_vl = _baseline(vl, art_reference, s.baseline_window_days) if art_reference else None
+    baseline_vl = baseline(vl, art_reference, s.baseline_window_days) if art_reference else None
     vl_after = [o for o in vl if art_reference and o.time > art_reference]
     if baseline_vl and vl_after:
         # A '<' result counts as its limit: the fall is at least that large.
@@ -246,8 +201,8 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     associated = _conditions(scenario, "iris-associated", ACTIVE_CONDITION)
     iris_since = [c for c in associated if art_reference and _since_art(c, art_reference, now)]
     note("iris_condition_since_art", map(_describe_condition, iris_since))
-    refractory = _assessed(scenario, ObservationKind.iris_steroid_refractory, now)
-    dependent = _assessed(scenario, ObservationKind.iris_steroid_dependent, now)
+    refractory = assessed(scenario, ObservationKind.iris_steroid_refractory, now)
+    dependent = assessed(scenario, ObservationKind.iris_steroid_dependent, now)
     steroid_assessed = bool(refractory) or bool(dependent)
     if steroid_assessed:
         note(
@@ -291,17 +246,17 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     # POEMS and pain
     poems = _conditions(scenario, "poems", ACTIVE_CONDITION)
     note("poems", map(_describe_condition, poems))
-    ineligible = _assessed(scenario, ObservationKind.transplant_ineligible, now)
+    ineligible = assessed(scenario, ObservationKind.transplant_ineligible, now)
     renal = _conditions(scenario, "renal-failure", ACTIVE_CONDITION)
     note("renal_failure_coded", map(_describe_condition, renal))
-    egfr = _latest(_observations(scenario, ObservationKind.egfr, now))
+    egfr = latest(observations_of(scenario, ObservationKind.egfr, now))
     if egfr:
         note("latest_egfr", [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
     pain = _conditions(scenario, "crps", ACTIVE_CONDITION) + _conditions(
         scenario, "chronic-intractable-pain", ACTIVE_CONDITION
     )
     note("crps_or_intractable_pain", map(_describe_condition, pain))
-    pain_refractory = _assessed(scenario, ObservationKind.pain_refractory, now)
+    pain_refractory = assessed(scenario, ObservationKind.pain_refractory, now)
 
     # IL-2
     il2 = [m for m in of_class("il2") if ordered_or_taken(m)]

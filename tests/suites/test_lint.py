@@ -67,3 +67,36 @@ def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:
     assert any(p.field == "parameters.unused_days" for p in warnings)
     assert runner.invoke(app, ["rules", "lint", "--rules", str(rules)]).exit_code == 0
     assert runner.invoke(app, ["rules", "lint", "--rules", str(rules), "--strict"]).exit_code == 1
+
+
+def test_a_rule_rated_above_or_below_its_statements_is_an_error(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    # The review's finding: COAT rated high while its rule is moderate.
+    edit(
+        rules / "statements.yaml",
+        'with higher mortality."\n    role: finding\n    evidence: moderate',
+        'with higher mortality."\n    role: finding\n    evidence: high',
+    )
+    edit(rules / "thalidomide" / "pain-thalidomide.yaml", "evidence: very-low", "evidence: low")
+    problems = {(Path(p.path).name, p.field): p for p in lint_rules(rules) if p.severity == "error"}
+    assert "strongest level is 'high'" in problems[("art-timing-cryptococcal.yaml", "evidence")].message
+    assert "'low' does not follow" in problems[("pain-thalidomide.yaml", "evidence")].message
+    assert ("iris-risk.yaml", "evidence") not in problems
+
+
+def test_background_statements_do_not_raise_a_rule_s_evidence(tmp_path: Path) -> None:
+    rules = copy_rules(tmp_path)
+    # 483.def only sets the scene for iris-suspected (rated low): rated high, it must not change the rule.
+    edit(
+        rules / "statements.yaml",
+        "    role: background\n    evidence: very-low",
+        "    role: background\n    evidence: high",
+    )
+    assert [p for p in lint_rules(rules) if p.field == "evidence"] == []
+    edit(
+        rules / "statements.yaml",
+        "    role: finding\n    evidence: very-low",
+        "    role: finding\n    evidence: high",
+    )
+    # 483.incidence carries iris-risk (moderate): rated high, it makes the rule inconsistent.
+    assert any(Path(p.path).name == "iris-risk.yaml" for p in lint_rules(rules) if p.field == "evidence")
