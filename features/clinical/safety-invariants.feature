@@ -2,7 +2,7 @@ Feature: Safety invariants of the thalidomide alerts
   Whatever raises thalidomide, lenalidomide or pomalidomide (a rule that suggests it, or an order), the
   birth-defect warning ("thalidomide-teratogenicity") comes with it, critical for a patient who could
   become pregnant; and a pregnant patient always gets the critical contraindication
-  ("thalidomide-pregnancy"). The suggesting rules assert a "thalidomide proposed" conclusion that the
+  ("thalidomide-pregnancy"), also when the drug was stopped in the last 4 weeks (the REMS exposure window). The suggesting rules assert a "thalidomide proposed" conclusion that the
   safety rules match (rule chaining), so a new suggesting rule cannot forget the safety cards.
 
   Sources: THALOMID prescribing information (boxed warning, REMS); Brunel et al., AIDS 2012; Goli, Curr
@@ -135,3 +135,17 @@ Feature: Safety invariants of the thalidomide alerts
     When the rules are evaluated
     Then no alert fires
     And every thalidomide proposal comes with the teratogenicity warning
+
+  Scenario Outline: Pregnancy within 4 weeks of the last dose of any thalidomide-class drug is critical
+    Given a female patient aged 30
+    And the patient stopped <drug> 20 days ago after 90 days of treatment
+    And a pregnancy test today was positive
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert is critical
+    And only these alerts fire: thalidomide-pregnancy
+
+    Examples:
+      | drug         |
+      | thalidomide  |
+      | lenalidomide |
+      | pomalidomide |
