@@ -153,11 +153,11 @@ def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
                 if store.padding:
                     bundle["identifier"] = {"system": "urn:padding", "value": "x" * store.padding}
                 if offset + store.page_size < len(found):
-                    port = self.server.server_address[1]  # type: ignore[index]
                     after = offset + store.page_size
                     rest = {k: v for k, v in query.items() if k != "_offset"}
                     query_string = urlencode({**rest, "_offset": [after]}, doseq=True)
-                    base = store.next_base or f"http://127.0.0.1:{port}/fhir"
+                    # Next links name the server as the client addressed it (its Host header).
+                    base = store.next_base or f"http://{self.headers['Host']}/fhir"
                     nxt = f"{base}{parts.path.removeprefix('/fhir')}?{query_string}"
                     bundle["link"] = [{"relation": "next", "url": nxt}]
                 self._send(200, bundle)
