@@ -9,13 +9,15 @@ connections it serves at once (``max_active``).
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -86,10 +88,15 @@ def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.flush()
             for _ in range(100_000):
-                if store.stop.wait(seconds):
+                if self._client_left(seconds) or store.stop.is_set():
                     return
                 self.wfile.write(b" ")
                 self.wfile.flush()
+
+        def _client_left(self, seconds: float) -> bool:
+            # Wait up to ``seconds``; a readable socket with nothing to read means the client hung up.
+            readable, _, _ = select.select([self.connection], [], [], seconds)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
 
         def _send_bomb(self, body: bytes) -> None:
             self.send_response(200)

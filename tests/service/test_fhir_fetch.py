@@ -186,7 +186,7 @@ def test_a_paged_prefetch_is_read_to_its_last_page(
 def test_a_paged_prefetch_that_cannot_be_completed_is_412(
     settings: Settings, paged_record: tuple[str, FhirStore, dict[str, Any]], case: str
 ) -> None:
-    url, store, request = paged_record
+    url, _, request = paged_record
     trusted, limits = [url], {}
     if case == "untrusted":
         trusted = []
