@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         default=4 * 1024 * 1024, ge=1024, description="Largest FHIR response, counted after decompression."
     )
     fhir_max_total_bytes: int = Field(
-        default=16 * 1024 * 1024, ge=1024, description="Most FHIR bytes read for one call (decompressed)."
+        default=8 * 1024 * 1024, ge=1024, description="Most FHIR bytes read for one call (decompressed)."
     )
     fhir_max_entries: int = Field(default=5000, ge=1, description="Most Bundle entries fetched for one call.")
     # ---- end of fetching settings ----------------------------------------------------------------------

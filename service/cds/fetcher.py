@@ -39,7 +39,7 @@ class FetchLimits:
     timeout_seconds: float = 3.0
     max_pages: int = 10
     max_response_bytes: int = 4 * 1024 * 1024
-    max_total_bytes: int = 16 * 1024 * 1024
+    max_total_bytes: int = 8 * 1024 * 1024
     max_entries: int = 5000
     max_json_depth: int = 64
 
