@@ -33,7 +33,7 @@ from service.settings import Settings
 
 log = logging.getLogger("service.prefetch")
 NO_SERVER = "the request names no fhirServer"
-NOT_FETCHED = "it could not be fetched from fhirServer"
+NOT_FETCHED = "could not be fetched from fhirServer"
 
 
 def operation_outcome(issues: list[tuple[str, str]]) -> dict[str, Any]:
@@ -56,9 +56,12 @@ def precondition_failed(issues: list[tuple[str, str]]) -> ProblemError:
 
 
 def _incomplete(missing: list[str], paged: list[str], templates: Mapping[str, str], why: str) -> ProblemError:
-    issues = [("incomplete", f"prefetch '{key}' ({templates[key]}) is missing and {why}") for key in missing]
+    """The 412 naming every key not had whole; ``why`` is the same text for every fetch failure."""
+    lack = f"and {why}"
+    rest = lack if why == NO_SERVER else f"and the rest {why}"
+    issues = [("incomplete", f"prefetch '{key}' ({templates[key]}) is missing {lack}") for key in missing]
     issues += [
-        ("incomplete", f"prefetch '{key}' holds only the first page of a search (a next link) and {why}")
+        ("incomplete", f"prefetch '{key}' holds only the first page of a search (a next link) {rest}")
         for key in paged
     ]
     return precondition_failed(issues)

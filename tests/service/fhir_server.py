@@ -2,7 +2,8 @@
 
 Besides answering reads and paged searches honestly, it can play the hostile server of the security
 tests: drip its answers one byte at a time (``drip_seconds``), send a gzip bomb (``bomb``), pad every
-search page (``padding``), or point ``next`` links at another server (``next_base``). It counts the
+search page (``padding``), point ``next`` links at another server (``next_base``), or redirect every
+request there (``redirect_to``). It counts the
 connections it serves at once (``max_active``).
 """
 
@@ -34,6 +35,7 @@ class FhirStore:
     bomb: bytes | None = None
     padding: int = 0
     next_base: str | None = None
+    redirect_to: str | None = None
     active: int = 0
     max_active: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -118,6 +120,12 @@ def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             auth = self.headers.get("Authorization")
             store.requests.append((self.path, auth))
+            if store.redirect_to is not None:
+                self.send_response(302)
+                self.send_header("Location", store.redirect_to + self.path.removeprefix("/fhir"))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if store.drip_seconds is not None:
                 self._drip(store.drip_seconds)
                 return

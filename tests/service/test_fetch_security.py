@@ -306,6 +306,34 @@ def test_the_token_never_leaves_for_another_server(settings: Settings, record: t
     assert elsewhere.requests == []
 
 
+def test_redirects_are_not_followed(settings: Settings, record: tuple[str, FhirStore]) -> None:
+    url, store = record
+    elsewhere = FhirStore()
+    with running_fhir_server(elsewhere) as other:
+        store.redirect_to = other
+        with trusting(settings, url) as client:
+            answer = client.post("/cds-services/patient-view", json=fetching_request(url))
+    assert answer.status_code == 412
+    assert store.requests and elsewhere.requests == []
+
+
+def test_proxy_settings_of_the_environment_are_ignored(
+    settings: Settings, record: tuple[str, FhirStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy would see the token and could answer for the checked address.
+    url, store = record
+    proxy = FhirStore()
+    with running_fhir_server(proxy) as proxy_url:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+            monkeypatch.setenv(name, proxy_url.removesuffix("/fhir"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with trusting(settings, url) as client:
+            answer = client.post("/cds-services/patient-view", json=fetching_request(url))
+    assert answer.status_code == 200, answer.text
+    assert store.requests and proxy.requests == []
+
+
 # ---- JWT on: the trusted servers of the token's issuer ----------------------------------------------
 
 _KEY = ec.generate_private_key(ec.SECP384R1())
