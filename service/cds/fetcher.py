@@ -89,7 +89,7 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _decoder(encoding: str) -> Any:
+def _decoder(encoding: str) -> zlib._Decompress | None:
     """A zlib decompressor for the response's ``Content-Encoding`` (None for identity)."""
     if encoding in ("", "identity"):
         return None
@@ -205,11 +205,10 @@ class FhirFetcher:
         return await self._get(target, query)
 
     async def _get(self, target: BaseUrl, query: str) -> dict[str, Any]:
-        url = self.server.url_for(target, query)
         async with self.gate.slot():
             try:
                 async with asyncio.timeout(self.limits.timeout_seconds):
-                    body = await self._download(url)
+                    body = await self._download_from_any(target, query)
             except TimeoutError:
                 raise FetchFailed("a GET took longer than its deadline") from None
             except httpx.HTTPError as exc:
@@ -223,6 +222,23 @@ class FhirFetcher:
         if data["resourceType"] == "OperationOutcome":
             raise FetchFailed("the answer is an OperationOutcome")
         return data
+
+    async def _download_from_any(self, target: BaseUrl, query: str) -> bytes:
+        """The answer from the first checked address that accepts a connection (the last that did first)."""
+        addresses = self.server.addresses
+        for index, address in enumerate(addresses):
+            try:
+                body = await self._download(self.server.url_for(target, query, address))
+            except httpx.ConnectError:
+                if index == len(addresses) - 1:
+                    raise
+                continue
+            if index:
+                self.server = PinnedServer(
+                    self.server.base, (address, *addresses[:index], *addresses[index + 1 :])
+                )
+            return body
+        raise FetchFailed("no address to connect to")
 
     async def _download(self, url: str) -> bytes:
         """The decoded body of a 200 answer, streamed and cut off at the byte caps."""

@@ -127,14 +127,15 @@ def address_allowed(base: BaseUrl, address: IPAddress, networks: Iterable[IPNetw
 
 @dataclass(frozen=True)
 class PinnedServer:
-    """A trusted base URL and the one checked address every connection for it goes to."""
+    """A trusted base URL and the checked addresses (in DNS order) its connections may go to."""
 
     base: BaseUrl
-    address: IPAddress
+    addresses: tuple[IPAddress, ...]
 
-    def url_for(self, target: BaseUrl, query: str) -> str:
-        """The URL to connect to: ``target``'s path and ``query`` on the pinned address."""
-        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+    @staticmethod
+    def url_for(target: BaseUrl, query: str, address: IPAddress) -> str:
+        """The URL to connect to: ``target``'s path and ``query`` on one pinned address."""
+        host = f"[{address}]" if address.version == 6 else str(address)
         return f"{target.scheme}://{host}:{target.port}{target.path}" + (f"?{query}" if query else "")
 
     @property
@@ -146,7 +147,7 @@ class PinnedServer:
 
 
 async def pin(base: BaseUrl, networks: Iterable[IPNetwork]) -> PinnedServer:
-    """Resolve ``base``'s host and check every address; the server pinned to the first."""
+    """Resolve ``base``'s host and check every address; the server pinned to those addresses."""
     literal = base.ip_literal
     if literal is not None:
         addresses: list[IPAddress] = [literal]
@@ -165,4 +166,4 @@ async def pin(base: BaseUrl, networks: Iterable[IPNetwork]) -> PinnedServer:
     if refused:
         # One non-public answer among public ones is still refused: the answer is not trustworthy.
         raise NotTrusted(f"the host resolves to a non-public address ({refused[0]})")
-    return PinnedServer(base, addresses[0])
+    return PinnedServer(base, tuple(dict.fromkeys(addresses)))
