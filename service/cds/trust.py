@@ -7,7 +7,7 @@ token's issuer). URLs are compared in their WHATWG-canonical form (``127.1``, ``
 
 The host is then resolved, and every address must be public, unless the trusted URL names that very IP
 address, names ``localhost`` (loopback only), or the address lies in ``CLINRULES_FHIR_ALLOWED_NETWORKS``.
-The connection goes to the address that was checked (:class:`PinnedServer`), so a DNS answer that
+Connections go only to the addresses that were checked (:class:`PinnedServer`), so a DNS answer that
 changes between the check and the connection (rebinding) is never used.
 """
 
