@@ -164,14 +164,14 @@ class FhirFetcher:
         data = await self._get(target, query)
         if data["resourceType"] != "Bundle":
             return data
-        return await self.rest_of(data, pages_read=1)
+        return await self.rest_of(data)
 
-    async def rest_of(self, bundle: dict[str, Any], pages_read: int = 1) -> dict[str, Any]:
+    async def rest_of(self, bundle: dict[str, Any]) -> dict[str, Any]:
         """``bundle`` (a first page) with the entries of all its following pages merged in."""
         entries = list(_entries(bundle))
         self._count_entries(len(entries))
         url = next_link(bundle)
-        pages = pages_read
+        pages = 1
         while url is not None:
             if pages >= self.limits.max_pages:
                 raise FetchFailed(f"more than {self.limits.max_pages} pages")
