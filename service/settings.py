@@ -6,6 +6,7 @@ JSON-typed settings (lists, dicts) take JSON strings, e.g. ``CLINRULES_CORS_ORIG
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -16,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from service.cds.trust import NotTrusted, check_trusted_entry
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -70,13 +73,38 @@ class Settings(BaseSettings):
         default=None,
         description="This service's external base URL (card source links, default JWT audience).",
     )
-    fhir_fetch_enabled: bool = Field(
-        default=True, description="Fetch missing prefetch from the EHR's fhirServer."
+    # ---- fetching from FHIR servers (service/cds/fetcher.py, trust.py; SECURITY.md "Fetching") ----------
+    fhir_trusted_servers: list[str] = Field(
+        default_factory=list,
+        description="Base URLs of the FHIR servers the service may fetch from, for any caller (JSON list). "
+        "Empty (the default): nothing is fetched and missing prefetch is 412.",
+    )
+    fhir_trusted_servers_by_issuer: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="With JWT on: verified token issuer -> the FHIR base URLs its calls may name.",
+    )
+    fhir_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Private networks (CIDR) a trusted server's name may resolve to, e.g. 10.20.0.0/16.",
     )
     fhir_timeout_seconds: float = Field(
-        default=10.0, gt=0, le=120, description="Timeout of each FHIR request."
+        default=3.0, gt=0, le=60, description="Deadline of one FHIR GET, body included."
     )
-    fhir_max_pages: int = Field(default=5, ge=1, le=100, description="Bundle pages followed per FHIR query.")
+    fhir_deadline_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="Deadline of all fetching for one CDS Hooks call."
+    )
+    fhir_max_concurrent_fetches: int = Field(
+        default=16, ge=1, le=1024, description="FHIR GETs in flight at once, per worker process."
+    )
+    fhir_max_pages: int = Field(default=10, ge=1, le=100, description="Bundle pages followed per search.")
+    fhir_max_response_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Largest FHIR response, counted after decompression."
+    )
+    fhir_max_total_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="Most FHIR bytes read for one call (decompressed)."
+    )
+    fhir_max_entries: int = Field(default=5000, ge=1, description="Most Bundle entries fetched for one call.")
+    # ---- end of fetching settings ----------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="Log level of the JSON logs."
     )
@@ -90,6 +118,21 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
         return value
+
+    @field_validator("fhir_trusted_servers")
+    @classmethod
+    def _trusted_urls(cls, value: list[str]) -> list[str]:
+        return [_trusted_entry(v) for v in value]
+
+    @field_validator("fhir_trusted_servers_by_issuer")
+    @classmethod
+    def _trusted_urls_by_issuer(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {iss: [_trusted_entry(v) for v in urls] for iss, urls in value.items()}
+
+    @field_validator("fhir_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(v, strict=False)) for v in value]
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -125,6 +168,14 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(salt)
         return salt.encode()
+
+
+def _trusted_entry(url: str) -> str:
+    """A trusted FHIR base URL, checked and canonical (a ValueError names what is wrong)."""
+    try:
+        return check_trusted_entry(url)
+    except NotTrusted as exc:
+        raise ValueError(f"{url[:200]!r}: {exc}") from None
 
 
 def _read_salt(path: Path, wait_seconds: float = 2.0) -> bytes:

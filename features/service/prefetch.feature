@@ -1,5 +1,7 @@
 Feature: Missing prefetch
-  Data not prefetched is fetched from the EHR's FHIR server; when that is impossible the answer is 412.
+  Data not prefetched is fetched from the EHR's FHIR server, when the deployment trusts that server; a
+  search the EHR sent in pages is read to its last page. When the data cannot be had, the answer is 412:
+  the patient is never judged on part of the record.
 
   Background:
     Given the clinrules service is running
@@ -11,10 +13,36 @@ Feature: Missing prefetch
     Then the service answers a 412 problem
     And the problem carries an OperationOutcome mentioning "conditions"
 
-  Scenario: without prefetch the data is fetched from the EHR's FHIR server
+  Scenario: without prefetch the data is fetched from a FHIR server the deployment trusts
     Given the EHR prepares the CDS Hooks request "patient-view-iris-risk"
     And the EHR's FHIR server holds the patient's record
+    And the service trusts the EHR's FHIR server
     And the request has no prefetch
     When the EHR calls the "patient-view" service
     Then the service answers 200
     And the cards are, in order: iris-risk
+
+  Scenario: a FHIR server the deployment does not trust is never contacted
+    Given the EHR prepares the CDS Hooks request "patient-view-iris-risk"
+    And the EHR's FHIR server holds the patient's record
+    And the request has no prefetch
+    When the EHR calls the "patient-view" service
+    Then the service answers a 412 problem
+    And the EHR's FHIR server was never asked for anything
+
+  Scenario: a pregnancy status on the second page of the observations still stops thalidomide
+    Given the EHR prepares the CDS Hooks request "order-sign-thalidomide-pregnant"
+    And the EHR's FHIR server holds the patient's record
+    And the service trusts the EHR's FHIR server
+    And the observations are prefetched as a first page holding only a body weight
+    When the EHR calls the "order-sign" service
+    Then the service answers 200
+    And the "thalidomide-pregnancy" card is critical
+
+  Scenario: observations that cannot be read to the last page are a 412, never an answer without them
+    Given the EHR prepares the CDS Hooks request "order-sign-thalidomide-pregnant"
+    And the EHR's FHIR server holds the patient's record
+    And the observations are prefetched as a first page holding only a body weight
+    When the EHR calls the "order-sign" service
+    Then the service answers a 412 problem
+    And the problem carries an OperationOutcome mentioning "observations"

@@ -29,11 +29,14 @@ class FhirAuthorization(_Open):
     patient: str | None = None
 
 
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-
-
 class CdsRequest(_Open):
-    """A CDS Hooks call: hook, instance, optional FHIR server and token, context and prefetch."""
+    """A CDS Hooks call: hook, instance, optional FHIR server and token, context and prefetch.
+
+    ``fhirServer`` must be a well-formed http(s) URL (else 422 naming it: the specification types it as a
+    URL), but its scheme and host are not judged here: a call whose prefetch is complete is evaluated
+    whatever it names. Whether the service may fetch from it is decided only when fetching is needed
+    (``service.cds.trust``).
+    """
 
     hook: str = Field(min_length=1, max_length=64)
     hookInstance: UUID
@@ -47,14 +50,6 @@ class CdsRequest(_Open):
         if self.fhirAuthorization is not None and self.fhirServer is None:
             raise ValueError("fhirAuthorization is given without fhirServer")
         return self
-
-    @field_validator("fhirServer")
-    @classmethod
-    def _https_unless_loopback(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
-        # CDS Hooks requires https for production data; plain http only to this machine (tests, sandboxes).
-        if value is not None and value.scheme != "https" and value.host not in _LOOPBACK:
-            raise ValueError("must be an https URL (http only for localhost)")
-        return value
 
 
 _ID = Field(min_length=1, max_length=256)

@@ -1,13 +1,22 @@
 """Getting the FHIR data a hook call needs: from ``prefetch``, else from the client's ``fhirServer``.
 
-A prefetch value that is missing, null or an OperationOutcome is fetched from ``fhirServer`` with the
-``fhirAuthorization`` bearer token. When that is impossible or fails, the call is answered 412 with a FHIR
-OperationOutcome saying which data is missing. The token is sent only to ``fhirServer`` itself (``next``
-links to other hosts are not followed) and is never logged.
+A prefetch value that is missing or an OperationOutcome is fetched from ``fhirServer``; a prefetched
+search Bundle with a ``next`` link has the rest of its pages fetched, because evaluating part of a record
+could hide an alert. A null value means the client has no such data (CDS Hooks) and is not fetched.
+
+Fetching happens only from a FHIR server the deployment trusts (:mod:`service.cds.trust`), within the
+limits of :mod:`service.cds.fetcher`. When data cannot be had, the call is answered 412 with a FHIR
+OperationOutcome naming the prefetch keys; every fetch failure (untrusted server, refused address, closed
+port, HTTP error, timeout, oversized answer, too many pages) gives the caller the same text, so the service
+cannot be used to probe a network. The reason goes to the log, without token, URL path or patient id.
+A request whose prefetch is complete is evaluated whatever its ``fhirServer``: fetch policy governs
+fetching only.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -15,14 +24,16 @@ from typing import Any
 import httpx
 
 from engine.errors import FieldProblem
+from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher, next_link
 from service.cds.models import CdsRequest
 from service.cds.services import TemplateError, render_template
-from service.json_body import parse_json_body
+from service.cds.trust import BaseUrl, NotTrusted, pin, trusted_base
 from service.problems import TYPE_BASE, ProblemError, invalid_fields
 from service.settings import Settings
 
 log = logging.getLogger("service.prefetch")
-MAX_FHIR_RESPONSE_BYTES = 20 * 1024 * 1024
+NO_SERVER = "the request names no fhirServer"
+NOT_FETCHED = "could not be fetched from fhirServer"
 
 
 def operation_outcome(issues: list[tuple[str, str]]) -> dict[str, Any]:
@@ -44,17 +55,36 @@ def precondition_failed(issues: list[tuple[str, str]]) -> ProblemError:
     )
 
 
+def _incomplete(missing: list[str], paged: list[str], templates: Mapping[str, str], why: str) -> ProblemError:
+    """The 412 naming every key not had whole; ``why`` is the same text for every fetch failure."""
+    lack = f"and {why}"
+    rest = lack if why == NO_SERVER else f"and the rest {why}"
+    issues = [("incomplete", f"prefetch '{key}' ({templates[key]}) is missing {lack}") for key in missing]
+    issues += [
+        ("incomplete", f"prefetch '{key}' holds only the first page of a search (a next link) {rest}")
+        for key in paged
+    ]
+    return precondition_failed(issues)
+
+
 def _is_resource(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("resourceType"), str)
 
 
-def resolve_prefetch(
-    request: CdsRequest, templates: Mapping[str, str], settings: Settings, client: httpx.Client | None = None
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """The FHIR resources for every template (prefetched or fetched), and the keys that were fetched."""
+def trusted_servers(settings: Settings, issuer: str | None) -> list[str]:
+    """The base URLs this caller may name: those trusted for everyone, and those of its token's issuer."""
+    own = settings.fhir_trusted_servers_by_issuer.get(issuer, []) if issuer is not None else []
+    return [*settings.fhir_trusted_servers, *own]
+
+
+def _classify(
+    request: CdsRequest, templates: Mapping[str, str]
+) -> tuple[dict[str, dict[str, Any]], list[str], list[str]]:
+    """The prefetched resources by key, the keys to fetch, and the keys whose search has more pages."""
     given = request.prefetch or {}
-    resources: list[dict[str, Any]] = []
+    resources: dict[str, dict[str, Any]] = {}
     missing: list[str] = []
+    paged: list[str] = []
     for key in templates:
         value = given.get(key)
         if key in given and value is None:
@@ -66,114 +96,64 @@ def resolve_prefetch(
                 [FieldProblem(f"prefetch.{key}", "must be a FHIR resource or Bundle, or null")]
             )
         else:
-            resources.append(value)
-    if not missing:
-        return resources, []
-    if request.fhirServer is None or not settings.fhir_fetch_enabled:
-        reason = "no fhirServer was given" if request.fhirServer is None else "fetching is disabled"
-        raise precondition_failed(
-            [
-                ("incomplete", f"prefetch '{key}' ({templates[key]}) is missing and {reason}")
-                for key in missing
-            ]
-        )
-    fetcher = FhirFetcher(str(request.fhirServer), request, settings, client)
+            resources[key] = value
+            if value["resourceType"] == "Bundle" and next_link(value) is not None:
+                paged.append(key)
+    return resources, missing, paged
+
+
+async def resolve_prefetch(
+    request: CdsRequest,
+    templates: Mapping[str, str],
+    settings: Settings,
+    *,
+    gate: FetchGate,
+    issuer: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The FHIR resources for every template (prefetched, completed or fetched), and the keys fetched.
+
+    ``issuer`` is the verified JWT's ``iss`` (None when JWT is off); ``gate`` bounds concurrent GETs.
+    """
+    resources, missing, paged = _classify(request, templates)
+    if not missing and not paged:
+        return list(resources.values()), []
+    if request.fhirServer is None:
+        raise _incomplete(missing, paged, templates, NO_SERVER)
+    paths: dict[str, str] = {}
+    for key in missing:
+        try:
+            paths[key] = render_template(templates[key], request.context)
+        except TemplateError as exc:
+            raise precondition_failed([("required", f"prefetch '{key}' needs context.{exc}")]) from None
+    token = request.fhirAuthorization.access_token.get_secret_value() if request.fhirAuthorization else None
+    current = (missing + paged)[0]
     try:
-        for key in missing:
-            try:
-                path = render_template(templates[key], request.context)
-            except TemplateError as exc:
-                raise precondition_failed([("required", f"prefetch '{key}' needs context.{exc}")]) from None
-            resources.append(fetcher.fetch(key, path))
-    finally:
-        fetcher.close()
-    return resources, missing
+        async with asyncio.timeout(settings.fhir_deadline_seconds):
+            base = trusted_base(str(request.fhirServer), trusted_servers(settings, issuer))
+            networks = [ipaddress.ip_network(n) for n in settings.fhir_allowed_networks]
+            server = await pin(base, networks)
+            limits = FetchLimits.from_settings(settings)
+            async with FhirFetcher(server, token, limits, gate, transport) as fetcher:
+                for key in paged:
+                    current = key
+                    resources[key] = await fetcher.rest_of(resources[key])
+                for key in missing:
+                    current = key
+                    resources[key] = await fetcher.read(paths[key])
+    except (NotTrusted, FetchFailed, TimeoutError) as exc:
+        _log_failure(current, request, exc)
+        raise _incomplete(missing, paged, templates, NOT_FETCHED) from None
+    return [resources[key] for key in templates if key in resources], missing + paged
 
 
-class FhirFetcher:
-    """GETs resources and search Bundles from the CDS client's FHIR server, following ``next`` pages."""
-
-    def __init__(
-        self, server: str, request: CdsRequest, settings: Settings, client: httpx.Client | None = None
-    ) -> None:
-        self.base = server.rstrip("/")
-        self.settings = settings
-        headers = {"Accept": "application/fhir+json, application/json"}
-        auth = request.fhirAuthorization
-        if auth is not None:
-            headers["Authorization"] = f"Bearer {auth.access_token.get_secret_value()}"
-        self.headers = headers
-        self.own_client = client is None
-        self.client = client or httpx.Client(timeout=settings.fhir_timeout_seconds, follow_redirects=False)
-
-    def close(self) -> None:
-        """Close the HTTP client if this fetcher made it."""
-        if self.own_client:
-            self.client.close()
-
-    def _get(self, key: str, url: str) -> dict[str, Any]:
-        try:
-            response = self.client.get(url, headers=self.headers)
-        except httpx.HTTPError as exc:
-            log.warning("fhir fetch failed", extra={"prefetch_key": key, "error_type": type(exc).__name__})
-            raise precondition_failed(
-                [("exception", f"prefetch '{key}': fhirServer could not be reached")]
-            ) from None
-        if response.status_code != 200:
-            log.warning("fhir fetch refused", extra={"prefetch_key": key, "status": response.status_code})
-            code = (
-                "not-found"
-                if response.status_code == 404
-                else "forbidden"
-                if response.status_code in (401, 403)
-                else "exception"
-            )
-            raise precondition_failed(
-                [(code, f"prefetch '{key}': fhirServer answered HTTP {response.status_code}")]
-            )
-        if len(response.content) > MAX_FHIR_RESPONSE_BYTES:
-            raise precondition_failed([("too-costly", f"prefetch '{key}': fhirServer response too large")])
-        try:
-            data = parse_json_body(response.content, None, self.settings.max_json_depth)
-        except ProblemError:
-            raise precondition_failed(
-                [("structure", f"prefetch '{key}': fhirServer answered invalid JSON")]
-            ) from None
-        if not _is_resource(data) or data["resourceType"] == "OperationOutcome":
-            raise precondition_failed(
-                [("structure", f"prefetch '{key}': fhirServer answered no usable resource")]
-            )
-        return dict(data)
-
-    def fetch(self, key: str, path: str) -> dict[str, Any]:
-        """The resource or search Bundle at ``path`` (relative to the server), with up to N pages merged."""
-        data = self._get(key, f"{self.base}/{path.lstrip('/')}")
-        if data.get("resourceType") != "Bundle":
-            return data
-        entries = list(data.get("entry") or [])
-        pages = 1
-        next_url = _next_link(data)
-        while next_url:
-            # Evaluating a patient with part of the record missing could hide an alert: refuse instead.
-            if pages >= self.settings.fhir_max_pages:
-                raise precondition_failed(
-                    [("too-costly", f"prefetch '{key}': more than {pages} page(s) of results; prefetch it")]
-                )
-            if not next_url.startswith(self.base + "/") and not next_url.startswith(self.base + "?"):
-                raise precondition_failed(
-                    [("not-supported", f"prefetch '{key}': the next page is on another server; prefetch it")]
-                )
-            page = self._get(key, next_url)
-            entries.extend(page.get("entry") or [])
-            pages += 1
-            next_url = _next_link(page)
-        merged = {k: v for k, v in data.items() if k not in ("entry", "link")}
-        merged["entry"] = entries
-        return merged
-
-
-def _next_link(bundle: dict[str, Any]) -> str | None:
-    for link in bundle.get("link") or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return str(link["url"])
-    return None
+def _log_failure(key: str, request: CdsRequest, exc: Exception) -> None:
+    reason = str(exc) if not isinstance(exc, TimeoutError) else "the call's fetch deadline passed"
+    try:
+        host = BaseUrl.parse(str(request.fhirServer)).host
+    except NotTrusted:
+        host = "?"
+    log.warning(
+        "fhir fetch failed",
+        extra={"prefetch_key": key, "reason": reason, "fhir_host": host, "kind": type(exc).__name__},
+    )

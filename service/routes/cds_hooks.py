@@ -7,14 +7,17 @@ import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from engine.errors import FieldProblem
 from engine.fhir import scenario_from_resources
 from service.audit import find_card, record_evaluation, record_feedback
 from service.cds.cards import card_json, cards_for, data_quality_card, issued
+from service.cds.fetcher import gate_for
 from service.cds.models import OVERRIDE_SYSTEM, CdsRequest, CdsResponse, Discovery, FeedbackRequest
 from service.cds.prefetch import resolve_prefetch
 from service.cds.services import SERVICES, CdsService, prefetch_templates
@@ -22,6 +25,7 @@ from service.deps import BaseUrl, JsonBody, SessionDep, StateDep, TokenClaims
 from service.openapi_docs import cds_request_body, feedback_request_body
 from service.patient_hash import hash_patient_id
 from service.problems import ProblemError, invalid_fields, problem_responses, validation_problems
+from service.state import ServiceState
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 log = logging.getLogger("service.cds")
@@ -51,7 +55,7 @@ def _validate(model: Any, data: Any, prefix: tuple[str, ...] = ()) -> Any:
 
 
 @router.get("", response_model=Discovery, response_model_exclude_none=True, summary="CDS Hooks discovery")
-def discovery(state: StateDep) -> Discovery:
+async def discovery(state: StateDep) -> Discovery:
     """The services this server offers, one per hook, each with its prefetch templates."""
     templates = prefetch_templates(state.kb.value_sets)
     return Discovery(services=[s.definition(templates) for s in SERVICES.values()])
@@ -65,13 +69,14 @@ def discovery(state: StateDep) -> Discovery:
     responses=problem_responses(400, 401, 404, 412, 413, 415, 422, 500),
     openapi_extra=cds_request_body(),
 )
-def call_service(
+async def call_service(
     service: ServiceDep,
     claims: TokenClaims,
     body: JsonBody,
     state: StateDep,
     session: SessionDep,
     base: BaseUrl,
+    http: Request,
 ) -> JSONResponse:
     """Evaluate the patient in ``prefetch`` (fetched from ``fhirServer`` when missing) and return cards.
 
@@ -86,10 +91,37 @@ def call_service(
             [FieldProblem("hook", f"this service answers '{service.hook}', not '{request.hook[:64]}'")]
         )
     context = _validate(service.context_model, request.context, ("context",))
+    # Fetching is awaited here, on the event loop, so a slow FHIR server holds no worker thread; the
+    # evaluation and the audit write then run in the thread pool.
+    issuer = claims.get("iss") if claims else None
+    resources, fetched = await resolve_prefetch(
+        request,
+        prefetch_templates(state.kb.value_sets),
+        state.settings,
+        gate=gate_for(http.app.state, state.settings.fhir_max_concurrent_fetches),
+        issuer=issuer if isinstance(issuer, str) else None,
+    )
+    return await run_in_threadpool(
+        _evaluate, service, request, context, resources, fetched, state, session, base, now, start
+    )
+
+
+def _evaluate(
+    service: CdsService,
+    request: CdsRequest,
+    context: Any,
+    resources: list[dict[str, Any]],
+    fetched: list[str],
+    state: ServiceState,
+    session: Session,
+    base: str,
+    now: datetime,
+    start: float,
+) -> JSONResponse:
+    """Read the resources, evaluate the rules, audit the call and build the cards (CPU and database)."""
     draft_orders: list[dict[str, Any]] = (
         context.draftOrders.resources() if hasattr(context, "draftOrders") else []
     )
-    resources, fetched = resolve_prefetch(request, prefetch_templates(state.kb.value_sets), state.settings)
     imported = scenario_from_resources(resources, draft_orders, evaluation_time=now).checked()
     if imported.patient_id is not None and imported.patient_id != context.patientId:
         raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])

@@ -53,7 +53,7 @@ def _detail(kb: KnowledgeBase, rule: Rule) -> RuleDetail:
 
 
 @router.get("", response_model=RuleList, summary="List the rules", responses=problem_responses(422))
-def list_rules(
+async def list_rules(
     state: StateDep,
     topic: Annotated[str | None, Query(max_length=64, description="Only rules with this topic code.")] = None,
     status: Annotated[str | None, Query(max_length=16, description="active, draft or retired.")] = None,
@@ -73,7 +73,7 @@ def list_rules(
     summary="Explain one rule: statements, citations, parameters and condition",
     responses=problem_responses(404),
 )
-def get_rule(
+async def get_rule(
     rule_id: Annotated[str, Path(max_length=64, examples=["iris-risk"])], state: StateDep
 ) -> RuleDetail:
     """One rule in full, with the thresholds in force in this deployment."""

@@ -2,16 +2,21 @@
 
 Plain HTML, CSS and JavaScript from ``service/static/`` (no build step, nothing fetched from elsewhere). The
 playground posts to ``POST /evaluate``; the catalogue comes from ``GET /ui/api/catalogue``.
+
+Every endpoint here is ``async`` and answers from memory (files are read once), so the page loads even
+while the thread pool is busy; only the first build of the catalogue runs in a thread.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
 
 from engine.knowledge import KnowledgeBase
 from service.catalogue import FEATURES_DIR, build_catalogue
@@ -29,31 +34,37 @@ CACHE = {"Cache-Control": "no-cache"}
 router = APIRouter(tags=["ui"])
 
 
+@cache
+def _file(path: Path) -> bytes:
+    """A static file's bytes (read once; the files ship with the package and do not change)."""
+    return path.read_bytes()
+
+
 @router.get("/ui", include_in_schema=False)
-def page() -> FileResponse:
+async def page() -> Response:
     """The page itself."""
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=CACHE)
+    return Response(_file(STATIC_DIR / "index.html"), media_type="text/html", headers=CACHE)
 
 
 @router.get("/", include_in_schema=False)
-def home() -> RedirectResponse:
+async def home() -> RedirectResponse:
     """A browser pointed at the service lands on the page."""
     return RedirectResponse("/ui")
 
 
 @router.get("/ui/", include_in_schema=False)
-def page_slash() -> RedirectResponse:
+async def page_slash() -> RedirectResponse:
     """``/ui/`` is ``/ui``."""
     return RedirectResponse("/ui")
 
 
 @router.get("/ui/static/{name}", include_in_schema=False)
-def static_file(name: str) -> FileResponse:
+async def static_file(name: str) -> Response:
     """A file of the page (only plain names from ``service/static/``, no sub-paths)."""
     path = STATIC_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in MEDIA_TYPES or not path.is_file():
         raise HTTPException(status_code=404, detail="no such file")
-    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=CACHE)
+    return Response(_file(path), media_type=MEDIA_TYPES[path.suffix], headers=CACHE)
 
 
 _CATALOGUES: dict[str, dict[str, Any]] = {}
@@ -67,17 +78,18 @@ def _catalogue(kb: KnowledgeBase) -> dict[str, Any]:
 
 
 @router.get("/ui/api/catalogue", summary="The rule catalogue with the scenarios that specify each rule")
-def catalogue(state: StateDep) -> dict[str, Any]:
+async def catalogue(state: StateDep) -> dict[str, Any]:
     """Every rule: texts, statements, evidence, citations, thresholds in force and its Gherkin scenarios."""
-    return _catalogue(state.kb)
+    built = _CATALOGUES.get(state.kb.version)
+    return built if built is not None else await run_in_threadpool(_catalogue, state.kb)
 
 
 @router.get("/ui/api/examples", summary="Example patient scenarios for the playground")
-def examples() -> list[dict[str, Any]]:
+async def examples() -> list[dict[str, Any]]:
     """Each example: id, label, optional evaluation time ``at`` and the scenario (project JSON or FHIR)."""
     out = []
     for path in sorted((STATIC_DIR / "examples").glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(_file(path))
         out.append(
             {"id": path.stem, "label": data["label"], "at": data.get("at"), "scenario": data["scenario"]}
         )

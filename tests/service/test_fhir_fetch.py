@@ -1,4 +1,7 @@
-"""Missing prefetch is fetched from ``fhirServer`` with the ``fhirAuthorization`` bearer token."""
+"""Missing prefetch is fetched from a trusted ``fhirServer``; a paged prefetch is read to its last page.
+
+Every FHIR server here is the loopback server of ``tests/service/fhir_server.py``, trusted explicitly.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,6 +19,22 @@ from tests.service.fhir_server import FhirStore, running_fhir_server
 from tests.service.fixtures import load_fixture
 
 TOKEN = "fhir-access-token-123"
+
+
+def trusting(settings: Settings, *urls: str, **limits: Any) -> TestClient:
+    """A client of the app that trusts these FHIR base URLs (and has these fetch settings)."""
+    return TestClient(create_app(settings.model_copy(update={"fhir_trusted_servers": list(urls), **limits})))
+
+
+def authorization(token: str = TOKEN) -> dict[str, Any]:
+    """A ``fhirAuthorization`` member with this access token."""
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "clinrules",
+    }
 
 
 @pytest.fixture
@@ -28,6 +48,12 @@ def fhir() -> Iterator[tuple[str, FhirStore]]:
         yield url, store
 
 
+@pytest.fixture
+def trusted(settings: Settings, fhir: tuple[str, FhirStore]) -> Iterator[TestClient]:
+    with trusting(settings, fhir[0]) as client:
+        yield client
+
+
 def _request(
     server: str, token: str | None = TOKEN, prefetch: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -38,21 +64,15 @@ def _request(
         "context": {"userId": "Practitioner/1", "patientId": "pv-iris-1"},
     }
     if token is not None:
-        body["fhirAuthorization"] = {
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": 300,
-            "scope": "patient/*.read",
-            "subject": "clinrules",
-        }
+        body["fhirAuthorization"] = authorization(token)
     if prefetch is not None:
         body["prefetch"] = prefetch
     return body
 
 
-def test_fetches_everything_when_no_prefetch(client: TestClient, fhir: tuple[str, FhirStore]) -> None:
+def test_fetches_everything_when_no_prefetch(trusted: TestClient, fhir: tuple[str, FhirStore]) -> None:
     url, store = fhir
-    response = client.post("/cds-services/patient-view", json=_request(url))
+    response = trusted.post("/cds-services/patient-view", json=_request(url))
     assert response.status_code == 200, response.text
     assert [c["source"]["topic"]["code"] for c in response.json()["cards"]] == ["iris-risk"]
     assert all(auth == f"Bearer {TOKEN}" for _, auth in store.requests)
@@ -61,36 +81,28 @@ def test_fetches_everything_when_no_prefetch(client: TestClient, fhir: tuple[str
     assert any("_offset=1" in p for p in paths)  # next pages followed
 
 
-def test_fetches_only_missing_keys(client: TestClient, fhir: tuple[str, FhirStore]) -> None:
+def test_fetches_only_missing_keys(trusted: TestClient, fhir: tuple[str, FhirStore]) -> None:
     url, store = fhir
     prefetch = load_fixture("patient-view-iris-risk")["prefetch"]
     del prefetch["conditions"]
-    response = client.post("/cds-services/patient-view", json=_request(url, prefetch=prefetch))
+    response = trusted.post("/cds-services/patient-view", json=_request(url, prefetch=prefetch))
     assert response.status_code == 200
     assert {p.split("?")[0] for p, _ in store.requests} == {"/fhir/Condition"}
 
 
-def test_rejected_token_is_412(client: TestClient, fhir: tuple[str, FhirStore]) -> None:
+def test_rejected_token_is_412_without_the_token(trusted: TestClient, fhir: tuple[str, FhirStore]) -> None:
     url, _ = fhir
-    response = client.post("/cds-services/patient-view", json=_request(url, token="wrong"))
+    response = trusted.post("/cds-services/patient-view", json=_request(url, token="wrong"))
     assert response.status_code == 412
-    assert response.json()["operationOutcome"]["issue"][0]["code"] == "forbidden"
+    assert response.json()["operationOutcome"]["issue"][0]["code"] == "incomplete"
     assert "wrong" not in response.text
 
 
-def test_unknown_patient_is_412(client: TestClient, fhir: tuple[str, FhirStore]) -> None:
+def test_unknown_patient_is_412(trusted: TestClient, fhir: tuple[str, FhirStore]) -> None:
     url, _ = fhir
     body = _request(url)
     body["context"]["patientId"] = "nobody"
-    response = client.post("/cds-services/patient-view", json=body)
-    assert response.status_code == 412
-    assert response.json()["operationOutcome"]["issue"][0]["code"] == "not-found"
-
-
-def test_unreachable_server_is_412(client: TestClient) -> None:
-    response = client.post("/cds-services/patient-view", json=_request("http://127.0.0.1:9/fhir"))
-    assert response.status_code == 412
-    assert response.json()["operationOutcome"]["issue"][0]["code"] == "exception"
+    assert trusted.post("/cds-services/patient-view", json=body).status_code == 412
 
 
 def test_authorization_without_server_is_422(client: TestClient) -> None:
@@ -105,13 +117,88 @@ def test_every_page_is_read_and_too_many_pages_is_412(
     url, store = fhir
     first = load_fixture("patient-view-iris-risk")["prefetch"]["observations"]["entry"][0]["resource"]
     store.add(*({**first, "id": f"extra-{i}"} for i in range(3)))  # more pages of observations
-    with TestClient(create_app(settings)) as client:
+    with trusting(settings, url) as client:
         assert client.post("/cds-services/patient-view", json=_request(url)).status_code == 200
     observation_pages = [p for p, _ in store.requests if p.startswith("/fhir/Observation?")]
     offsets = [p.split("_offset=")[1] for p in observation_pages if "_offset=" in p]
     assert len(offsets) >= 2 and len(set(offsets)) == len(offsets)  # page after page, none read twice
-    one_page = settings.model_copy(update={"fhir_max_pages": 1})
-    with TestClient(create_app(one_page)) as client:
+    with trusting(settings, url, fhir_max_pages=1) as client:
         response = client.post("/cds-services/patient-view", json=_request(url))
     assert response.status_code == 412
-    assert "more than 1 page" in response.json()["operationOutcome"]["issue"][0]["diagnostics"]
+    assert "could not be fetched" in response.json()["operationOutcome"]["issue"][0]["diagnostics"]
+
+
+# ---- a prefetched search split into pages (never half a record) ------------------------------------
+
+PREGNANT = "order-sign-thalidomide-pregnant"
+
+
+@pytest.fixture
+def paged_record() -> Iterator[tuple[str, FhirStore, dict[str, Any]]]:
+    """The EHR's server holds two observations; the request's prefetch holds only the first page.
+
+    The pregnancy status, which decides the critical thalidomide-pregnancy card, is on page 2.
+    """
+    request = load_fixture(PREGNANT)
+    pregnancy = request["prefetch"]["observations"]["entry"][0]["resource"]
+    weight = {
+        "resourceType": "Observation",
+        "id": "weight",
+        "status": "final",
+        "subject": {"reference": "Patient/os-thal-1"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "effectiveDateTime": pregnancy["effectiveDateTime"],
+        "valueQuantity": {"value": 61, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
+    }
+    store = FhirStore(token=TOKEN, page_size=1)
+    store.add(weight, pregnancy)
+    with running_fhir_server(store) as url:
+        first_page = httpx.get(
+            f"{url}/Observation?patient=os-thal-1", headers={"Authorization": f"Bearer {TOKEN}"}
+        ).json()
+        assert [e["resource"]["id"] for e in first_page["entry"]] == ["weight"]
+        assert first_page["link"][0]["relation"] == "next"
+        store.requests.clear()
+        request["prefetch"]["observations"] = first_page
+        request["fhirServer"] = url
+        request["fhirAuthorization"] = authorization()
+        yield url, store, request
+
+
+def _topics(response: httpx.Response) -> list[str]:
+    return [c["source"]["topic"]["code"] for c in response.json()["cards"]]
+
+
+def test_a_paged_prefetch_is_read_to_its_last_page(
+    settings: Settings, paged_record: tuple[str, FhirStore, dict[str, Any]]
+) -> None:
+    url, store, request = paged_record
+    with trusting(settings, url) as client:
+        response = client.post("/cds-services/order-sign", json=request)
+    assert response.status_code == 200, response.text
+    cards = {c["source"]["topic"]["code"]: c for c in response.json()["cards"]}
+    assert cards["thalidomide-pregnancy"]["indicator"] == "critical"
+    assert [p for p, _ in store.requests] == ["/fhir/Observation?patient=os-thal-1&_offset=1"]
+    assert all(auth == f"Bearer {TOKEN}" for _, auth in store.requests)
+
+
+@pytest.mark.parametrize("case", ["untrusted", "no fhirServer", "too many pages", "server fails"])
+def test_a_paged_prefetch_that_cannot_be_completed_is_412(
+    settings: Settings, paged_record: tuple[str, FhirStore, dict[str, Any]], case: str
+) -> None:
+    url, _, request = paged_record
+    trusted, limits = [url], {}
+    if case == "untrusted":
+        trusted = []
+    elif case == "no fhirServer":
+        del request["fhirServer"], request["fhirAuthorization"]
+    elif case == "too many pages":
+        limits = {"fhir_max_pages": 1}
+    else:
+        request["fhirAuthorization"] = authorization("expired")
+    with trusting(settings, *trusted, **limits) as client:
+        response = client.post("/cds-services/order-sign", json=request)
+    assert response.status_code == 412, response.text  # never a 200 from the first page alone
+    issue = response.json()["operationOutcome"]["issue"][0]
+    assert issue["code"] == "incomplete" and "'observations'" in issue["diagnostics"]
+    assert "first page" in issue["diagnostics"]

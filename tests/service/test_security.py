@@ -144,14 +144,3 @@ def test_a_configured_audience_accepts_the_service_endpoint_url(tmp_path: Path) 
         assert _call(client, _token(aud=f"{public}/cds-services/patient-view")).status_code == 200
         assert _call(client, _token(aud=public)).status_code == 200
         assert _call(client, _token(aud=f"{public}/cds-services/order-sign")).status_code == 401
-
-
-def test_fhir_server_must_be_https_unless_on_this_machine(client: TestClient) -> None:
-    request = load_fixture("patient-view-no-alerts")
-    for server, status in (("http://fhir.example.org/r4", 422), ("https://fhir.example.org/r4", 200)):
-        answer = client.post("/cds-services/patient-view", json={**request, "fhirServer": server})
-        assert answer.status_code == status, answer.text
-    answer = client.post(
-        "/cds-services/patient-view", json={**request, "fhirServer": "http://fhir.example.org"}
-    )
-    assert any(e["field"] == "fhirServer" for e in answer.json()["errors"])

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -143,6 +144,37 @@ def fhir_server_holds(service_world: ServiceWorld, ehr_fhir_server: tuple[str, F
     }
 
 
+@given("the service trusts the EHR's FHIR server")
+def trust_fhir_server(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
+    """Restart the service with the EHR's (loopback) FHIR server as its one trusted FHIR server."""
+    if service_world.client is not None:
+        service_world.client.__exit__(None, None, None)
+    service_world.start(fhir_trusted_servers=[ehr_fhir_server[0]])
+
+
+@given("the observations are prefetched as a first page holding only a body weight")
+def paged_observations(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
+    """The server pages searches one result at a time, a body weight first; the prefetch is page 1 only."""
+    url, store = ehr_fhir_server
+    patient = service_world.request["context"]["patientId"]
+    weight = {
+        "resourceType": "Observation",
+        "id": "body-weight",
+        "status": "final",
+        "subject": {"reference": f"Patient/{patient}"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "valueQuantity": {"value": 61, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
+    }
+    store.resources = {"Observation/body-weight": weight, **store.resources}
+    store.page_size = 1
+    first_page = httpx.get(
+        f"{url}/Observation?patient={patient}", headers={"Authorization": f"Bearer {FHIR_TOKEN}"}
+    ).json()
+    assert [e["resource"]["id"] for e in first_page["entry"]] == ["body-weight"] and first_page["link"]
+    store.requests.clear()
+    service_world.request.setdefault("prefetch", {})["observations"] = first_page
+
+
 # ---- When -----------------------------------------------------------------------------------------
 
 
@@ -262,6 +294,12 @@ def problem_outcome(service_world: ServiceWorld, text: str) -> None:
 def bare_problem(service_world: ServiceWorld) -> None:
     """A bare problem: type, title, status, instance."""
     assert set(service_world.response.json()) <= {"type", "title", "status", "instance"}
+
+
+@then("the EHR's FHIR server was never asked for anything")
+def fhir_server_untouched(ehr_fhir_server: tuple[str, FhirStore]) -> None:
+    """No request reached the FHIR server."""
+    assert ehr_fhir_server[1].requests == []
 
 
 @then(parsers.parse("the services offered are {hooks}"))
