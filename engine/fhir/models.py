@@ -79,7 +79,10 @@ def parse_fhir_time(text: str) -> FhirTime:
         raise ValueError(
             "is not a FHIR date or dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)"
         )
-    year, month, day, clock = match["y"], match["m"], match["d"], match["t"]
+    year, month, day, clock, zone = match["y"], match["m"], match["d"], match["t"], match["z"]
+    if clock is not None and zone is None:
+        # FHIR requires a zone with a time: without one the moment is uncertain by up to a day.
+        raise ValueError("is a time without a time zone (add Z or +hh:mm)")
     try:
         if month is None:
             return FhirTime(datetime(int(year), 1, 1, tzinfo=UTC), "year")
@@ -88,10 +91,6 @@ def parse_fhir_time(text: str) -> FhirTime:
         on = date(int(year), int(month), int(day))
         if clock is None:
             return FhirTime(datetime.combine(on, time.min, tzinfo=UTC), "day")
-        zone = match["z"]
-        if zone is None:
-            # FHIR requires a zone with a time: without one the moment is uncertain by up to a day.
-            raise ValueError("a time needs a time zone (Z or +hh:mm)")
         fraction = (match["f"] or "")[:6].ljust(6, "0")
         moment = datetime.fromisoformat(
             f"{on.isoformat()}T{clock}.{fraction}{'+00:00' if zone == 'Z' else zone}"

@@ -16,6 +16,27 @@ from engine.fhir.models import convert
 M = TypeVar("M")
 
 _INDEX = re.compile(r"\[(\d+)\]")
+_EXPECTED = re.compile(r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`")
+_JSON_TYPES = {
+    "float": "a number",
+    "int": "a number",
+    "str": "a string",
+    "bool": "true or false",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+
+def _readable(message: str) -> str:
+    """msgspec's "Expected `float | null`, got `str`" in words: "must be a number, not a string"."""
+    match = _EXPECTED.search(message)
+    if match is None:
+        return " ".join(message.split())
+    wanted = [_JSON_TYPES.get(t.strip(), t.strip()) for t in match["want"].split("|")]
+    wanted = [w for w in wanted if w != "null"] or ["null"]
+    got = _JSON_TYPES.get(match["got"], match["got"])
+    return f"must be {' or '.join(wanted)}, not {got}"
 
 # How each kind of resource left unread is named in the data-quality note.
 _UNREAD = {"Condition": "conditions", "Observation": "observations", "Medication": "medications"}
@@ -52,7 +73,7 @@ class Report:
         except msgspec.ValidationError as exc:
             message, _, path = str(exc).partition(" - at `$")
             path = _INDEX.sub(r".\1", path.rstrip("`")).lstrip(".")
-            self.invalid(f"{where}.{path}" if path else where, " ".join(message.split()))
+            self.invalid(f"{where}.{path}" if path else where, _readable(message))
         except (OverflowError, SystemError):
             # msgspec cannot turn an integer of hundreds of digits into a float (and says so oddly).
             self.invalid(where, "a number is out of range")
