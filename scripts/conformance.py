@@ -162,7 +162,8 @@ def run(folder: Path) -> int:
                     failures += bool(problems)
                     detail = f" ({'; '.join(problems)[:300]})" if problems else ""
                     if answer.status_code in (412, 422) and not problems:
-                        detail = f" ({json.dumps(answer.json().get('errors') or answer.json().get('detail'))[:300]})"
+                        problem = answer.json()
+                        detail = f" ({json.dumps(problem.get('errors') or problem.get('detail'))[:300]})"
                     print(f"{status:4} {answer.status_code} {file.relative_to(folder)} [{what}]{detail}")
     print(f"{total} calls, {failures} failures")
     return failures
