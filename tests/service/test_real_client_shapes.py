@@ -1,5 +1,7 @@
-"""Requests shaped as real CDS clients send them (the CDS Hooks sandbox's order shapes): every one is answered,
-and an element no rule reads never stands between the clinician and a safety alert."""
+"""Requests shaped as real CDS clients send them (the CDS Hooks sandbox's order shapes).
+
+Every one is answered, and an element no rule reads never stands between the clinician and a safety alert.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ def _topics(answer: dict[str, object]) -> list[str]:
     return [card["source"]["topic"]["code"] for card in cards]
 
 
-def test_sandbox_order_with_category_as_one_object_still_gets_the_pregnancy_warning(client: TestClient) -> None:
+def test_sandbox_order_with_category_as_one_object_still_warns_of_pregnancy(client: TestClient) -> None:
     # The sandbox writes MedicationRequest.category as one object (R4 says a list); no rule reads it.
     body = load_fixture("sandbox-order-select-thalidomide")
     assert isinstance(body["context"]["draftOrders"]["entry"][0]["resource"]["category"], dict)
