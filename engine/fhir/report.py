@@ -38,6 +38,7 @@ def _readable(message: str) -> str:
     got = _JSON_TYPES.get(match["got"], match["got"])
     return f"must be {' or '.join(wanted)}, not {got}"
 
+
 # How each kind of resource left unread is named in the data-quality note.
 _UNREAD = {"Condition": "conditions", "Observation": "observations", "Medication": "medications"}
 
