@@ -31,6 +31,9 @@ class Found:
     label: str
     full_url: str | None
     draft: bool
+    # A Medication's code once read (several orders may point at one Medication: it is read once).
+    code: CodeableConcept | None = None
+    code_read: bool = False
 
     @property
     def type(self) -> str:
@@ -146,8 +149,10 @@ def resolve_medication(
     else:
         hit = medications.get(target) or medications.get(_relative(target))
         if hit is not None:
-            model = report.validate(MedicationCode, hit.raw, hit.label)
-            return model.code if model is not None else None
+            if not hit.code_read:
+                model = report.validate(MedicationCode, hit.raw, hit.label)
+                hit.code, hit.code_read = (model.code if model is not None else None), True
+            return hit.code
     if reference.display is None:
         report.unresolved.append(target)
         report.note(f"{found.label}: medication {target[:200]} is not in the request; left out")

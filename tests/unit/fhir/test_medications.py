@@ -221,3 +221,11 @@ def test_a_medication_coded_only_in_a_local_system_is_counted_by_system() -> Non
         "medications coded only in code systems the knowledge base does not read, so not checked by any "
         "rule: http://example.org/formulary (1)"
     ]
+
+
+def test_a_medication_several_orders_point_at_is_read_once() -> None:
+    bad = {"resourceType": "Medication", "id": "x", "code": {"coding": "not a list"}}
+    first = {**med_request("a"), "medicationReference": {"reference": "Medication/x"}}
+    second = {**med_request("b"), "medicationReference": {"reference": "Medication/x"}}
+    result = read(bad, first, second)
+    assert [p.field for p in result.problems] == ["Medication/x.code.coding"]  # one problem, not two
