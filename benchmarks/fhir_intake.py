@@ -2,8 +2,9 @@
 
     python benchmarks/fhir_intake.py [--runs 7] [--calls 400] [--write]
 
-The prefetch is the one ``patient_view_latency.py`` sends (a Patient and four search Bundles: 8
-observations, 6 conditions, 6 medication requests, 2 statements). In the same run, alternating:
+Two prefetches: the 40-resource one of ``http_load.py`` (a Patient and four search Bundles: 22
+observations, 8 conditions, 6 medication requests, 3 statements) and the 23-resource one of
+``patient_view_latency.py``. For each, in the same run, alternating:
 
 * ``intake``          ``engine.fhir.scenario_from_resources``: Bundles, narrow validation, recognition, notes,
                       the finished ``Scenario`` -- everything the service does with the prefetch;
@@ -31,6 +32,7 @@ from typing import Any
 
 from _common import machine, table, write_section
 from fhir.resources.R4B import get_fhir_model_class
+from http_load import patient_view_request
 from patient_view_latency import realistic_request
 
 from engine.fhir import scenario_from_resources
@@ -49,6 +51,13 @@ from engine.fhir.models import (
 from engine.fhir.report import Report
 from engine.valuesets import ValueSets
 
+_PREFETCH_KEYS = {
+    "patient": "Patient",
+    "observations": "Observation",
+    "conditions": "Condition",
+    "medicationRequests": "MedicationRequest",
+    "medicationStatements": "MedicationStatement",
+}
 NARROW: dict[str, tuple[type[Any], ...]] = {
     "Patient": (PatientModel,),
     "Observation": (ObservationHead, ObservationBody),
@@ -121,34 +130,41 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--write", action="store_true", help="store the table in RESULTS.md")
     args = parser.parse_args()
-    prefetch = list(realistic_request()["prefetch"].values())
-    modes = _modes(prefetch)
-    read = len(Gatherer(Report()).gather(prefetch, []).found)
-    for fn in modes.values():  # warm up: imports, caches, value sets
-        for _ in range(50):
-            fn()
-    results: dict[str, list[float]] = {name: [] for name in modes}
-    gc.disable()
-    try:
-        for _ in range(args.runs):
-            for name, fn in modes.items():  # alternate, so drift on a shared machine touches all alike
-                results[name].append(_run(fn, args.calls, memoise=name.endswith("memoised")))
-    finally:
-        gc.enable()
-    rows = [
-        [
-            name,
-            f"{statistics.median(values):.0f}",
-            f"{min(values):.0f}-{max(values):.0f}",
-            f"{statistics.median(values) / read:.1f}",
-        ]
-        for name, values in results.items()
-    ]
+    keys = {kind: key for key, kind in _PREFETCH_KEYS.items()}
+    prefetches = {
+        "http_load.py": list(patient_view_request("bench-patient-1", keys)[0]["prefetch"].values()),
+        "patient_view_latency.py": list(realistic_request()["prefetch"].values()),
+    }
+    rows: list[list[str]] = []
+    for source, prefetch in prefetches.items():
+        read = len(Gatherer(Report()).gather(prefetch, []).found)
+        modes = _modes(prefetch)
+        for fn in modes.values():  # warm up: imports, caches, value sets
+            for _ in range(50):
+                fn()
+        results: dict[str, list[float]] = {name: [] for name in modes}
+        gc.disable()
+        try:
+            for _ in range(args.runs):
+                for name, fn in modes.items():  # alternate, so drift on a shared machine touches all alike
+                    results[name].append(_run(fn, args.calls, memoise=name.endswith("memoised")))
+        finally:
+            gc.enable()
+        rows.extend(
+            [
+                f"{source} ({read} resources)",
+                name,
+                f"{statistics.median(values):.0f}",
+                f"{min(values):.0f}-{max(values):.0f}",
+                f"{statistics.median(values) / read:.1f}",
+            ]
+            for name, values in results.items()
+        )
     body = (
         f"Machine: {machine()}\n\n"
-        f"The patient-view prefetch of `patient_view_latency.py`: {len(prefetch)} prefetch values, {read} "
-        f"resources the rules read. {args.runs} runs of {args.calls} calls; CPU µs per call.\n\n"
-        + table(["what", "median µs", "range of runs µs", "µs per resource"], rows)
+        f"{args.runs} runs of {args.calls} calls each, modes alternating; CPU µs per call (median of the "
+        "runs' medians, and the range of the runs).\n\n"
+        + table(["prefetch", "what", "median µs", "range of runs µs", "µs per resource"], rows)
         + "\n"
     )
     print(body)
