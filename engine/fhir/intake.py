@@ -111,18 +111,16 @@ def scenario_from_resources(
         report.note(f"{len(medications) - MAX_ITEMS} medications left out (at most {MAX_ITEMS})")
         medications = medications[:MAX_ITEMS]
     patient = the_patient.patient
-    items = {
-        "patient": patient,
-        "observations": observations,
-        "conditions": conditions,
-        "medications": medications,
-    }
     try:
-        scenario = Scenario(**items, evaluation_time=evaluation_time)
+        shell = Scenario(patient=patient, evaluation_time=evaluation_time)
     except ValidationError as exc:
-        # Every item was validated on its own above, so only the evaluation time can be wrong here.
         report.note(f"evaluation time not usable ({first_error(exc)}); left out")
-        scenario = Scenario(**items)
+        shell = Scenario(patient=patient)
+    # Every item was validated as it was read, and the lists are within the Scenario's limits: they are
+    # attached without validating them again (pydantic would re-run each item's model validators).
+    scenario = shell.model_copy(
+        update={"observations": observations, "conditions": conditions, "medications": medications}
+    )
     return FhirImport(
         scenario=scenario,
         notes=report.finish(),

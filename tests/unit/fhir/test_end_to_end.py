@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from engine.fhir import scenario_from_bundle, scenario_from_resources
-from engine.scenario import CodeSystem, MedicationStatus, ObservationKind, Sex
-from tests.unit.fhir.builders import AT, ICD10, bundle, cd4, condition, evaluator, fixture, patient
+from engine.scenario import CodeSystem, MedicationStatus, ObservationKind, Scenario, Sex
+from tests.unit.fhir.builders import AT, FIXTURES, ICD10, bundle, cd4, condition, evaluator, fixture, patient
 
 
 def test_hiv_bundle_becomes_a_scenario() -> None:
@@ -78,3 +78,10 @@ def test_mixed_quality_bundle_keeps_what_it_can_and_says_what_it_left_out() -> N
         in result.notes
     )
     assert "Observation/obs-cd4-mg: unit 'mg' cannot be converted for cd4; left out" in result.notes
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.json")))
+def test_the_scenario_read_is_a_valid_scenario(name: str) -> None:
+    # The intake attaches items it validated one by one; the whole must still pass the Scenario's checks.
+    scenario = scenario_from_bundle(fixture(name), evaluation_time=AT).scenario
+    assert Scenario.model_validate(scenario.model_dump(round_trip=True)) == scenario
