@@ -1,0 +1,196 @@
+"""Finding the resources in a request, in one place: Bundle entries (nested too), ``contained`` resources,
+``medicationReference`` targets (contained, elsewhere in the request, or fetched into it), and the parts of an
+Observation (itself and its ``component``s)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.fhir.models import BundleShell, CodeableConcept, MedicationCode, ObservationHead, Reference
+from engine.fhir.report import Report
+from engine.fhir.resource_types import RESOURCE_TYPES
+
+# The resource types a rule reads; any other (valid) type is skipped without a look.
+READ_TYPES = frozenset({"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"})
+MAX_BUNDLE_DEPTH = 8
+
+
+def looks_like_fhir(data: Any) -> bool:
+    """True for a dict with a ``resourceType`` (a Bundle or a single resource), as FHIR JSON always has."""
+    return isinstance(data, dict) and isinstance(data.get("resourceType"), str)
+
+
+@dataclass
+class Found:
+    """One resource found in the input: the JSON, a label for messages, its Bundle fullUrl, and whether it is
+    a draft order (from ``draftOrders``)."""
+
+    raw: dict[str, Any]
+    label: str
+    full_url: str | None
+    draft: bool
+    # A Medication's code once read (several orders may point at one Medication: it is read once).
+    code: CodeableConcept | None = None
+    code_read: bool = False
+
+    @property
+    def type(self) -> str:
+        """The resource type."""
+        return str(self.raw["resourceType"])
+
+
+@dataclass
+class Gathered:
+    """Every resource a rule may read, deduplicated, and the Medications orders may point at."""
+
+    found: list[Found]
+    medications: dict[str, Found] = field(default_factory=dict)
+
+
+class Gatherer:
+    """Walks resources and Bundles; unknown resource types and malformed Bundles are problems."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.medications: dict[str, Found] = {}
+        self._count = 0
+
+    def gather(self, resources: Iterable[Any], draft_orders: Iterable[Any]) -> Gathered:
+        """The resources of the prefetch and the draft orders (only MedicationRequests are orders)."""
+        drafts = [
+            f for f in self._walk(_as_list(draft_orders), None, 0, True) if f.type == "MedicationRequest"
+        ]
+        prefetch = list(self._walk(_as_list(resources), None, 0, False))
+        return Gathered(self._deduplicate(drafts + prefetch), self.medications)
+
+    def _walk(self, items: Iterable[Any], full_url: str | None, depth: int, draft: bool) -> Iterator[Found]:
+        for item in items:
+            self._count += 1
+            position = self._count
+            if not looks_like_fhir(item):
+                self.report.invalid(f"item {position}", "not a FHIR resource (no resourceType)")
+                continue
+            kind = item["resourceType"]
+            rid = item.get("id")
+            label = f"{kind}/{rid}" if isinstance(rid, str) and rid else f"{kind} (item {position})"
+            if kind == "Bundle":
+                if depth >= MAX_BUNDLE_DEPTH:
+                    self.report.note(f"{label}: Bundles nested more than {MAX_BUNDLE_DEPTH} deep; left out")
+                    continue
+                yield from self._bundle(item, label, depth, draft)
+            elif kind in READ_TYPES:
+                yield Found(item, label, full_url, draft)
+            elif kind == "Medication":
+                found = Found(item, label, full_url, draft)
+                if isinstance(rid, str) and rid:
+                    self.medications[f"Medication/{rid}"] = found
+                if full_url:
+                    self.medications[full_url] = found
+            elif kind not in RESOURCE_TYPES:
+                self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
+
+    def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool) -> Iterator[Found]:
+        if _next_link(bundle) is not None:
+            self.report.next_links.append(label)
+            self.report.note(
+                f"{label}: only this page of the search result was given (it has a next link); "
+                "the other pages were not read, so an alert may be missing"
+            )
+        shell = self.report.validate(BundleShell, {"entry": bundle.get("entry", [])}, label)
+        if shell is None:
+            return
+        for index, entry in enumerate(shell.entry):
+            if entry.resource is None:
+                continue  # an entry without a resource (a search link, a deleted resource) carries no data
+            if not looks_like_fhir(entry.resource):
+                self.report.invalid(
+                    f"{label}.entry.{index}.resource", "not a FHIR resource (no resourceType)"
+                )
+                continue
+            yield from self._walk([entry.resource], entry.fullUrl, depth + 1, draft)
+
+    def _deduplicate(self, found: list[Found]) -> list[Found]:
+        seen: dict[tuple[str, str], Found] = {}
+        kept: list[Found] = []
+        for item in found:
+            rid = item.raw.get("id")
+            if not isinstance(rid, str) or not rid:
+                kept.append(item)
+                continue
+            first = seen.setdefault((item.type, rid), item)
+            if first is item:
+                kept.append(item)
+            elif first.raw != item.raw and first.draft == item.draft:
+                self.report.note(f"{item.label}: given twice with different content; the first is used")
+        return kept
+
+
+def resolve_medication(
+    found: Found, reference: Reference, medications: dict[str, Found], report: Report
+) -> CodeableConcept | None:
+    """The code of the Medication a ``medicationReference`` points to: contained (``#id``), elsewhere in the
+    request (``Medication/id``, an absolute URL ending so, or a Bundle fullUrl). None, noted, when it is
+    not in the request; None, as a problem, when its code is malformed."""
+    target = reference.reference
+    if not target:
+        return None
+    if target.startswith("#"):
+        contained = found.raw.get("contained")
+        for index, item in enumerate(contained if isinstance(contained, list) else []):
+            if (
+                isinstance(item, dict)
+                and item.get("resourceType") == "Medication"
+                and item.get("id") == target[1:]
+            ):
+                model = report.validate(MedicationCode, item, f"{found.label}.contained.{index}")
+                return model.code if model is not None else None
+    else:
+        hit = medications.get(target) or medications.get(_relative(target))
+        if hit is not None:
+            if not hit.code_read:
+                model = report.validate(MedicationCode, hit.raw, hit.label)
+                hit.code, hit.code_read = (model.code if model is not None else None), True
+            return hit.code
+    if reference.display is None:
+        report.unresolved.append(target)
+        report.note(f"{found.label}: medication {target[:200]} is not in the request; left out")
+    return None
+
+
+def observation_parts(
+    found: Found, head: ObservationHead
+) -> list[tuple[str, dict[str, Any], CodeableConcept]]:
+    """The coded parts of an Observation: itself, then each ``component`` (a CD4 count inside a panel).
+
+    Each as (path prefix for messages, the part's JSON, its code); the head has checked each component is
+    an object.
+    """
+    parts = [("", found.raw, head.code)] if head.code is not None else []
+    components = found.raw.get("component") or []
+    parts.extend(
+        (f"component.{i}.", components[i], c.code) for i, c in enumerate(head.component) if c.code is not None
+    )
+    return parts
+
+
+def _relative(reference: str) -> str:
+    """``Medication/id`` of an absolute reference (``https://host/fhir/Medication/id``), else the input."""
+    parts = reference.rstrip("/").split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else reference
+
+
+def _next_link(bundle: dict[str, Any]) -> str | None:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
+
+
+def _as_list(items: Iterable[Any]) -> list[Any]:
+    # A single resource passed where a list is expected is read as a list of one, not as its keys.
+    return [items] if looks_like_fhir(items) else list(items)

@@ -1,0 +1,272 @@
+"""Narrow strict models (msgspec Structs) of exactly the FHIR R4 elements the rules read; the rest is ignored.
+
+Each model names the elements of one resource type (or one part of it) that the adapter reads. Validation is
+strict (JSON types as FHIR writes them: a number is a JSON number, a date a string), so a malformed element a
+rule reads is refused with its path, while a malformed element no rule reads (``category`` as one object,
+an unknown extension) is never looked at. Field names are FHIR's, so error locations are FHIR paths.
+
+Resources are validated in two steps, so that nothing is validated twice and nothing no rule reads is
+validated at all: a *head* (what decides whether any rule can use the resource: its codes and status) and,
+only for a resource a rule can use, a *body* (dates, subject, values).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal, TypeVar
+
+import msgspec
+
+__all__ = [
+    "BundleShell",
+    "CodeableConcept",
+    "Coding",
+    "ConditionBody",
+    "ConditionHead",
+    "FhirTime",
+    "MedicationCode",
+    "MedicationHead",
+    "MedicationRequestBody",
+    "MedicationStatementBody",
+    "ObservationBody",
+    "ObservationHead",
+    "PatientModel",
+    "Quantity",
+    "Reference",
+    "convert",
+]
+
+
+class FhirTime:
+    """A FHIR date, dateTime or instant: its first moment (UTC when no zone is given) and its precision."""
+
+    __slots__ = ("moment", "precision")
+
+    def __init__(self, moment: datetime, precision: Literal["year", "month", "day", "time"]) -> None:
+        self.moment = moment
+        self.precision = precision
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FhirTime) and (self.moment, self.precision) == (
+            other.moment,
+            other.precision,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.moment, self.precision))
+
+    def __repr__(self) -> str:
+        return f"FhirTime({self.moment.isoformat()}, {self.precision})"
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(
+    r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
+    r"(?:T(?P<t>\d{2}:\d{2}(?::\d{2})?)(?:\.(?P<f>\d+))?(?P<z>Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+
+
+def parse_fhir_time(text: str) -> FhirTime:
+    """Read a FHIR date/dateTime/instant string; a ValueError names what is wrong with it."""
+    if len(text) == 10 and _DAY.fullmatch(text):  # the common case first: YYYY-MM-DD
+        try:
+            return FhirTime(datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC), "day")
+        except ValueError as exc:
+            raise ValueError(f"is not a valid date ({exc})") from None
+    match = _DATE_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(
+            "is not a FHIR date or dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)"
+        )
+    year, month, day, clock, zone = match["y"], match["m"], match["d"], match["t"], match["z"]
+    if clock is not None and zone is None:
+        # FHIR requires a zone with a time: without one the moment is uncertain by up to a day.
+        raise ValueError("is a time without a time zone (add Z or +hh:mm)")
+    try:
+        if month is None:
+            return FhirTime(datetime(int(year), 1, 1, tzinfo=UTC), "year")
+        if day is None:
+            return FhirTime(datetime(int(year), int(month), 1, tzinfo=UTC), "month")
+        on = date(int(year), int(month), int(day))
+        if clock is None:
+            return FhirTime(datetime.combine(on, time.min, tzinfo=UTC), "day")
+        fraction = (match["f"] or "")[:6].ljust(6, "0")
+        moment = datetime.fromisoformat(
+            f"{on.isoformat()}T{clock}.{fraction}{'+00:00' if zone == 'Z' else zone}"
+        )
+    except ValueError as exc:
+        raise ValueError(f"is not a valid date or time ({exc})") from None
+    return FhirTime(moment, "time")
+
+
+def _decode(kind: type, value: Any) -> Any:
+    if kind is FhirTime:
+        # A number here would otherwise be read as seconds since 1970: a wrong date, silently.
+        if not isinstance(value, str):
+            raise ValueError("a date or time must be a string")
+        return parse_fhir_time(value)
+    raise NotImplementedError(kind)
+
+
+T = TypeVar("T")
+
+
+def convert(data: Any, kind: type[T]) -> T:
+    """``data`` (parsed JSON) as ``kind``, strictly: JSON types as FHIR writes them, unknown elements
+    ignored. Raises :class:`msgspec.ValidationError` naming the path (``$.valueQuantity.value``)."""
+    return msgspec.convert(data, kind, strict=True, dec_hook=_decode)
+
+
+Time = FhirTime
+
+
+class _Narrow(msgspec.Struct, frozen=True):
+    """A narrow model: only the elements named are read; all others are ignored."""
+
+
+class Coding(_Narrow, frozen=True):
+    """Coding: a code in a system, and its display."""
+
+    system: str | None = None
+    code: str | None = None
+    display: str | None = None
+
+
+class CodeableConcept(_Narrow, frozen=True):
+    """CodeableConcept: codings and a text."""
+
+    coding: list[Coding] = []
+    text: str | None = None
+
+
+class Reference(_Narrow, frozen=True):
+    """Reference: the literal reference and its display."""
+
+    reference: str | None = None
+    display: str | None = None
+
+
+class Quantity(_Narrow, frozen=True):
+    """Quantity: a number, a comparator, a printed unit and a coded (UCUM) unit."""
+
+    value: float | None = None
+    comparator: Literal["<", "<=", ">=", ">"] | None = None
+    unit: str | None = None
+    system: str | None = None
+    code: str | None = None
+
+
+class Period(_Narrow, frozen=True):
+    """Period: start and end."""
+
+    start: Time | None = None
+    end: Time | None = None
+
+
+# ---- Patient ---------------------------------------------------------------------------------------
+
+
+class PatientModel(_Narrow, frozen=True):
+    """Patient: id, administrative gender, date of birth."""
+
+    id: str | None = None
+    gender: str | None = None
+    birthDate: Time | None = None
+
+
+# ---- Observation -----------------------------------------------------------------------------------
+
+
+class _ComponentCode(_Narrow, frozen=True):
+    code: CodeableConcept | None = None
+
+
+class ObservationHead(_Narrow, frozen=True):
+    """Observation head: status and the codes of the observation and of its components."""
+
+    status: str | None = None
+    code: CodeableConcept | None = None
+    component: list[_ComponentCode] = []
+
+
+class ObservationBody(_Narrow, frozen=True):
+    """Observation body: the subject and when it was observed (values are read per part, by kind)."""
+
+    subject: Reference | None = None
+    effectiveDateTime: Time | None = None
+    effectiveInstant: Time | None = None
+    effectivePeriod: Period | None = None
+    issued: Time | None = None
+
+
+# ---- Condition -------------------------------------------------------------------------------------
+
+
+class ConditionHead(_Narrow, frozen=True):
+    """Condition head: the code (codings and text) and the verification status."""
+
+    code: CodeableConcept | None = None
+    verificationStatus: CodeableConcept | None = None
+
+
+class ConditionBody(_Narrow, frozen=True):
+    """Condition body: subject, clinical status, onset and recorded date."""
+
+    subject: Reference | None = None
+    clinicalStatus: CodeableConcept | None = None
+    onsetDateTime: Time | None = None
+    onsetPeriod: Period | None = None
+    recordedDate: Time | None = None
+
+
+# ---- medications -----------------------------------------------------------------------------------
+
+
+class MedicationHead(_Narrow, frozen=True):
+    """MedicationRequest / MedicationStatement head: status, doNotPerform and the medication."""
+
+    status: str | None = None
+    doNotPerform: bool | None = None
+    medicationCodeableConcept: CodeableConcept | None = None
+    medicationReference: Reference | None = None
+
+
+class MedicationCode(_Narrow, frozen=True):
+    """Medication (contained, in the request, or fetched): its code."""
+
+    code: CodeableConcept | None = None
+
+
+class _DispenseRequest(_Narrow, frozen=True):
+    validityPeriod: Period | None = None
+
+
+class MedicationRequestBody(_Narrow, frozen=True):
+    """MedicationRequest body: subject, when authored, dispense validity."""
+
+    subject: Reference | None = None
+    authoredOn: Time | None = None
+    dispenseRequest: _DispenseRequest | None = None
+
+
+class MedicationStatementBody(_Narrow, frozen=True):
+    """MedicationStatement body: subject and when it was (or is) taken."""
+
+    subject: Reference | None = None
+    effectiveDateTime: Time | None = None
+    effectivePeriod: Period | None = None
+
+
+# ---- Bundle ----------------------------------------------------------------------------------------
+
+
+class _Entry(_Narrow, frozen=True):
+    fullUrl: str | None = None
+    resource: dict[str, Any] | None = None
+
+
+class BundleShell(_Narrow, frozen=True):
+    """Bundle: its entries (full URL and resource); the entries' resources are read one by one."""
+
+    entry: list[_Entry] = []

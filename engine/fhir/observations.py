@@ -1,0 +1,141 @@
+"""Observations (and their components) → scenario Observations: kind, time, value, unit."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.fhir import terminology as terms
+from engine.fhir.gather import Found, observation_parts
+from engine.fhir.models import CodeableConcept, ObservationBody, ObservationHead, Quantity
+from engine.fhir.report import Report
+from engine.fhir.times import first_error, instant
+from engine.scenario import MEASUREMENTS, Observation, ObservationKind
+from engine.valuesets import ValueSets
+
+IGNORED_STATUS = frozenset({"entered-in-error", "cancelled"})
+
+
+def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
+    """The first coding of ``code`` that names an observation concept."""
+    for coding in code.coding:
+        if coding.code:
+            kind = terms.observation_kind(vs, coding.system, coding.code)
+            if kind is not None:
+                return kind
+    return None
+
+
+def read_observation(
+    found: Found, vs: ValueSets, report: Report
+) -> tuple[ObservationBody, list[Observation]] | None:
+    """The observations one Observation resource holds (one per recognised part), with its body (for the
+    subject check). None when no rule can use it: not recognised, or entered in error / cancelled."""
+    head = report.validate(ObservationHead, found.raw, found.label)
+    if head is None or head.status in IGNORED_STATUS:
+        return None
+    parts = [(prefix, raw, kind_of(vs, code)) for prefix, raw, code in observation_parts(found, head)]
+    read = [(prefix, raw, kind) for prefix, raw, kind in parts if kind is not None]
+    if not read:
+        systems = {
+            c.system or "(no system)" for _, _, code in observation_parts(found, head) for c in code.coding
+        }
+        if systems and not any(terms.known_system(vs, s) for s in systems):
+            report.unread_systems("Observation", systems)
+        return None
+    body = report.validate(ObservationBody, found.raw, found.label)
+    if body is None:
+        return None
+    period = body.effectivePeriod
+    when = instant(
+        body.effectiveDateTime or body.effectiveInstant or (period.start if period else None) or body.issued,
+        found.label,
+        "time",
+        report,
+    )
+    out: list[Observation] = []
+    for prefix, raw, kind in read:
+        label = f"{found.label}.{prefix[:-1]}" if prefix else found.label
+        if when is None:
+            report.note(f"{label}: no effective time or issued time for {kind.value}; left out")
+            continue
+        observation = _value(raw, prefix, kind, when, found.label, label, vs, report)
+        if observation is not None:
+            out.append(observation)
+    return body, out
+
+
+def _value(
+    raw: dict[str, Any],
+    prefix: str,
+    kind: ObservationKind,
+    when: datetime,
+    resource_label: str,
+    label: str,
+    vs: ValueSets,
+    report: Report,
+) -> Observation | None:
+    """One part's value as a scenario Observation, read as its kind reads it."""
+    where = f"{resource_label}.{prefix}"
+    unit: str | None = None
+    comparator: str | None = None
+    value: float | bool | str
+    if kind in MEASUREMENTS:
+        if raw.get("valueQuantity") is None:
+            report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
+            return None
+        quantity = report.validate(Quantity, raw["valueQuantity"], f"{where}valueQuantity")
+        if quantity is None:
+            return None
+        if quantity.value is not None and not math.isfinite(quantity.value):
+            report.invalid(f"{where}valueQuantity.value", "must be a finite number")
+            return None
+        if quantity.value is None:
+            report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
+            return None
+        candidates = [
+            u for u in (quantity.code if quantity.system in (None, terms.UCUM) else None, quantity.unit) if u
+        ]
+        if not candidates:
+            report.note(f"{label}: no unit for {kind.value}; left out")
+            return None
+        factor = next(
+            (f for f in (terms.unit_factor(vs, kind, u) for u in candidates) if f is not None), None
+        )
+        if factor is None:
+            report.note(f"{label}: unit '{candidates[0]}' cannot be converted for {kind.value}; left out")
+            return None
+        value = round(quantity.value * factor, 6) if factor != 1 else quantity.value
+        unit = terms.canonical_unit(vs, kind)
+        comparator = quantity.comparator
+    elif kind is ObservationKind.pregnancy_status:
+        concept = report.validate(
+            CodeableConcept, raw.get("valueCodeableConcept") or {}, f"{where}valueCodeableConcept"
+        )
+        if concept is None:
+            return None
+        status = next(
+            (s for s in (terms.pregnancy_value(vs, c.system, c.code) for c in concept.coding) if s), None
+        )
+        if status is None:
+            report.note(f"{label}: pregnancy status value not recognised; left out")
+            return None
+        value = status
+    else:
+        if raw.get("valueBoolean") is None:
+            report.note(f"{label}: the assessment {kind.value} needs valueBoolean; left out")
+            return None
+        answer = report.validate(bool, raw["valueBoolean"], f"{where}valueBoolean")
+        if answer is None:
+            return None
+        value = answer
+    try:
+        return Observation.model_validate(
+            {"kind": kind, "time": when, "value": value, "unit": unit, "comparator": comparator}
+        )
+    except ValidationError as exc:
+        report.note(f"{label}: {kind.value} not usable ({first_error(exc)}); left out")
+        return None

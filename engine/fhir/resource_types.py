@@ -1,0 +1,41 @@
+"""The names of the FHIR R4 and R4B resource types: a type outside this list is not FHIR at all."""
+
+from __future__ import annotations
+
+_R4B = """
+Account ActivityDefinition AdministrableProductDefinition AdverseEvent AllergyIntolerance
+Appointment AppointmentResponse AuditEvent Basic Binary BiologicallyDerivedProduct BodyStructure
+Bundle CapabilityStatement CarePlan CareTeam CatalogEntry ChargeItem ChargeItemDefinition Citation
+Claim ClaimResponse ClinicalImpression ClinicalUseDefinition CodeSystem Communication
+CommunicationRequest CompartmentDefinition Composition ConceptMap Condition Consent Contract
+Coverage CoverageEligibilityRequest CoverageEligibilityResponse DetectedIssue Device
+DeviceDefinition DeviceMetric DeviceRequest DeviceUseStatement DiagnosticReport DocumentManifest
+DocumentReference Encounter Endpoint EnrollmentRequest EnrollmentResponse EpisodeOfCare
+EventDefinition Evidence EvidenceReport EvidenceVariable ExampleScenario ExplanationOfBenefit
+FamilyMemberHistory Flag Goal GraphDefinition Group GuidanceResponse HealthcareService ImagingStudy
+Immunization ImmunizationEvaluation ImmunizationRecommendation ImplementationGuide Ingredient
+InsurancePlan Invoice Library Linkage List Location ManufacturedItemDefinition Measure MeasureReport
+Media Medication MedicationAdministration MedicationDispense MedicationKnowledge MedicationRequest
+MedicationStatement MedicinalProductDefinition MessageDefinition MessageHeader MolecularSequence
+NamingSystem NutritionOrder NutritionProduct Observation ObservationDefinition OperationDefinition
+OperationOutcome Organization OrganizationAffiliation PackagedProductDefinition Parameters Patient
+PaymentNotice PaymentReconciliation Person PlanDefinition Practitioner PractitionerRole Procedure
+Provenance Questionnaire QuestionnaireResponse RegulatedAuthorization RelatedPerson RequestGroup
+ResearchDefinition ResearchElementDefinition ResearchStudy ResearchSubject RiskAssessment Schedule
+SearchParameter ServiceRequest Slot Specimen SpecimenDefinition StructureDefinition StructureMap
+Subscription SubscriptionStatus SubscriptionTopic Substance SubstanceDefinition SupplyDelivery
+SupplyRequest Task TerminologyCapabilities TestReport TestScript ValueSet VerificationResult
+VisionPrescription
+"""
+
+# In R4 (4.0.1) but withdrawn in R4B: records written to R4 still use them.
+_R4_ONLY = """
+EffectEvidenceSynthesis MedicinalProduct MedicinalProductAuthorization
+MedicinalProductContraindication MedicinalProductIndication MedicinalProductIngredient
+MedicinalProductInteraction MedicinalProductManufactured MedicinalProductPackaged
+MedicinalProductPharmaceutical MedicinalProductUndesirableEffect RiskEvidenceSynthesis
+SubstanceNucleicAcid SubstancePolymer SubstanceProtein SubstanceReferenceInformation
+SubstanceSourceMaterial SubstanceSpecification
+"""
+
+RESOURCE_TYPES = frozenset((_R4B + _R4_ONLY).split())
