@@ -240,6 +240,7 @@ class MedicationCode(_Narrow, frozen=True):
 
 class _DispenseRequest(_Narrow, frozen=True):
     validityPeriod: Period | None = None
+    expectedSupplyDuration: Quantity | None = None
 
 
 class MedicationRequestBody(_Narrow, frozen=True):

@@ -20,6 +20,7 @@ from engine.fhir.models import (
     MedicationHead,
     MedicationRequestBody,
     MedicationStatementBody,
+    Quantity,
 )
 from engine.fhir.report import Report
 from engine.fhir.times import first_error, instant
@@ -202,6 +203,10 @@ def read_medication(
         # KNOWLEDGE.md §4: an order starts when it was authored; its dispense validity is a fallback only.
         start = body.authoredOn or (validity.start if validity else None)
         end = validity.end if validity else None
+        supply = body.dispenseRequest.expectedSupplyDuration if body.dispenseRequest else None
+        days = supply_days(supply)
+        if supply is not None and days is None:
+            report.note(f"{found.label}: expectedSupplyDuration not in days, weeks or months; not used")
     else:
         body = report.validate(MedicationStatementBody, found.raw, found.label)
         if body is None:
@@ -209,9 +214,11 @@ def read_medication(
         period = body.effectivePeriod
         start = period.start if period else body.effectiveDateTime
         end = period.end if period else None
+        days = None
     try:
         medication = Medication(
             **fields,
+            days_supply=days,
             start=instant(start, found.label, "start", report),
             end=instant(end, found.label, "end", report),
         )
@@ -219,3 +226,30 @@ def read_medication(
         report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
         return None
     return body, medication
+
+
+# UCUM duration units (and their usual printed forms) in days; a course's cover is counted in whole days.
+_DAYS_PER_UNIT = {
+    "d": 1.0,
+    "day": 1.0,
+    "days": 1.0,
+    "wk": 7.0,
+    "week": 7.0,
+    "weeks": 7.0,
+    "mo": 30.0,
+    "month": 30.0,
+    "months": 30.0,
+    "h": 1 / 24,
+    "hour": 1 / 24,
+    "hours": 1 / 24,
+}
+
+
+def supply_days(supply: Quantity | None) -> int | None:
+    """Days an ``expectedSupplyDuration`` covers (1-3650), or None when absent or in no known unit."""
+    if supply is None or supply.value is None or supply.value <= 0:
+        return None
+    factor = _DAYS_PER_UNIT.get((supply.code or supply.unit or "").strip().lower())
+    if factor is None:
+        return None
+    return min(3650, max(1, round(supply.value * factor)))

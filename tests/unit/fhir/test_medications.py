@@ -229,3 +229,21 @@ def test_a_medication_several_orders_point_at_is_read_once() -> None:
     second = {**med_request("b"), "medicationReference": {"reference": "Medication/x"}}
     result = read(bad, first, second)
     assert [p.field for p in result.problems] == ["Medication/x.code.coding"]  # one problem, not two
+
+
+@pytest.mark.parametrize(
+    ("duration", "days"),
+    [
+        ({"value": 30, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}, 30),
+        ({"value": 4, "unit": "weeks", "system": "http://unitsofmeasure.org", "code": "wk"}, 28),
+        ({"value": 3, "unit": "mo"}, 90),
+        ({"value": 90, "unit": "tablets"}, None),
+    ],
+)
+def test_expected_supply_duration_becomes_days_supply(duration: Resource, days: int | None) -> None:
+    order = med_request(
+        "a", "efavirenz", authoredOn="2026-04-01", dispenseRequest={"expectedSupplyDuration": duration}
+    )
+    result = read(order)
+    assert result.scenario.medications[0].days_supply == days
+    assert any("expectedSupplyDuration" in n for n in result.notes) is (days is None)
