@@ -1,0 +1,294 @@
+"""``clinrules rules mutate``: run scenario suites against every mutant of the rules, in worker processes.
+
+The suites are read once per process: Gherkin scenarios run in process with the step library
+(:mod:`service.suites.gherkin_inprocess`), case files directly. First every scenario must pass on the rules as
+they are (the baseline); the topics each one names or sees fire decide which scenarios a mutant of a rule
+meets first. Each worker process then builds each mutant it is given into its own engine and runs the
+scenarios until one fails (the mutant is *killed*) or none is left (it *survived*). A mutant the loader
+refuses is *invalid*; a survivor listed in ``mutation-equivalents.yaml`` is *equivalent*.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from engine.errors import KnowledgeBaseError
+from engine.evaluator import Evaluator
+from engine.knowledge import KnowledgeBase, load_knowledge_base
+from engine.mutation.build import generate_mutants, mutant_knowledge_base
+from engine.mutation.equivalents import EQUIVALENTS_FILE, Equivalent, equivalent_for, load_equivalents
+from engine.mutation.mutants import Mutant
+from service.suites.caserun import load_cases, run_case
+from service.suites.cases import LoadedCase
+from service.suites.runner import discover
+from service.suites.targets import EngineSuiteTarget
+
+MutantStatus = Literal["killed", "survived", "invalid", "equivalent"]
+Outcome = Literal["passed", "failed", "error"]
+
+
+class SuiteNotReady(Exception):
+    """The suites cannot be used: nothing to run, a missing path, or a scenario fails on the rules as they are."""
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or []
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One scenario of the suites (a Gherkin scenario or Examples row, or a case)."""
+
+    kind: Literal["gherkin", "case"]
+    suite: str
+    name: str
+    line: int | None
+    index: int
+    """Its position among the scenarios of its kind."""
+
+    @property
+    def label(self) -> str:
+        """``file:line: name``."""
+        where = f"{self.suite}:{self.line}" if self.line else self.suite
+        return f"{where}: {self.name}"
+
+
+class _RecordingTarget:
+    """The engine target of the Gherkin steps, remembering the topics of the alerts it returned."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.topics: set[str] = set()
+
+    def evaluate(self, scenario_json: dict[str, Any]) -> Any:
+        alerts = self.inner.evaluate(scenario_json)
+        self.topics.update(a.topic for a in alerts)
+        return alerts
+
+
+class Suites:
+    """The scenarios of the suite paths, loaded once, runnable against any engine."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        found = discover(paths)
+        if found.missing:
+            raise SuiteNotReady(f"no such file or folder: {', '.join(found.missing)}")
+        self.files = sorted({*found.features, *found.case_files})
+        cases, errors = load_cases(found.case_files)
+        if errors:
+            raise SuiteNotReady("a case file cannot be read", [f"{e.suite}: {'; '.join(e.problems)}" for e in errors])
+        self.cases: list[LoadedCase] = cases
+        self.gherkin: list[Any] = []
+        self.library: Any = None
+        if found.features:
+            from service.suites.gherkin_inprocess import load_step_library, read_scenarios
+
+            self.library = load_step_library()
+            self.gherkin = read_scenarios(found.features)
+        self.probes = [
+            Probe("gherkin", s.suite, s.title, s.line, i) for i, s in enumerate(self.gherkin)
+        ] + [Probe("case", c.path, c.case.name, None, i) for i, c in enumerate(self.cases)]
+        if not self.probes:
+            raise SuiteNotReady("no scenario found: no .feature, .yaml, .yml or .json suite with scenarios")
+
+    def named_topics(self, probe: Probe) -> set[str]:
+        """The topic codes a scenario names in its expectations."""
+        if probe.kind == "gherkin":
+            return set(self.gherkin[probe.index].topics)
+        case = self.cases[probe.index].case
+        return {e.topic for e in case.expect} | set(case.absent)
+
+    def run(self, probe: Probe, evaluator: Evaluator) -> tuple[Outcome, str, set[str]]:
+        """Run one scenario against ``evaluator``: outcome, why it did not pass, the topics that fired."""
+        if probe.kind == "gherkin":
+            from service.suites.gherkin_inprocess import run_scenario
+            from tests.steps.target import EngineTarget
+
+            target = _RecordingTarget(EngineTarget(evaluator))
+            outcome, message = run_scenario(self.gherkin[probe.index], self.library, target)
+            return outcome, message, target.topics
+        result = run_case(self.cases[probe.index], EngineSuiteTarget(evaluator=evaluator))
+        topics = {card.topic for card in result.actual or []}
+        return result.status, "; ".join(result.problems), topics
+
+
+@dataclass
+class MutantResult:
+    """What became of one mutant."""
+
+    mutant: Mutant
+    status: MutantStatus
+    detail: str = ""
+    """Why: the scenario that killed it and what failed, the loader's refusal, or the equivalence reason."""
+    killed_by: str | None = None
+    scenarios_run: int = 0
+    wrongly_equivalent: bool = False
+    """Listed as equivalent, yet a scenario killed it."""
+
+
+@dataclass
+class MutationRun:
+    """Every mutant's result, with the run's context."""
+
+    rules_dir: str
+    ruleset_version: str
+    suite_files: list[str]
+    scenarios: int
+    workers: int
+    results: list[MutantResult] = field(default_factory=list)
+    duration: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- one process's state: the base knowledge base, the suites, the scenario order -------------------------
+
+_state: dict[str, Any] = {}
+
+
+def _init(paths: list[Path], rules_dir: Path | None, topics: list[set[str]]) -> None:
+    kb = load_knowledge_base(rules_dir)
+    suites = Suites(paths)
+    _state.update(kb=kb, suites=suites, topics=topics)
+
+
+def _order(suites: Suites, topics: list[set[str]], topic: str) -> list[Probe]:
+    """Scenarios that name or see the rule's topic first (they are the likeliest to fail), then the rest."""
+    first = [p for p, t in zip(suites.probes, topics, strict=True) if topic in t]
+    return first + [p for p, t in zip(suites.probes, topics, strict=True) if topic not in t]
+
+
+def run_mutant(mutant: Mutant) -> MutantResult:
+    """Build the mutant into an engine and run the scenarios until one fails (in this process's state)."""
+    kb: KnowledgeBase = _state["kb"]
+    suites: Suites = _state["suites"]
+    try:
+        evaluator = Evaluator(mutant_knowledge_base(kb, mutant))
+    except KnowledgeBaseError as exc:
+        return MutantResult(mutant, "invalid", f"the loader refuses it: {exc}")
+    count = 0
+    for probe in _order(suites, _state["topics"], kb.rules[mutant.rule_id].topic):
+        count += 1
+        outcome, message, _ = suites.run(probe, evaluator)
+        if outcome != "passed":
+            return MutantResult(mutant, "killed", message, killed_by=probe.label, scenarios_run=count)
+    return MutantResult(mutant, "survived", "every scenario still passes", scenarios_run=count)
+
+
+def _baseline(suites: Suites, kb: KnowledgeBase) -> list[set[str]]:
+    evaluator = Evaluator(kb)
+    failures: list[str] = []
+    topics: list[set[str]] = []
+    for probe in suites.probes:
+        outcome, message, fired = suites.run(probe, evaluator)
+        if outcome != "passed":
+            failures.append(f"{probe.label}: {outcome}: {message}")
+        topics.append(suites.named_topics(probe) | fired)
+    if failures:
+        raise SuiteNotReady(
+            f"{len(failures)} scenario(s) fail on the rules as they are; mutation testing needs a passing suite",
+            failures,
+        )
+    return topics
+
+
+def _apply_equivalents(results: list[MutantResult], entries: list[Equivalent], path: Path) -> list[str]:
+    warnings: list[str] = []
+    used: set[int] = set()
+    for result in results:
+        entry = equivalent_for(result.mutant, entries)
+        if entry is None:
+            continue
+        used.add(entries.index(entry))
+        if result.status == "survived":
+            result.status, result.detail = "equivalent", entry.reason
+        elif result.status == "killed":
+            result.wrongly_equivalent = True
+            warnings.append(f"{path}: '{result.mutant.title}' is listed as equivalent but a scenario kills it")
+    for i, entry in enumerate(entries):
+        if i not in used:
+            warnings.append(f"{path}: equivalents.{i} ({entry.rule}, {entry.kind}, {entry.target}) matches no mutant")
+    return warnings
+
+
+def _pool(workers: int, paths: list[Path], rules_dir: Path | None, topics: list[set[str]]) -> ProcessPoolExecutor:
+    """Worker processes holding the suites and the knowledge base.
+
+    Forked from this process when it runs a single thread (the workers then inherit what is loaded, and
+    start at once); otherwise started fresh, each loading the rules and the suites itself, since forking a
+    process with other threads can copy a lock some thread holds.
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
+        initargs=(paths, rules_dir, topics),
+    )  # fmt: skip
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def mutate(
+    paths: list[Path],
+    rules_dir: Path | None = None,
+    workers: int | None = None,
+    rule_ids: list[str] | None = None,
+    equivalents_path: Path | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_result: Callable[[MutantResult], None] | None = None,
+) -> MutationRun:
+    """Generate the mutants of the rules and run the suites against each; results in generation order.
+
+    Raises :class:`KnowledgeBaseError` when the rules (or the equivalents file) do not load, and
+    :class:`SuiteNotReady` when the suites cannot serve (nothing to run, a scenario failing as is).
+    """
+    start = time.perf_counter()
+    kb = load_knowledge_base(rules_dir)
+    unknown = sorted(set(rule_ids or []) - set(kb.rules))
+    if unknown:
+        raise SuiteNotReady(f"no rule {', '.join(unknown)} in {kb.directory}")
+    equivalents_path = equivalents_path or kb.directory / EQUIVALENTS_FILE
+    entries = load_equivalents(equivalents_path)
+    suites = Suites(paths)
+    topics = _baseline(suites, kb)
+    mutants = generate_mutants(kb, rule_ids)
+    workers = max(1, min(workers or default_workers(), len(mutants) or 1))
+    run = MutationRun(
+        rules_dir=str(kb.directory),
+        ruleset_version=kb.version,
+        suite_files=[str(f) for f in suites.files],
+        scenarios=len(suites.probes),
+        workers=workers,
+    )
+    _state.update(kb=kb, suites=suites, topics=topics)
+    results: dict[int, MutantResult] = {}
+    if workers == 1:
+        if on_total:
+            on_total(len(mutants))
+        for i, mutant in enumerate(mutants):
+            results[i] = run_mutant(mutant)
+            if on_result:
+                on_result(results[i])
+    else:
+        with _pool(workers, paths, rules_dir, topics) as pool:
+            futures = {pool.submit(run_mutant, m): i for i, m in enumerate(mutants)}
+            if on_total:  # after the workers started: a progress bar's thread must not be forked
+                on_total(len(mutants))
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_result:
+                    on_result(results[futures[future]])
+    run.results = [results[i] for i in range(len(mutants))]
+    run.warnings = _apply_equivalents(run.results, entries, equivalents_path)
+    run.duration = time.perf_counter() - start
+    return run
