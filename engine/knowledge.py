@@ -320,7 +320,7 @@ def rule_from_data(data: Any, path: Path, statements: Mapping[str, Statement]) -
 
 
 def check_rule_set(rules: Mapping[str, Rule]) -> None:
-    """Checks across rules: each active topic used once, each ``concluded`` test concluded by an active rule."""
+    """Checks across rules: each active topic used once, each ``concluded`` test made by an active rule."""
     topics: dict[str, str] = {}
     for rule in rules.values():
         if rule.status is Status.active:

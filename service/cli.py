@@ -278,7 +278,9 @@ def rules_mutate(
     ] = None,
     equivalents: Annotated[
         Path | None,
-        typer.Option("--equivalents", help="Known equivalent mutants (default: RULES/mutation-equivalents.yaml)."),
+        typer.Option(
+            "--equivalents", help="Known equivalent mutants (default: RULES/mutation-equivalents.yaml)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,

@@ -234,9 +234,10 @@ def _parameter_mutants(rule_id: str, data: dict[str, Any]) -> Iterator[Mutant]:
         if not isinstance(spec, dict) or isinstance(spec.get("value"), bool):
             continue
         value, low, high = spec.get("value"), spec.get("min"), spec.get("max")
-        if not all(isinstance(v, int | float) for v in (value, low, high)):
+        if not (
+            isinstance(value, int | float) and isinstance(low, int | float) and isinstance(high, int | float)
+        ):
             continue
-        assert isinstance(value, int | float) and isinstance(low, int | float) and isinstance(high, int | float)
         step = _step(float(value))
         unit = f" {spec['unit']}" if spec.get("unit") else ""
         for sign in (1, -1):

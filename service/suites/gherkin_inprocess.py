@@ -148,11 +148,15 @@ def _required(function: Callable[..., Any]) -> list[str]:
     ]
 
 
+def _identity(value: Any) -> Any:
+    return value
+
+
 def _call(context: StepFunctionContext, step: Step, fixtures: _Fixtures) -> None:
     parsed = context.parser.parse_arguments(step.name) or {}
     parameters = inspect.signature(context.step_func).parameters
     kwargs: dict[str, Any] = {
-        key: context.converters.get(key, lambda v: v)(value)
+        key: context.converters.get(key, _identity)(value)
         for key, value in parsed.items()
         if key in parameters
     }

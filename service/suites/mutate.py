@@ -36,7 +36,7 @@ Outcome = Literal["passed", "failed", "error"]
 
 
 class SuiteNotReady(Exception):
-    """The suites cannot be used: nothing to run, a missing path, or a scenario fails on the rules as they are."""
+    """The suites cannot serve: nothing to run, a missing path, or a scenario failing on the rules as is."""
 
     def __init__(self, message: str, details: list[str] | None = None) -> None:
         super().__init__(message)
@@ -84,7 +84,9 @@ class Suites:
         self.files = sorted({*found.features, *found.case_files})
         cases, errors = load_cases(found.case_files)
         if errors:
-            raise SuiteNotReady("a case file cannot be read", [f"{e.suite}: {'; '.join(e.problems)}" for e in errors])
+            raise SuiteNotReady(
+                "a case file cannot be read", [f"{e.suite}: {'; '.join(e.problems)}" for e in errors]
+            )
         self.cases: list[LoadedCase] = cases
         self.gherkin: list[Any] = []
         self.library: Any = None
@@ -93,9 +95,9 @@ class Suites:
 
             self.library = load_step_library()
             self.gherkin = read_scenarios(found.features)
-        self.probes = [
-            Probe("gherkin", s.suite, s.title, s.line, i) for i, s in enumerate(self.gherkin)
-        ] + [Probe("case", c.path, c.case.name, None, i) for i, c in enumerate(self.cases)]
+        self.probes = [Probe("gherkin", s.suite, s.title, s.line, i) for i, s in enumerate(self.gherkin)] + [
+            Probe("case", c.path, c.case.name, None, i) for i, c in enumerate(self.cases)
+        ]
         if not self.probes:
             raise SuiteNotReady("no scenario found: no .feature, .yaml, .yml or .json suite with scenarios")
 
@@ -143,6 +145,7 @@ class MutationRun:
     suite_files: list[str]
     scenarios: int
     workers: int
+    equivalents_file: str
     results: list[MutantResult] = field(default_factory=list)
     duration: float = 0.0
     warnings: list[str] = field(default_factory=list)
@@ -193,7 +196,7 @@ def _baseline(suites: Suites, kb: KnowledgeBase) -> list[set[str]]:
         topics.append(suites.named_topics(probe) | fired)
     if failures:
         raise SuiteNotReady(
-            f"{len(failures)} scenario(s) fail on the rules as they are; mutation testing needs a passing suite",
+            f"{len(failures)} scenario(s) fail on the rules as they are; mutation needs a passing suite",
             failures,
         )
     return topics
@@ -211,14 +214,20 @@ def _apply_equivalents(results: list[MutantResult], entries: list[Equivalent], p
             result.status, result.detail = "equivalent", entry.reason
         elif result.status == "killed":
             result.wrongly_equivalent = True
-            warnings.append(f"{path}: '{result.mutant.title}' is listed as equivalent but a scenario kills it")
+            warnings.append(
+                f"{path}: '{result.mutant.title}' is listed as equivalent but a scenario kills it"
+            )
     for i, entry in enumerate(entries):
         if i not in used:
-            warnings.append(f"{path}: equivalents.{i} ({entry.rule}, {entry.kind}, {entry.target}) matches no mutant")
+            warnings.append(
+                f"{path}: equivalents.{i} ({entry.rule}, {entry.kind}, {entry.target}) matches no mutant"
+            )
     return warnings
 
 
-def _pool(workers: int, paths: list[Path], rules_dir: Path | None, topics: list[set[str]]) -> ProcessPoolExecutor:
+def _pool(
+    workers: int, paths: list[Path], rules_dir: Path | None, topics: list[set[str]]
+) -> ProcessPoolExecutor:
     """Worker processes holding the suites and the knowledge base.
 
     Forked from this process when it runs a single thread (the workers then inherit what is loaded, and
@@ -269,6 +278,7 @@ def mutate(
         suite_files=[str(f) for f in suites.files],
         scenarios=len(suites.probes),
         workers=workers,
+        equivalents_file=str(equivalents_path),
     )
     _state.update(kb=kb, suites=suites, topics=topics)
     results: dict[int, MutantResult] = {}

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from engine.errors import KnowledgeBaseError
 from service.suites.gherkinrun import GherkinUnavailable
@@ -28,7 +28,7 @@ class _Bar:
             TextColumn("{task.fields[survived]} survived"), console=console, transient=True,
         )  # fmt: skip
         self.enabled = console.is_terminal
-        self.task: int | None = None
+        self.task: TaskID | None = None
         self.survived = 0
 
     def total(self, count: int) -> None:

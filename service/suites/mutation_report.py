@@ -3,7 +3,6 @@ table, JSON or JUnit XML, and the per-rule scores file the web catalogue shows."
 
 from __future__ import annotations
 
-import hashlib
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -15,15 +14,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from engine.mutation.mutants import KINDS
+from service.mutation_scores import SCORES_FORMAT, file_hash, suites_hash
 from service.suites.mutate import MutantResult, MutationRun
 
 STATUSES = ("killed", "survived", "invalid", "equivalent")
-SCORES_VERSION = 1
 
 
 def tally(results: Iterable[MutantResult]) -> dict[str, Any]:
     """Counts per status and the score: killed / (killed + survived), None when there is nothing to score."""
-    counts = Counter(r.status for r in results)
+    counts: Counter[str] = Counter(r.status for r in results)
     row: dict[str, Any] = {status: counts.get(status, 0) for status in STATUSES}
     row["mutants"] = sum(counts.values())
     scored = row["killed"] + row["survived"]
@@ -116,6 +115,7 @@ def run_json(run: MutationRun) -> dict[str, Any]:
         "suites": run.suite_files,
         "scenarios": run.scenarios,
         "workers": run.workers,
+        "equivalents_file": run.equivalents_file,
         "duration_seconds": round(run.duration, 3),
         "summary": tally(run.results),
         "rules": by(run, "rule"),
@@ -140,7 +140,9 @@ def write_junit(run: MutationRun, path: Path) -> None:
         suite.set("skipped", str(sum(r.status in ("invalid", "equivalent") for r in results)))
         suite.set("errors", "0")
         for r in results:
-            case = ET.SubElement(suite, "testcase", classname=rule_id, name=f"{r.mutant.kind}: {r.mutant.change}")
+            case = ET.SubElement(
+                suite, "testcase", classname=rule_id, name=f"{r.mutant.kind}: {r.mutant.change}"
+            )
             if r.status == "survived":
                 failure = ET.SubElement(case, "failure", message=f"mutant survived: {r.mutant.title}")
                 failure.text = (
@@ -159,18 +161,13 @@ def write_junit(run: MutationRun, path: Path) -> None:
     tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
-def suites_hash(files: Iterable[Path | str]) -> str:
-    """A hash of the suite files' contents (order and location do not matter)."""
-    digests = sorted(hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files)
-    return hashlib.sha256("\n".join(digests).encode()).hexdigest()[:16]
-
-
 def scores_json(run: MutationRun) -> dict[str, Any]:
     """The per-rule scores the catalogue shows, tied to the rule-set version and the suites they came from."""
     return {
-        "format": SCORES_VERSION,
+        "format": SCORES_FORMAT,
         "ruleset_version": run.ruleset_version,
         "suites_hash": suites_hash(run.suite_files),
+        "equivalents_hash": file_hash(Path(run.equivalents_file)),
         "summary": tally(run.results),
         "rules": {
             rule_id: {k: row[k] for k in ("mutants", *STATUSES, "score")}
