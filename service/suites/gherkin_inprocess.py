@@ -155,11 +155,12 @@ def _identity(value: Any) -> Any:
 def _call(context: StepFunctionContext, step: Step, fixtures: _Fixtures) -> None:
     parsed = context.parser.parse_arguments(step.name) or {}
     parameters = inspect.signature(context.step_func).parameters
-    kwargs: dict[str, Any] = {
-        key: context.converters.get(key, _identity)(value)
-        for key, value in parsed.items()
-        if key in parameters
-    }
+    converters: dict[str, Callable[[Any], Any]] = dict(context.converters)
+    kwargs: dict[str, Any] = {}
+    for key, value in parsed.items():
+        if key in parameters:
+            convert = converters.get(key, _identity)
+            kwargs[key] = convert(value)
     if "datatable" in parameters and step.datatable is not None:
         kwargs["datatable"] = step.datatable.raw()
     if "docstring" in parameters and step.docstring is not None:
