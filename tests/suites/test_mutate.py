@@ -13,6 +13,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from engine.knowledge import load_knowledge_base
+from service.catalogue import build_catalogue
 from service.cli import app
 from service.suites.gherkin_inprocess import load_step_library, read_scenarios, run_scenario
 from service.suites.mutate import MutationRun, SuiteNotReady, mutate
@@ -214,3 +216,22 @@ def test_worker_processes_give_the_same_results_as_one(setup: tuple[Path, Path],
     assert [(m["id"], m["status"]) for m in pooled["mutants"]] == [
         (r.mutant.id, r.status) for r in alone.results
     ]
+
+
+def test_the_catalogue_shows_scores_only_for_the_rules_they_were_computed_for(
+    setup: tuple[Path, Path], tmp_path: Path
+) -> None:
+    rules, suite = setup
+    scores = rules / "mutation-scores.json"
+    done = runner.invoke(
+        app, ["rules", "mutate", str(suite), "--rules", str(rules), "--write-scores", str(scores)]
+    )
+    assert done.exit_code == 0, done.output
+    (entry,) = build_catalogue(load_knowledge_base(rules), tmp_path)["rules"]
+    assert entry["mutation"] == {
+        "mutants": 9, "killed": 3, "survived": 6, "invalid": 0, "equivalent": 0, "score": 0.3333
+    }  # fmt: skip
+    text = (rules / "risk.yaml").read_text(encoding="utf-8")
+    (rules / "risk.yaml").write_text(text.replace("version: 1.0.0", "version: 1.0.1"), encoding="utf-8")
+    (edited,) = build_catalogue(load_knowledge_base(rules), tmp_path)["rules"]
+    assert edited["mutation"] is None
