@@ -22,7 +22,8 @@ from pytest_bdd.feature import get_feature
 from pytest_bdd.parser import Step
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
-from service.suites.gherkinrun import checkout_root, display_path
+from engine.evaluator import Evaluator
+from service.suites.gherkinrun import GherkinUnavailable, display_path
 from service.suites.stepdocs import STEP_MODULES
 
 Outcome = Literal["passed", "failed", "error"]
@@ -47,13 +48,25 @@ class StepLibrary:
         return found
 
 
+def _import(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise GherkinUnavailable(f"the step library ({name}) cannot be imported: {exc}") from exc
+
+
+def engine_target(evaluator: Evaluator) -> Any:
+    """The step library's in-process target (``EngineTarget`` beside the step modules) for ``evaluator``."""
+    package = STEP_MODULES[0].rsplit(".", 1)[0]
+    return _import(f"{package}.target").EngineTarget(evaluator)
+
+
 def load_step_library(modules: tuple[str, ...] = STEP_MODULES) -> StepLibrary:
     """Import the step modules and collect their step definitions and fixtures."""
-    checkout_root()  # a clear error when the step library is not there
     steps: list[StepFunctionContext] = []
     fixtures: dict[str, Callable[..., Any]] = {}
     for name in modules:
-        module = importlib.import_module(name)
+        module = _import(name)
         for value in vars(module).values():
             wrapped = getattr(value, "_get_wrapped_function", None)  # a pytest fixture definition
             if wrapped is None:

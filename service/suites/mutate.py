@@ -111,10 +111,9 @@ class Suites:
     def run(self, probe: Probe, evaluator: Evaluator) -> tuple[Outcome, str, set[str]]:
         """Run one scenario against ``evaluator``: outcome, why it did not pass, the topics that fired."""
         if probe.kind == "gherkin":
-            from service.suites.gherkin_inprocess import run_scenario
-            from tests.steps.target import EngineTarget
+            from service.suites.gherkin_inprocess import engine_target, run_scenario
 
-            target = _RecordingTarget(EngineTarget(evaluator))
+            target = _RecordingTarget(engine_target(evaluator))
             outcome, message = run_scenario(self.gherkin[probe.index], self.library, target)
             return outcome, message, target.topics
         result = run_case(self.cases[probe.index], EngineSuiteTarget(evaluator=evaluator))

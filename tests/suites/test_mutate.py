@@ -17,6 +17,7 @@ from engine.knowledge import load_knowledge_base
 from service.catalogue import build_catalogue
 from service.cli import app
 from service.suites.gherkin_inprocess import load_step_library, read_scenarios, run_scenario
+from service.suites.gherkinrun import GherkinUnavailable
 from service.suites.mutate import MutationRun, SuiteNotReady, mutate
 from tests.kb_factory import make_kb_dir, rule
 from tests.steps.target import EngineTarget
@@ -235,3 +236,8 @@ def test_the_catalogue_shows_scores_only_for_the_rules_they_were_computed_for(
     (rules / "risk.yaml").write_text(text.replace("version: 1.0.0", "version: 1.0.1"), encoding="utf-8")
     (edited,) = build_catalogue(load_knowledge_base(rules), tmp_path)["rules"]
     assert edited["mutation"] is None
+
+
+def test_a_missing_step_library_is_reported_not_crashed() -> None:
+    with pytest.raises(GherkinUnavailable, match="no_such_steps"):
+        load_step_library(("no_such_steps.given",))
