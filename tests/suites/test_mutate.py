@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -241,3 +242,21 @@ def test_the_catalogue_shows_scores_only_for_the_rules_they_were_computed_for(
 def test_a_missing_step_library_is_reported_not_crashed() -> None:
     with pytest.raises(GherkinUnavailable, match="no_such_steps"):
         load_step_library(("no_such_steps.given",))
+
+
+def test_with_other_threads_running_the_workers_are_started_fresh(setup: tuple[Path, Path]) -> None:
+    """Forking a process whose other threads may hold locks is unsafe: such a process spawns its workers."""
+    rules, suite = setup
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        pooled = mutate([suite], rules, workers=2)
+    finally:
+        release.set()
+        other.join()
+    alone = mutate([suite], rules, workers=1)
+    assert pooled.workers == 2
+    assert [(r.mutant.id, r.status) for r in pooled.results] == [
+        (r.mutant.id, r.status) for r in alone.results
+    ]
