@@ -3,8 +3,9 @@ Feature: The antiretroviral-therapy alerts are for people with HIV and active tu
 
   Each of these alerts rests on a trial or guideline in people with HIV; the prednisone suggestion rests on a
   trial in people with active tuberculosis. A CD4 count can be low without HIV (tuberculosis itself lowers
-  it), tenofovir also treats hepatitis B, and isoniazid also prevents tuberculosis in someone who does not
-  have it. None of these patients is the one the evidence speaks about, so none of them gets the alert.
+  it), tenofovir also treats hepatitis B, and isoniazid and rifampicin also prevent tuberculosis in someone
+  who does not have it (TB preventive therapy). None of these patients is the one the evidence speaks
+  about, so none of them gets the alert.
 
   Sources: WHO consolidated guidelines on HIV; Meintjes, Stek et al., N Engl J Med 2018 (PredART trial).
 
@@ -25,10 +26,11 @@ Feature: The antiretroviral-therapy alerts are for people with HIV and active tu
     When the rules are evaluated
     Then the "iris-risk" alert does not fire
 
-  Scenario: ART ordered during isoniazid preventive therapy, without active tuberculosis
+  Scenario: ART ordered during TB preventive therapy (isoniazid with rifampicin), without active tuberculosis
     Given a male patient aged 36
     And the patient has HIV
     And the patient started isoniazid 20 days ago
+    And the patient started rifampicin 20 days ago
     And a CD4 count of 80 cells/µL 10 days ago
     And dolutegravir is being ordered
     When the rules are evaluated
