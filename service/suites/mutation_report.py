@@ -85,7 +85,7 @@ def print_report(run: MutationRun, console: Console) -> None:
     console.print(
         f"\n{total['mutants']} mutants: {total['killed']} killed, {total['survived']} survived, "
         f"{total['invalid']} invalid, {total['equivalent']} equivalent; "
-        f"score {percent(total['score'])} ({run.scenarios} scenarios, {run.workers} workers, "
+        f"score {percent(total['score'])} (scenarios: {run.scenarios} · workers: {run.workers} · "
         f"{run.duration:.1f} s)",
         highlight=False,
     )
