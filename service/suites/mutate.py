@@ -112,7 +112,9 @@ def _baseline(suites: Suites, kb: KnowledgeBase) -> list[set[str]]:
     return topics
 
 
-def _apply_equivalents(results: list[MutantResult], entries: list[Equivalent], path: Path) -> list[str]:
+def _apply_equivalents(
+    results: list[MutantResult], entries: list[Equivalent], path: Path, rule_ids: list[str] | None
+) -> list[str]:
     warnings: list[str] = []
     used: set[int] = set()
     for result in results:
@@ -128,7 +130,7 @@ def _apply_equivalents(results: list[MutantResult], entries: list[Equivalent], p
                 f"{path}: '{result.mutant.title}' is listed as equivalent but a scenario kills it"
             )
     for i, entry in enumerate(entries):
-        if i not in used:
+        if i not in used and (rule_ids is None or entry.rule in rule_ids):  # rules left out are not checked
             warnings.append(
                 f"{path}: equivalents.{i} ({entry.rule}, {entry.kind}, {entry.target}) matches no mutant"
             )
@@ -200,7 +202,8 @@ def mutate(
             if on_result:
                 on_result(results[i])
     else:
-        with _pool(workers, paths, rules_dir, topics) as pool:
+        pool = _pool(workers, paths, rules_dir, topics)
+        try:
             futures = {pool.submit(run_mutant, m): i for i, m in enumerate(mutants)}
             if on_total:  # after the workers started: a progress bar's thread must not be forked
                 on_total(len(mutants))
@@ -208,7 +211,9 @@ def mutate(
                 results[futures[future]] = future.result()
                 if on_result:
                     on_result(results[futures[future]])
+        finally:  # on Ctrl-C or an error, the mutants not yet started are dropped, not waited for
+            pool.shutdown(cancel_futures=True)
     run.results = [results[i] for i in range(len(mutants))]
-    run.warnings = _apply_equivalents(run.results, entries, equivalents_path)
+    run.warnings = _apply_equivalents(run.results, entries, equivalents_path, rule_ids)
     run.duration = time.perf_counter() - start
     return run

@@ -120,6 +120,11 @@ def test_case_files_kill_mutants_and_equivalents_are_applied_and_checked(setup: 
     assert len(run.warnings) == 2
     assert "listed as equivalent but a scenario kills it" in run.warnings[0]
     assert "equivalents.2 (risk, clause-deleted, sex eq male) matches no mutant" in run.warnings[1]
+    # Mutating another rule only, the entries about this one are not checked.
+    (rules / "other.yaml").write_text(
+        yaml.safe_dump(rule("other", {"fact": "il2_medication", "is": True})), encoding="utf-8"
+    )
+    assert mutate([suite], rules, workers=1, rule_ids=["other"]).warnings == []
 
 
 def test_the_suite_must_pass_on_the_rules_as_they_are(tmp_path: Path) -> None:
