@@ -26,6 +26,7 @@ from engine.knowledge import KnowledgeBase, load_knowledge_base
 from engine.mutation.build import generate_mutants, mutant_knowledge_base
 from engine.mutation.equivalents import EQUIVALENTS_FILE, Equivalent, equivalent_for, load_equivalents
 from engine.mutation.mutants import Mutant
+from service.suites.gherkinrun import display_path
 from service.suites.mutation_suites import Probe, SuiteNotReady, Suites
 
 MutantStatus = Literal["killed", "survived", "invalid", "equivalent"]
@@ -85,7 +86,8 @@ def run_mutant(mutant: Mutant) -> MutantResult:
     try:
         evaluator = Evaluator(mutant_knowledge_base(kb, mutant))
     except KnowledgeBaseError as exc:
-        return MutantResult(mutant, "invalid", f"the loader refuses it: {exc}")
+        where = f"{display_path(exc.path)}: {exc.field}"
+        return MutantResult(mutant, "invalid", f"the loader refuses it: {where}: {exc.detail}")
     count = 0
     for probe in _order(suites, _state["topics"], kb.rules[mutant.rule_id].topic):
         count += 1
