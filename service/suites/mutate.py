@@ -1,11 +1,12 @@
 """``clinrules rules mutate``: run scenario suites against every mutant of the rules, in worker processes.
 
 The suites are read once per process: Gherkin scenarios run in process with the step library
-(:mod:`service.suites.gherkin_inprocess`), case files directly. First every scenario must pass on the rules as
-they are (the baseline); the topics each one names or sees fire decide which scenarios a mutant of a rule
-meets first. Each worker process then builds each mutant it is given into its own engine and runs the
-scenarios until one fails (the mutant is *killed*) or none is left (it *survived*). A mutant the loader
-refuses is *invalid*; a survivor listed in ``mutation-equivalents.yaml`` is *equivalent*.
+(:mod:`service.suites.gherkin_inprocess`), case files directly. First every scenario runs on the rules as
+they are (the baseline): one that fails already is left out and listed; the topics each of the others names
+or sees fire decide which scenarios a mutant of a rule meets first. Each worker process then builds each
+mutant it is given into its own engine and runs the scenarios until one fails (the mutant is *killed*) or
+none is left (it *survived*). A mutant the loader refuses is *invalid*; a survivor listed in
+``mutation-equivalents.yaml`` is *equivalent*.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class MutationRun:
     results: list[MutantResult] = field(default_factory=list)
     duration: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    """Scenarios left out because they fail on the rules as they are, each with why."""
 
 
 # -- one process's state: the base knowledge base, the suites, the scenario order -------------------------
@@ -67,16 +70,17 @@ class MutationRun:
 _state: dict[str, Any] = {}
 
 
-def _init(paths: list[Path], rules_dir: Path | None, topics: list[set[str]]) -> None:
+def _init(paths: list[Path], rules_dir: Path | None, topics: list[set[str] | None]) -> None:
     kb = load_knowledge_base(rules_dir)
     suites = Suites(paths)
     _state.update(kb=kb, suites=suites, topics=topics)
 
 
-def _order(suites: Suites, topics: list[set[str]], topic: str) -> list[Probe]:
-    """Scenarios that name or see the rule's topic first (they are the likeliest to fail), then the rest."""
-    first = [p for p, t in zip(suites.probes, topics, strict=True) if topic in t]
-    return first + [p for p, t in zip(suites.probes, topics, strict=True) if topic not in t]
+def _order(suites: Suites, topics: list[set[str] | None], topic: str) -> list[Probe]:
+    """Scenarios that name or see the rule's topic first (they are the likeliest to fail), then the rest;
+    none of those that fail on the rules as they are."""
+    first = [p for p, t in zip(suites.probes, topics, strict=True) if t is not None and topic in t]
+    return first + [p for p, t in zip(suites.probes, topics, strict=True) if t is not None and topic not in t]
 
 
 def run_mutant(mutant: Mutant) -> MutantResult:
@@ -97,21 +101,24 @@ def run_mutant(mutant: Mutant) -> MutantResult:
     return MutantResult(mutant, "survived", "every scenario still passes", scenarios_run=count)
 
 
-def _baseline(suites: Suites, kb: KnowledgeBase) -> list[set[str]]:
+def _baseline(suites: Suites, kb: KnowledgeBase) -> tuple[list[set[str] | None], list[str]]:
+    """Run every scenario on the rules as they are: the topics each names or sees (None for a scenario that
+    fails already: it could not tell a mutant apart, and is left out), and those failures."""
     evaluator = Evaluator(kb)
     failures: list[str] = []
-    topics: list[set[str]] = []
+    topics: list[set[str] | None] = []
     for probe in suites.probes:
         outcome, message, fired = suites.run(probe, evaluator)
         if outcome != "passed":
             failures.append(f"{probe.label}: {outcome}: {message}")
-        topics.append(suites.named_topics(probe) | fired)
-    if failures:
+            topics.append(None)
+        else:
+            topics.append(suites.named_topics(probe) | fired)
+    if failures and len(failures) == len(topics):
         raise SuiteNotReady(
-            f"{len(failures)} scenario(s) fail on the rules as they are; mutation needs a passing suite",
-            failures,
+            "every scenario fails on the rules as they are: nothing can tell a mutant apart", failures
         )
-    return topics
+    return topics, failures
 
 
 def _apply_equivalents(
@@ -140,7 +147,7 @@ def _apply_equivalents(
 
 
 def _pool(
-    workers: int, paths: list[Path], rules_dir: Path | None, topics: list[set[str]]
+    workers: int, paths: list[Path], rules_dir: Path | None, topics: list[set[str] | None]
 ) -> ProcessPoolExecutor:
     """Worker processes holding the suites and the knowledge base.
 
@@ -183,16 +190,17 @@ def mutate(
     equivalents_path = equivalents_path or kb.directory / EQUIVALENTS_FILE
     entries = load_equivalents(equivalents_path)
     suites = Suites(paths)
-    topics = _baseline(suites, kb)
+    topics, failing = _baseline(suites, kb)
     mutants = generate_mutants(kb, rule_ids)
     workers = max(1, min(workers or default_workers(), len(mutants) or 1))
     run = MutationRun(
         rules_dir=str(kb.directory),
         ruleset_version=kb.version,
         suite_files=[str(f) for f in suites.files],
-        scenarios=len(suites.probes),
+        scenarios=len(suites.probes) - len(failing),
         workers=workers,
         equivalents_file=str(equivalents_path),
+        excluded=failing,
     )
     _state.update(kb=kb, suites=suites, topics=topics)
     results: dict[int, MutantResult] = {}

@@ -1,8 +1,9 @@
 """The body of ``clinrules rules mutate``; ``service.cli`` wraps it with typer.
 
 Exit codes: 0 done (and the score is at least ``--min-score``), 1 the score is below ``--min-score``,
-2 nothing to run, a path that does not exist, an unknown rule, or a scenario that fails on the rules as they
-are, 3 the rules (or the equivalents file) do not load.
+2 nothing to run, a path that does not exist, an unknown rule, or every scenario failing on the rules as they
+are, 3 the rules (or the equivalents file) do not load. Scenarios that fail on the rules as they are (while
+others pass) are left out and listed.
 """
 
 from __future__ import annotations

@@ -79,6 +79,13 @@ def print_report(run: MutationRun, console: Console) -> None:
                         f" · at {r.mutant.where}[/dim]",
                         highlight=False,
                     )
+    if run.excluded:
+        console.print(
+            f"\n[bold red]{len(run.excluded)} scenario(s) fail on the rules as they are and were left out[/] "
+            "(fix them with clinrules test):"
+        )
+        for line in run.excluded:
+            console.print(f"  {escape(line)}", highlight=False)
     for warning in run.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     total = tally(run.results)
@@ -122,6 +129,7 @@ def run_json(run: MutationRun) -> dict[str, Any]:
         "kinds": by(run, "kind"),
         "mutants": [_result_json(r) for r in run.results],
         "warnings": run.warnings,
+        "excluded_scenarios": run.excluded,
     }
 
 
@@ -155,6 +163,13 @@ def write_junit(run: MutationRun, path: Path) -> None:
             elif r.killed_by:
                 out = ET.SubElement(case, "system-out")
                 out.text = f"killed by {r.killed_by}: {r.detail}"
+    if run.excluded:
+        baseline = ET.SubElement(root, "testsuite", name="(scenarios failing on the rules as they are)")
+        baseline.set("tests", str(len(run.excluded)))
+        baseline.set("errors", str(len(run.excluded)))
+        for line in run.excluded:
+            case = ET.SubElement(baseline, "testcase", classname="baseline", name=line.split(": ")[1])
+            ET.SubElement(case, "error", message="fails without any mutation: left out").text = line
     path.parent.mkdir(parents=True, exist_ok=True)
     tree = ET.ElementTree(root)
     ET.indent(tree)

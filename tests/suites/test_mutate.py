@@ -127,12 +127,32 @@ def test_case_files_kill_mutants_and_equivalents_are_applied_and_checked(setup: 
     assert mutate([suite], rules, workers=1, rule_ids=["other"]).warnings == []
 
 
-def test_the_suite_must_pass_on_the_rules_as_they_are(tmp_path: Path) -> None:
-    (tmp_path / "wrong.feature").write_text(FAILING_FEATURE, encoding="utf-8")
-    with pytest.raises(SuiteNotReady) as caught:
-        mutate([tmp_path / "wrong.feature"], workers=1)
-    assert "fail on the rules as they are" in str(caught.value)
-    assert "Expects critical where the rule says warning" in caught.value.details[0]
+def test_scenarios_failing_on_the_rules_as_they_are_are_left_out_and_listed(
+    setup: tuple[Path, Path], tmp_path: Path
+) -> None:
+    rules, suite = setup
+    wrong = FEATURE.replace("alert is warning", "alert is critical").replace(
+        "Very low CD4", "Wrong on purpose"
+    )
+    (suite / "wrong.feature").write_text(wrong, encoding="utf-8")
+    run = mutate([suite], rules, workers=1)
+    assert run.scenarios == 1 and len(run.excluded) == 1
+    assert (
+        'wrong.feature:2: Wrong on purpose when ART is ordered: failed: Then the "risk" alert is critical'
+        in (run.excluded[0])
+    )
+    # Left out, it kills nothing: the same survivors as without it.
+    assert len(titles(run, "survived")) == 6
+    junit = tmp_path / "m.xml"
+    done = runner.invoke(app, ["rules", "mutate", str(suite), "--rules", str(rules), "--junit", str(junit)])
+    assert (
+        done.exit_code == 0 and "1 scenario(s) fail on the rules as they are and were left out" in done.output
+    )
+    assert ET.parse(junit).getroot().find(".//testcase[@classname='baseline']/error") is not None
+    (suite / "risk.feature").unlink()
+    with pytest.raises(SuiteNotReady, match="every scenario fails") as caught:
+        mutate([suite], rules, workers=1)
+    assert "Wrong on purpose" in caught.value.details[0]
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(SuiteNotReady, match="no scenario found"):
