@@ -93,12 +93,15 @@ def run_mutant(mutant: Mutant) -> MutantResult:
         where = f"{display_path(exc.path)}: {exc.field}"
         return MutantResult(mutant, "invalid", f"the loader refuses it: {where}: {exc.detail}")
     count = 0
-    for probe in _order(suites, _state["topics"], kb.rules[mutant.rule_id].topic):
-        count += 1
-        outcome, message, _ = suites.run(probe, evaluator)
-        if outcome != "passed":
-            return MutantResult(mutant, "killed", message, killed_by=probe.label, scenarios_run=count)
-    return MutantResult(mutant, "survived", "every scenario still passes", scenarios_run=count)
+    try:
+        for probe in _order(suites, _state["topics"], kb.rules[mutant.rule_id].topic):
+            count += 1
+            outcome, message, _ = suites.run(probe, evaluator)
+            if outcome != "passed":
+                return MutantResult(mutant, "killed", message, killed_by=probe.label, scenarios_run=count)
+        return MutantResult(mutant, "survived", "every scenario still passes", scenarios_run=count)
+    finally:
+        evaluator.runtime.close()
 
 
 def _baseline(suites: Suites, kb: KnowledgeBase) -> tuple[list[set[str] | None], list[str]]:
@@ -107,13 +110,16 @@ def _baseline(suites: Suites, kb: KnowledgeBase) -> tuple[list[set[str] | None],
     evaluator = Evaluator(kb)
     failures: list[str] = []
     topics: list[set[str] | None] = []
-    for probe in suites.probes:
-        outcome, message, fired = suites.run(probe, evaluator)
-        if outcome != "passed":
-            failures.append(f"{probe.label}: {outcome}: {message}")
-            topics.append(None)
-        else:
-            topics.append(suites.named_topics(probe) | fired)
+    try:
+        for probe in suites.probes:
+            outcome, message, fired = suites.run(probe, evaluator)
+            if outcome != "passed":
+                failures.append(f"{probe.label}: {outcome}: {message}")
+                topics.append(None)
+            else:
+                topics.append(suites.named_topics(probe) | fired)
+    finally:
+        evaluator.runtime.close()
     if failures and len(failures) == len(topics):
         raise SuiteNotReady(
             "every scenario fails on the rules as they are: nothing can tell a mutant apart", failures
