@@ -228,6 +228,15 @@ class KnowledgeBase:
         return self._citations[rule.id]
 
 
+NON_RULE_FILES = ("sources.yaml", "statements.yaml", "valuesets.yaml", "mutation-equivalents.yaml")
+"""Files of a rules folder (relative paths) that are not rule files."""
+
+
+def rule_paths(root: Path) -> list[Path]:
+    """The rule files of a rules folder: every ``*.yaml`` below it except :data:`NON_RULE_FILES`."""
+    return sorted(p for p in root.rglob("*.yaml") if p.relative_to(root).as_posix() not in NON_RULE_FILES)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -271,7 +280,11 @@ def _check_param_refs(node: Node, rule: Rule, path: Path, where: str) -> None:
 
 def load_rule(path: Path, statements: Mapping[str, Statement]) -> Rule:
     """Read and validate one rule file (statement ids are checked against ``statements``)."""
-    data = _read_yaml(path)
+    return rule_from_data(_read_yaml(path), path, statements)
+
+
+def rule_from_data(data: Any, path: Path, statements: Mapping[str, Statement]) -> Rule:
+    """Validate the YAML data of a rule file as if read from ``path`` (mutation testing builds rules so)."""
     if not isinstance(data, dict):
         raise KnowledgeBaseError(str(path), "(root)", "a rule file is a mapping")
     rule = _validate(Rule, data, path)
@@ -304,6 +317,25 @@ def load_rule(path: Path, statements: Mapping[str, Statement]) -> Rule:
     rule._escalations = escalations
     rule._path = str(path)
     return rule
+
+
+def check_rule_set(rules: Mapping[str, Rule]) -> None:
+    """Checks across rules: each active topic used once, each ``concluded`` test made by an active rule."""
+    topics: dict[str, str] = {}
+    for rule in rules.values():
+        if rule.status is Status.active:
+            if rule.topic in topics:
+                raise KnowledgeBaseError(
+                    rule.path, "topic", f"topic '{rule.topic}' is already used by {topics[rule.topic]}"
+                )
+            topics[rule.topic] = rule.id
+    concluded = {c for r in rules.values() if r.status is Status.active for c in r.concludes}
+    for rule in rules.values():
+        if rule.status is not Status.active:
+            continue
+        for leaf in walk(rule.condition):
+            if not isinstance(leaf, _FactTest) and leaf.name not in concluded:
+                raise KnowledgeBaseError(rule.path, "when", f"no active rule concludes '{leaf.name}'")
 
 
 def _version(files: list[Path], root: Path) -> str:
@@ -369,31 +401,16 @@ def load_knowledge_base(
                 str(statements_path), f"statements.{i}.source", f"unknown source '{st.source}'"
             )
     value_sets = load_value_sets(valuesets_path)
-    rule_files = sorted(
-        p for p in root.rglob("*.yaml") if p not in (sources_path, statements_path, valuesets_path)
-    )
+    rule_files = rule_paths(root)
     rules: dict[str, Rule] = {}
-    topics: dict[str, str] = {}
     for path in rule_files:
         rule = load_rule(path, statements)
         if rule.id in rules:
             raise KnowledgeBaseError(
                 str(path), "id", f"duplicate rule id '{rule.id}' (also in {rules[rule.id].path})"
             )
-        if rule.status is Status.active:
-            if rule.topic in topics:
-                raise KnowledgeBaseError(
-                    str(path), "topic", f"topic '{rule.topic}' is already used by {topics[rule.topic]}"
-                )
-            topics[rule.topic] = rule.id
         rules[rule.id] = rule
-    concluded = {c for r in rules.values() if r.status is Status.active for c in r.concludes}
-    for rule in rules.values():
-        if rule.status is not Status.active:
-            continue
-        for leaf in walk(rule.condition):
-            if not isinstance(leaf, _FactTest) and leaf.name not in concluded:
-                raise KnowledgeBaseError(rule.path, "when", f"no active rule concludes '{leaf.name}'")
+    check_rule_set(rules)
     return KnowledgeBase(
         directory=root,
         sources=sources,

@@ -23,11 +23,10 @@ from pydantic import ValidationError
 
 from engine.conditions import FactTest, walk
 from engine.errors import KnowledgeBaseError
-from engine.knowledge import Rule, Statement, Status, load_knowledge_base, load_rule
+from engine.knowledge import Rule, Statement, Status, load_knowledge_base, load_rule, rule_paths
 from engine.paths import default_rules_dir
 
 Severity = Literal["error", "warning"]
-SHARED = ("sources.yaml", "statements.yaml", "valuesets.yaml")
 EVIDENCE_ORDER = ("very-low", "low", "moderate", "high")
 """Evidence levels, weakest first."""
 SUMMARY_COMFORTABLE = 120
@@ -124,7 +123,7 @@ def lint_rules(directory: Path | None = None) -> list[LintProblem]:
         return sorted(problems)
     statements = kb.statements if kb is not None else _statements(root / "statements.yaml")
     rules: list[Rule] = []
-    for path in sorted(p for p in root.rglob("*.yaml") if p.relative_to(root).as_posix() not in SHARED):
+    for path in rule_paths(root):
         try:
             rules.append(load_rule(path, statements))
         except KnowledgeBaseError as exc:

@@ -89,6 +89,7 @@ class DurableRuntime:
         self._host = _QuietHost({RULESET_NAME: definition})
         self._ruleset = self._host.get_ruleset(RULESET_NAME)
         self._handle = self._ruleset._handle
+        self._closed = False
         self.live_sessions = 0
 
     def _action(self, name: str) -> Callable[[Any], None]:
@@ -121,6 +122,8 @@ class DurableRuntime:
     def evaluate(self, facts: Mapping[str, bool | int | float | str | None]) -> list[Firing]:
         """Run one patient's facts in a fresh session and return the rules that fired, in firing order."""
         with self._lock:
+            if self._closed:
+                raise EngineError("this durable-rules runtime was closed")
             sid = f"s{next(self._sessions)}"
             self._fired, self._errors, self._asserted = [], [], set()
             patient = {"t": "patient", "id": "patient", "sid": sid, **facts}
@@ -150,6 +153,14 @@ class DurableRuntime:
             if not any(f.name == SENTINEL_RULE for f in self._fired):
                 raise EngineError("the sentinel rule did not fire: the session is not trustworthy")
             return [f for f in self._fired if f.name not in (SENTINEL_RULE, CONCLUSION_SINK_RULE)]
+
+    def close(self) -> None:
+        """Free the compiled ruleset inside durable-rules, which the Host never frees (about 340 KB each):
+        a process that compiles many rule sets (mutation testing) closes each when done with it."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                durable_rules_engine.delete_ruleset(self._handle)
 
     def session_exists(self, sid: str) -> bool:
         """Whether durable-rules still holds state for ``sid`` (for tests of session hygiene)."""

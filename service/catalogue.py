@@ -15,6 +15,7 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from engine.knowledge import KnowledgeBase
+from service.mutation_scores import load_scores
 
 FEATURES_DIR = Path(__file__).resolve().parents[1] / "features"
 
@@ -80,6 +81,7 @@ def mentions(scenario: dict[str, Any], topic: str) -> bool:
 def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dict[str, Any]:
     """The catalogue as JSON: rule-set version and one entry per rule, in topic order."""
     scenarios = read_features(features_dir)
+    mutation = load_scores(kb)
     rules = []
     for rule in sorted(kb.rules.values(), key=lambda r: (r.status.value != "active", r.topic)):
         params = kb.params(rule.id)
@@ -117,6 +119,7 @@ def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dic
                 ],
                 "links": [{"label": link.label, "url": link.url} for link in rule.links],
                 "scenarios": [s for s in scenarios if mentions(s, rule.topic)],
+                "mutation": mutation.get(rule.id),
             }
         )
     return {"ruleset_version": kb.version, "rules": rules, "scenario_count": len(scenarios)}

@@ -266,6 +266,42 @@ def rules_diff(
     raise typer.Exit(diff_command(old, new, suites, out, err))
 
 
+@rules_app.command("mutate")
+def rules_mutate(
+    suites: Annotated[list[Path], typer.Argument(help="Suites to run (feature files, case files, folders).")],
+    rules: RulesDir = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per CPU).")
+    ] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Mutate only this rule (repeatable).")
+    ] = None,
+    equivalents: Annotated[
+        Path | None,
+        typer.Option(
+            "--equivalents", help="Known equivalent mutants (default: RULES/mutation-equivalents.yaml)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
+    write_scores: Annotated[
+        Path | None, typer.Option("--write-scores", help="Write the per-rule scores the catalogue shows.")
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option("--min-score", min=0, max=100, help="Exit 1 when the score (percent) is below this."),
+    ] = None,
+) -> None:
+    """Mutation testing: change each rule one step at a time and list the changes no scenario notices."""
+    from service.suites.mutate_command import mutate_command
+
+    code = mutate_command(
+        suites, out, err, rules_dir=rules, workers=workers, rule_ids=rule or None, equivalents=equivalents,
+        as_json=as_json, junit=junit, write_scores=write_scores, min_score=min_score,
+    )  # fmt: skip
+    raise typer.Exit(code)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,

@@ -124,3 +124,11 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
     And dolutegravir is being ordered
     When the rules are evaluated
     Then the "tb-iris-prophylaxis" alert does not fire
+
+  Scenario: Already on ART when TB treatment starts
+    Given the patient started dolutegravir 60 days ago
+    And a CD4 count of 80 cells/µL 65 days ago
+    And the patient started rifampicin 20 days ago
+    And the patient started isoniazid 20 days ago
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire

@@ -118,6 +118,8 @@ function renderRule(r) {
     const examples = s.examples.map((t) => `\n\nExamples:\n| ${t.header.join(" | ")} |\n` + t.rows.map((row) => `| ${row.join(" | ")} |`).join("\n")).join("");
     return `<details class="scenario"><summary>${esc(s.keyword)}: ${esc(s.name)} <span class="meta">(${esc(s.file)}:${esc(s.line)})</span></summary><pre class="gherkin">${esc(steps + examples)}</pre></details>`;
   }).join("");
+  const m = r.mutation;
+  const mutation = m && m.score !== null ? `<p class="meta" title="One-step changes to this rule that the shipped scenarios notice (clinrules rules mutate; docs/mutation.md)">mutation score <strong>${esc(Math.round(m.score * 1000) / 10)}%</strong>: ${esc(m.killed)} of ${esc(m.killed + m.survived)} changes caught${m.equivalent ? `, ${esc(m.equivalent)} equivalent` : ""}</p>` : "";
   const indicator = r.escalates_to.length ? `${r.indicator}, up to ${r.escalates_to.join(", ")}` : r.indicator;
   return `<details class="rule" id="rule-${esc(r.id)}" data-topic="${esc(r.topic)}"><summary><span class="badge ${esc(r.indicator)}">${esc(r.indicator)}</span><strong>${esc(r.topic)}</strong> — ${esc(r.title)}${r.status !== "active" ? ` <em>(${esc(r.status)})</em>` : ""}</summary><div>
     <p><strong>Card:</strong> ${esc(r.summary)}</p>
@@ -126,7 +128,7 @@ function renderRule(r) {
     <h4>Statements encoded</h4><ul>${statements}</ul>
     <h4>Citations</h4><ul>${citations}</ul>
     <h4>Thresholds</h4>${params}
-    <h4>Specified by ${r.scenarios.length} Gherkin scenario${r.scenarios.length === 1 ? "" : "s"}</h4>${scenarios || "<p class=\"hint\">None.</p>"}
+    ${mutation}<h4>Specified by ${r.scenarios.length} Gherkin scenario${r.scenarios.length === 1 ? "" : "s"}</h4>${scenarios || "<p class=\"hint\">None.</p>"}
     <h4>Detail</h4>${markdown(r.detail)}
   </div></details>`;
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -70,6 +71,7 @@ def test_catalogue_lists_every_rule_with_its_scenarios(browser_page: Any) -> Non
     assert "cd4_below" in text and "100 cells/µL" in text
     assert "Müller" in text or "AIDS InfoNet" in text
     assert "Gherkin scenario" in text and "The baseline CD4 count must be strictly below 100" in text
+    assert re.search(r"mutation score 100%: (\d+) of \1 changes caught", text)  # rules/mutation-scores.json
     page.fill("#filter", "pregnan")
     assert page.locator("details.rule:not([hidden])").count() < 13
 

@@ -169,3 +169,19 @@ def test_runtime_can_be_built_from_a_compiled_ruleset(tmp_path: Path) -> None:
     fired = runtime.evaluate({"hiv": True, "latest_cd4": 99})
     assert [f.rule_id for f in fired] == ["low-cd4"]
     assert runtime.evaluate({"hiv": True, "latest_cd4": 100}) == []
+
+
+def test_a_closed_runtime_frees_its_ruleset_and_leaves_the_others_working(tmp_path: Path) -> None:
+    """Mutation testing compiles hundreds of rule sets in one process, under the same ruleset name."""
+    kb = load_knowledge_base(make_kb_dir(tmp_path, [LOW_CD4]))
+    keep = Evaluator(kb)
+    low = PatientFacts(hiv=True, latest_cd4=42)
+    for _ in range(50):
+        other = Evaluator(kb)
+        assert other.fired_rule_ids(low) == ["low-cd4"]
+        other.runtime.close()
+        other.runtime.close()  # closing twice is harmless
+        with pytest.raises(EngineError, match="closed"):
+            other.fired_rule_ids(low)
+    assert keep.fired_rule_ids(low) == ["low-cd4"]
+    assert keep.fired_rule_ids(PatientFacts(hiv=True, latest_cd4=420)) == []
