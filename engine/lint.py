@@ -23,7 +23,7 @@ from engine.knowledge import Rule, Statement, Status, load_knowledge_base, load_
 from engine.paths import default_rules_dir
 
 Severity = Literal["error", "warning"]
-SHARED = ("sources.yaml", "statements.yaml", "valuesets.yaml")
+SHARED = ("sources.yaml", "statements.yaml", "valuesets.yaml", "valuesets.published.json")
 SUMMARY_COMFORTABLE = 120
 """Summaries longer than this are allowed (the limit is 139) but wrap on most EHR cards."""
 

@@ -601,7 +601,7 @@ def test_the_input_is_not_modified() -> None:
             med_request("m", "Revlimid", rxnorm=("1", "lenalidomide 10 MG Oral Capsule [Revlimid]")),
             ["thalidomide-class"],
         ),
-        (med_request("m", "Rifampin 300 MG / isoniazid 150 MG"), ["tb-treatment"]),
+        (med_request("m", "Rifampin 300 MG / isoniazid 150 MG"), ["tb-treatment", "tb-treatment-core"]),
     ],
 )
 def test_medication_classes_from_names_and_codes(resource: Resource, classes: list[str]) -> None:
