@@ -350,7 +350,7 @@ class Builder:
                 for concept, stems in ICD11.items():
                     if _under(code, stems) and not re.search(r"\bunspecified\b.*residual", title):
                         self.add("conditions", concept, "icd11", key11, code)
-                if _under(code, ICD11["hiv"]):
+                if _under(code, ICD11["hiv"]) and "without mention" not in title:
                     for concept in ("tuberculosis", "kaposi-sarcoma", "iris-associated"):
                         if _means(concept, title):
                             self.add("conditions", concept, "icd11", key11, code)

@@ -27,6 +27,23 @@ UNIT_ALIASES: dict[str, str] = {
 """How units written for people in a feature map to the UCUM units of the Scenario JSON."""
 
 
+CODE_SYSTEMS: dict[str, str] = {
+    "ICD-10-CM": "http://hl7.org/fhir/sid/icd-10-cm",
+    "WHO ICD-10": "http://hl7.org/fhir/sid/icd-10",
+    "ICD-11": "http://id.who.int/icd/release/11/mms",
+    "ICD-11 as the WHO HIV guideline maps write it": "http://hl7.org/fhir/sid/icd-11",
+    "SNOMED CT": "http://snomed.info/sct",
+    "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "ATC": "http://www.whocc.no/atc",
+    "CIEL": "https://cielterminology.org",
+    "CIEL as OpenHIE writes it": "https://openconceptlab.org",
+    "CIEL as Open Concept Lab writes it": "http://openconceptlab.org/orgs/CIEL/sources/CIEL",
+    "WHO SMART HIV": "http://smart.who.int/hiv/CodeSystem/HIVConcepts",
+    "a local code system": "http://hospital.example.org/codes",
+}
+"""Code systems as a clinician names them, and the URI a record carries for each."""
+
+
 def ucum(unit: str) -> str:
     """The UCUM spelling of a unit as a clinician writes it (``cells/µL`` → ``cells/uL``)."""
     return UNIT_ALIASES.get(unit.strip(), unit.strip())
@@ -50,6 +67,7 @@ class _Condition:
     text: str | None
     status: str
     onset_days_ago: int | None
+    codings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +77,7 @@ class _Medication:
     start_days_ago: int | None
     end_days_ago: int | None = None
     draft: bool = False
+    codings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -117,6 +136,13 @@ class PatientBuilder:
         """Add a diagnosis by ICD-10-CM code and/or name, with its clinical status and onset."""
         self.conditions.append(_Condition(code, text, status, onset_days_ago))
 
+    def add_coded_condition(
+        self, system: str, code: str, status: str = "active", onset_days_ago: int | None = None
+    ) -> None:
+        """Add a diagnosis carried by a code alone (no name), in a system named as in :data:`CODE_SYSTEMS`."""
+        coding = {"system": CODE_SYSTEMS[system], "code": code}
+        self.conditions.append(_Condition(None, None, status, onset_days_ago, [coding]))
+
     # -- medications --------------------------------------------------------------------------------------
 
     def add_medication(
@@ -129,6 +155,16 @@ class PatientBuilder:
     ) -> None:
         """Add a medication taken, stopped or being ordered now (``draft``)."""
         self.medications.append(_Medication(ingredient, status, start_days_ago, end_days_ago, draft))
+
+    def add_coded_medication(
+        self, system: str, code: str, status: str = "active", start_days_ago: int | None = None
+    ) -> None:
+        """Add a medication known by a code alone; its name is what an importer writes for a bare code."""
+        coding = {"system": CODE_SYSTEMS[system], "code": code}
+        draft = status == "draft"
+        self.medications.append(
+            _Medication(f"{system} {code}", status, start_days_ago, None, draft, [coding])
+        )
 
     def order(self, ingredient: str) -> None:
         """A draft order for ``ingredient`` written now."""
@@ -163,6 +199,8 @@ class PatientBuilder:
                 item["text"] = c.text
             if c.onset_days_ago is not None:
                 item["onset"] = self._at(c.onset_days_ago)
+            if c.codings:
+                item["codings"] = c.codings
             conditions.append(item)
         medications: list[dict[str, Any]] = []
         for m in self.medications:
@@ -173,6 +211,8 @@ class PatientBuilder:
                 med["start"] = self._at(m.start_days_ago)
             if m.end_days_ago is not None:
                 med["end"] = self._at(m.end_days_ago)
+            if m.codings:
+                med["codings"] = m.codings
             medications.append(med)
         observations: list[dict[str, Any]] = []
         for o in self.observations:
