@@ -52,10 +52,11 @@ def normalise_code(system: str, code: str) -> str:
     """The form a code is indexed under: ICD codes upper-case without dots (and without ICD-11 extensions)."""
     code = code.strip()
     if system in HIERARCHICAL:
-        return re.split(r"[&/]", code, maxsplit=1)[0].replace(".", "").upper()
+        return _EXTENSION.split(code, maxsplit=1)[0].replace(".", "").upper()
     return code
 
 
+_EXTENSION = re.compile(r"[&/]")  # ICD-11 postcoordination: the stem code comes first
 _UNIT_SPELLINGS = str.maketrans({"µ": "u", "μ": "u", "³": "3", "²": "2", "×": "x"})
 
 
@@ -172,8 +173,9 @@ class Terminology:
                     for concept in sorted(table.get(name, {}).get(prefix, ())):
                         if not excluded and concept not in meant:
                             continue
+                        entry = _dotted(name, prefix)
                         for source in entries.sources[(name, prefix, concept)]:
-                            found.append(Recognition(kind, concept, name, prefix, source, excluded))
+                            found.append(Recognition(kind, concept, name, entry, source, excluded))
         return found
 
     def coverage(self, kind: str) -> dict[str, list[str]]:
@@ -198,6 +200,12 @@ class Terminology:
         """Every (system, code, concept, sources) entry of ``kind``: the provenance tests walk this."""
         for (system, code, concept), sources in self._entries[kind].sources.items():
             yield system, code, concept, sources
+
+
+def _dotted(system: str, key: str) -> str:
+    """An indexed ICD code as people write it: B200 -> B20.0, 1C623 -> 1C62.3 (ICD-11 stems are 4 long)."""
+    stem = 4 if system == "icd11" else 3
+    return f"{key[:stem]}.{key[stem:]}" if system in HIERARCHICAL and len(key) > stem else key
 
 
 def _frozen(table: Mapping[str, Mapping[str, set[str]]]) -> Index:

@@ -358,3 +358,43 @@ def test_coverage_lists_the_systems_of_each_concept(vs: ValueSets) -> None:
     assert {"icd10cm", "icd10", "icd11", "snomed", "ciel", "hiv-dak"} <= set(coverage["hiv"])
     meds = vs.terminology.coverage("medications")
     assert {"rxnorm", "atc", "ciel", "hiv-dak"} <= set(meds["art"])
+
+
+# ---- clinrules terms ------------------------------------------------------------------------------------
+
+
+def _terms(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    result = CliRunner().invoke(app, ["terms", *args])
+    return result.exit_code, result.output
+
+
+def test_terms_prints_each_concept_with_its_source() -> None:
+    code, output = _terms("714464009", "--json")
+    assert code == 0
+    found = json.loads(output)
+    assert {f["concept"] for f in found} == {"hiv", "iris"}
+    assert all(f["system"] == SNOMED and f["source"] for f in found)
+
+
+def test_terms_shows_a_delivery_code_leaving_pregnancy() -> None:
+    code, output = _terms("O80.1", "--system", "http://hl7.org/fhir/sid/icd-10-cm", "--json")
+    assert code == 0
+    found = json.loads(output)
+    assert {(f["concept"], f["recognised"]) for f in found} == {("delivery", True), ("pregnancy", False)}
+    assert {f["entry"] for f in found} == {"O80"}
+
+
+def test_terms_refuses_a_system_it_does_not_read() -> None:
+    code, output = _terms("B20", "--system", "http://hospital.example.org/codes")
+    assert code == 2
+    assert "not a code system the knowledge base reads" in output
+
+
+def test_terms_says_when_a_code_means_nothing() -> None:
+    code, output = _terms("12345")
+    assert code == 1
+    assert "not recognised" in output
