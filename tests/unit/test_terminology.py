@@ -398,3 +398,17 @@ def test_terms_says_when_a_code_means_nothing() -> None:
     code, output = _terms("12345")
     assert code == 1
     assert "not recognised" in output
+
+
+def test_the_catalogue_lists_each_concept_with_its_code_systems() -> None:
+    from engine.knowledge import load_knowledge_base
+    from service.catalogue import build_catalogue
+
+    concepts = {c["concept"]: c for c in build_catalogue(load_knowledge_base())["concepts"]}
+    hiv = {s["label"]: s["codes"] for s in concepts["hiv"]["systems"]}
+    assert {"SNOMED CT", "ICD-10-CM", "WHO ICD-10", "ICD-11 MMS", "CIEL (OpenMRS)", "WHO SMART HIV"} <= set(
+        hiv
+    )
+    assert hiv["SNOMED CT"] > 200
+    assert concepts["poems"]["systems"] == [] and "POEMS" in concepts["poems"]["names"]
+    assert {"LOINC", "CIEL (OpenMRS)", "SNOMED CT"} <= {s["label"] for s in concepts["cd4"]["systems"]}
