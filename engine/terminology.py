@@ -52,10 +52,14 @@ def normalise_code(system: str, code: str) -> str:
     """The form a code is indexed under: ICD codes upper-case without dots (and without ICD-11 extensions)."""
     code = code.strip()
     if system in HIERARCHICAL:
-        return _EXTENSION.split(code, maxsplit=1)[0].replace(".", "").upper()
+        if "&" in code or "/" in code:
+            code = _EXTENSION.split(code, maxsplit=1)[0]
+        return code.replace(".", "").upper()
     return code
 
 
+_NOTHING: frozenset[str] = frozenset()
+_MEMO_SIZE = 50_000
 _EXTENSION = re.compile(r"[&/]")  # ICD-11 postcoordination: the stem code comes first
 _UNIT_SPELLINGS = str.maketrans({"µ": "u", "μ": "u", "³": "3", "²": "2", "×": "x"})
 
@@ -76,6 +80,7 @@ class Terminology:
         self._source_names: dict[str, str] = {}
         self._index: dict[str, Index] = {}
         self._excluded: dict[str, Index] = {}
+        self._memo: dict[tuple[str, str, str], frozenset[str]] = {}
 
     # ---- building ---------------------------------------------------------------------------------------
 
@@ -137,13 +142,17 @@ class Terminology:
         """The concepts of ``kind`` a coding means; empty for an unknown system or a code of no interest."""
         name = self.system_name(system)
         if name is None or not code:
-            return frozenset()
+            return _NOTHING
         index = self._index[kind].get(name)
         if index is None:
-            return frozenset()
-        key = normalise_code(name, code)
+            return _NOTHING
         if name not in HIERARCHICAL:
-            return index.get(key, frozenset())
+            return index.get(code.strip(), _NOTHING)
+        memo_key = (kind, name, code)
+        known = self._memo.get(memo_key)
+        if known is not None:
+            return known
+        key = normalise_code(name, code)
         excluded = self._excluded[kind].get(name, {})
         found: set[str] = set()
         decided: set[str] = set()
@@ -156,7 +165,11 @@ class Terminology:
             if yes:
                 found |= yes - decided
                 decided |= yes
-        return frozenset(found)
+        result = frozenset(found) if found else _NOTHING
+        if len(self._memo) >= _MEMO_SIZE:  # records repeat a few thousand codes; the cap bounds odd input
+            self._memo.clear()
+        self._memo[memo_key] = result
+        return result
 
     def explain(self, system: str | None, code: str) -> list[Recognition]:
         """Every entry that makes ``code`` mean a concept (or takes it out of one), with its sources."""

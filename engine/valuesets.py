@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import KnowledgeBaseError
 from engine.terminology import Recognition, Terminology, normalise_unit
@@ -106,7 +106,6 @@ class ValueSets(_Strict):
     assessments: list[str]
     conditions: dict[str, CodeSet]
     medications: dict[str, CodeSet]
-    _terminology: Terminology = PrivateAttr()
 
     def attach(self, published: dict[str, Any]) -> None:
         """Build the code index from the hand-kept codes here and the published ones given."""
@@ -121,40 +120,43 @@ class ValueSets(_Strict):
             terms.add("observations", kind_name, "loinc", obs.loinc, f"{HAND_KEPT}: {obs.reason}")
         terms.add_published(published)
         terms.freeze()
-        self._terminology = terms
+        # Kept in the instance dict (as a cached property is): the hot path reads it without pydantic.
+        self.__dict__["terminology"] = terms
 
-    @property
+    @cached_property
     def terminology(self) -> Terminology:
-        """The code index (built by :func:`load_value_sets`)."""
-        return self._terminology
+        """The code index (built by :func:`load_value_sets`; empty of codes if never attached)."""
+        terms = Terminology(self.systems, self.system_aliases)
+        terms.freeze()
+        return terms
 
     def system_name(self, uri: str | None) -> str | None:
         """The short name (``icd10cm``) of a code system URI or short name; None if we do not read it."""
-        return self._terminology.system_name(uri)
+        return self.terminology.system_name(uri)
 
     def is_known_system(self, uri: str | None) -> bool:
         """True for a code system the knowledge base reads: a resource coded only otherwise cannot be read."""
-        return self._terminology.is_known_system(uri)
+        return self.terminology.is_known_system(uri)
 
     def condition_concepts(self, system: str | None, code: str | None, text: str | None) -> frozenset[str]:
         """The condition concepts a coding (system URI or short name) and a display text belong to."""
-        found = set(self._terminology.concepts("conditions", system, code))
+        found = self.terminology.concepts("conditions", system, code)
         if text:
-            found |= {c for c, spec in self.conditions.items() if spec.matches_text(text)}
-        return frozenset(found)
+            found = found | {c for c, spec in self.conditions.items() if spec.matches_text(text)}
+        return found
 
     def medication_classes(
         self, ingredient: str | None, rxnorm: str | None, system: str | None = None
     ) -> frozenset[str]:
         """The medication classes of an ingredient or product name and a code (RxNorm unless ``system``)."""
-        found = set(self._terminology.concepts("medications", system or "rxnorm", rxnorm))
+        found = self.terminology.concepts("medications", system or "rxnorm", rxnorm)
         if ingredient:
-            found |= {c for c, spec in self.medications.items() if spec.matches_text(ingredient)}
-        return frozenset(found)
+            found = found | {c for c, spec in self.medications.items() if spec.matches_text(ingredient)}
+        return found
 
     def observation_kind(self, code: str, system: str | None = "http://loinc.org") -> str | None:
         """The observation concept a code (LOINC unless ``system`` says otherwise) stands for, if any."""
-        found = self._terminology.concepts("observations", system, code)
+        found = self.terminology.concepts("observations", system, code)
         return min(found) if found else None
 
     def unit_factor(self, kind: str, unit: str | None) -> float | None:
@@ -165,7 +167,7 @@ class ValueSets(_Strict):
     def explain(self, code: str, system: str | None = None) -> list[Recognition]:
         """What ``code`` is recognised as, with the source of each (every system if ``system`` is None)."""
         systems = [system] if system else sorted(self.systems)
-        return [r for s in systems for r in self._terminology.explain(s, code)]
+        return [r for s in systems for r in self.terminology.explain(s, code)]
 
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
