@@ -202,7 +202,7 @@ def main() -> None:
     if not args.no_write:
         command = f"python benchmarks/terminology.py --rounds {args.rounds} --n {args.n} --seed {args.seed}"
         body = (
-            f"Machine: {machine()}\n\nCommand: `{command} --label {args.label}` ({Path(ROOT).name})\n\n"
+            f"Machine: {machine()}\n\nCommand: `{command} --label {args.label}`\n\n"
             f"{args.rounds} rounds; {args.n} realistic patients (seed {args.seed}); 20 bundles.\n\n{text}\n"
         )
         write_section(f"terminology_{args.label}", f"Code recognition, {args.label} (terminology.py)", body)
