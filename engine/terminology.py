@@ -209,6 +209,10 @@ class Terminology:
                     table[concept][system] += 1
         return {c: dict(sorted(s.items())) for c, s in sorted(table.items())}
 
+    def codes_of(self, kind: str) -> list[tuple[str, str]]:
+        """Every (system, code) listed for ``kind``, sorted: what a server can be asked for by code."""
+        return sorted((s, _dotted(s, c)) for s, codes in self._entries[kind].include.items() for c in codes)
+
     def sources_of(self, kind: str) -> Iterable[tuple[str, str, str, list[str]]]:
         """Every (system, code, concept, sources) entry of ``kind``: the provenance tests walk this."""
         for (system, code, concept), sources in self._entries[kind].sources.items():

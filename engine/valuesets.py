@@ -159,6 +159,10 @@ class ValueSets(_Strict):
         found = self.terminology.concepts("observations", system, code)
         return min(found) if found else None
 
+    def observation_codes(self) -> list[tuple[str, str]]:
+        """(system URI, code) of every observation code recognised, for a server query (CDS Hooks prefetch)."""
+        return [(self.systems[s], c) for s, c in self.terminology.codes_of("observations")]
+
     def unit_factor(self, kind: str, unit: str | None) -> float | None:
         """The factor converting ``unit`` to ``kind``'s canonical unit; None when it cannot be converted."""
         spec = self.observations.get(kind)
