@@ -22,7 +22,6 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from _common import ROOT, machine, table, write_section

@@ -160,7 +160,7 @@ class ValueSets(_Strict):
         return min(found) if found else None
 
     def observation_codes(self) -> list[tuple[str, str]]:
-        """(system URI, code) of every observation code recognised, for a server query (CDS Hooks prefetch)."""
+        """(system URI, code) of every observation code recognised: what a CDS Hooks prefetch asks for."""
         return [(self.systems[s], c) for s, c in self.terminology.codes_of("observations")]
 
     def unit_factor(self, kind: str, unit: str | None) -> float | None:
