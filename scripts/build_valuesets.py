@@ -136,7 +136,7 @@ WORDS: dict[str, str] = {
     "hiv": r"human immunodeficiency virus|\bHIV\b|acquired immun\w* deficiency syndrome|\bAIDS\b",
     "iris": r"immune reconstitution",
     "tuberculosis": r"tubercul|\bTB\b",
-    "tb-meningitis": r"tubercul\w* mening|mening\w* tubercul|\bTB meningitis",
+    "tb-meningitis": r"tubercul\w*( of( the)?)? (lepto)?mening|mening\w* tubercul|\bTB meningitis",
     "cryptococcal-meningitis": r"cryptococc\w* mening|mening\w* cryptococc|cerebral cryptococc",
     "kaposi-sarcoma": r"kaposi",
     "hepatitis-b": r"hepatitis b\b|\bHBV\b|hepatitis type b",
@@ -168,6 +168,7 @@ WORDS["iris-associated"] = "|".join(
     ]
 )
 NOT_WORDS: dict[str, str] = {
+    "tb-meningitis": r"tuberculoma",  # a meningeal tuberculoma is not meningitis (ICD-10 A17.1, not A17.0)
     "iris-associated": r"\bvaccin|immuniz|screen|exposure|contact|latent|\bnegative|\bimmune\b"
     r"|history of|suspected"
     r"|leukoencephalopathy(?! with| co-| progressive)|HIV leukoencephalopathy"
@@ -179,6 +180,7 @@ NOT_WORDS: dict[str, str] = {
     "renal-failure": r"risk|no history",
 }
 NOT_WORDS["iris-associated"] += r"|varicella(?!.*zoster)|chickenpox|chicken pox"
+DAK_SINGLE_ARV = r"(ABC|3TC|ATV|AZT|ZDV|DRV|DTG|EFV|FTC|LPV|NVP|RAL|TDF|TAF|ETV|RPV|CAB|BIC|DOR)"
 DAK_PREGNANT = r"^(currently pregnant|pregnancy|pregnant at ART start|pregnancy in HIV-infected woman)$"
 DAK_DELIVERED = r"deliver|birth|caesar|forceps"
 # SNOMED CT obstetric displays say where the episode stands: "- not delivered" and "antepartum" mean still
@@ -295,6 +297,7 @@ class Builder:
         for concept, words in (
             ("iris", "immune"),
             ("tuberculosis", "tubercul"),
+            ("tb-meningitis", "tubercul"),
             ("hepatitis-b", "hepatitis b"),
             ("iris-associated", "tubercul|hepatitis|zoster|herpes"),
             ("renal-failure", "renal|kidney"),
@@ -448,8 +451,11 @@ class Builder:
                     ):
                         continue  # breastfeeding is filed under Z39 but does not date the end of a pregnancy
                     self.add("conditions", concept, "hiv-dak", key, code)
-            if re.search(r"\+|/r\b|regimen|backbone", row["Data Element Label"], re.I) or re.search(
-                r"^(rifampicin|isoniazid|rifapentine)", row["Data Element Label"], re.I
+                    self._dak_snomed(row, concept, key)
+            if (
+                re.fullmatch(DAK_SINGLE_ARV, row["Data Element Label"].strip())
+                or re.search(r"\+|/r\b|regimen|backbone", row["Data Element Label"], re.I)
+                or re.search(r"^(rifampicin|isoniazid|rifapentine)", row["Data Element Label"], re.I)
             ):
                 for concept in classify_drug(label):
                     self.add("medications", concept, "hiv-dak", key, code)
@@ -464,6 +470,13 @@ class Builder:
         self.rejected.append(
             "who-smart-hiv HIV.G.DE1 'CD4 count' -> LOINC 80223-1: a CD4 percentage code, not taken"
         )
+
+    def _dak_snomed(self, row: dict[str, str], concept: str, key: str) -> None:
+        """The data element's SNOMED CT code (GPS) when the DAK calls it equivalent and its name agrees."""
+        code, name = row["SNOMED GPS Code"].strip().lstrip("'"), row["SNOMED GPS Comments / Considerations"]
+        if row["SNOMED GPS Relationship"] == "Equivalent" and code.isdigit():
+            if concept not in WORDS or _means(concept, name):
+                self.add("conditions", concept, "snomed", key, code)
 
     # ---- medications --------------------------------------------------------------------------------
 
