@@ -4,7 +4,8 @@ Every code written carries the published source it was read from (value-set OID 
 code-system version). A source's code is kept only when its meaning is the concept's: ICD codes must fall in
 the concept's definition (KNOWLEDGE.md §4 categories), SNOMED CT, LOINC, CIEL and WHO SMART HIV codes are
 checked by their display against the concept's words, and known errors of the sources are excluded by name
-(``valueset_sources/meaning.py``); the readers are in ``valueset_sources/``. Run: ``python scripts/build_valuesets.py [--terminology DIR] [--check]``.
+(``valueset_sources/meaning.py``); the readers are in ``valueset_sources/``.
+Run: ``python scripts/build_valuesets.py [--terminology DIR] [--check] [--rejected]``.
 """
 
 from __future__ import annotations
