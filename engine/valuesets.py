@@ -44,7 +44,10 @@ class ObservationSet(_Strict):
     )
     unit: str | None = None
     units: dict[str, float] = Field(default_factory=dict)
-    values: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, str] = Field(default_factory=dict, description="SNOMED CT answer code -> value.")
+    answers: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Answer codes in other systems: system -> code -> value."
+    )
 
     @cached_property
     def _normalised_units(self) -> dict[str, float]:
@@ -158,6 +161,16 @@ class ValueSets(_Strict):
         """The observation concept a code (LOINC unless ``system`` says otherwise) stands for, if any."""
         found = self.terminology.concepts("observations", system, code)
         return min(found) if found else None
+
+    def observation_value(self, kind: str, system: str | None, code: str | None) -> str | None:
+        """The value a coded answer stands for (``pregnant`` for SNOMED CT 77386006 or CIEL 1065), if any."""
+        spec = self.observations.get(kind)
+        name = self.system_name(system)
+        if spec is None or name is None or not code:
+            return None
+        if name == "snomed" and code in spec.values:
+            return spec.values[code]
+        return spec.answers.get(name, {}).get(code)
 
     def observation_codes(self) -> list[tuple[str, str]]:
         """(system URI, code) of every observation code recognised: what a CDS Hooks prefetch asks for."""

@@ -412,3 +412,19 @@ def test_the_catalogue_lists_each_concept_with_its_code_systems() -> None:
     assert hiv["SNOMED CT"] > 200
     assert concepts["poems"]["systems"] == [] and "POEMS" in concepts["poems"]["names"]
     assert {"LOINC", "CIEL (OpenMRS)", "SNOMED CT"} <= {s["label"] for s in concepts["cd4"]["systems"]}
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "value"),
+    [
+        (SNOMED, "77386006", "pregnant"),
+        (SNOMED, "60001007", "not-pregnant"),
+        (CIEL, "1065", "pregnant"),
+        ("https://openconceptlab.org", "1066", "not-pregnant"),
+        (CIEL, "1067", None),
+        (SNOMED, "1065", None),
+        ("http://hospital.example.org/codes", "77386006", None),
+    ],
+)
+def test_pregnancy_status_answers(vs: ValueSets, system: str, code: str, value: str | None) -> None:
+    assert vs.observation_value("pregnancy-status", system, code) == value
