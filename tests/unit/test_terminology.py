@@ -428,3 +428,19 @@ def test_the_catalogue_lists_each_concept_with_its_code_systems() -> None:
 )
 def test_pregnancy_status_answers(vs: ValueSets, system: str, code: str, value: str | None) -> None:
     assert vs.observation_value("pregnancy-status", system, code) == value
+
+
+def test_a_draft_order_coded_only_by_atc_is_found_for_card_suggestions(vs: ValueSets) -> None:
+    from service.cds.cards import medication_classes_of
+
+    order = {
+        "resourceType": "MedicationRequest",
+        "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L04AX02"}]},
+    }
+    assert medication_classes_of(order, vs) == {"thalidomide-class"}
+    local = {
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://hospital.example.org/drugs", "code": "L04AX02"}]
+        }
+    }
+    assert medication_classes_of(local, vs) == set()
