@@ -113,14 +113,22 @@ class ValueSets(_Strict):
     def attach(self, published: dict[str, Any]) -> None:
         """Build the code index from the hand-kept codes here and the published ones given."""
         terms = Terminology(self.systems, self.system_aliases)
+        checks: dict[str, dict[str, str]] = published.get("hand_kept_checks") or {}
+
+        def add(kind: str, concept: str, system: str, codes: list[str], reason: str, exclude: bool) -> None:
+            for code in codes:
+                looked_up = checks.get(system, {}).get(code)
+                source = f"{HAND_KEPT}: {reason}" + (f" [look-up: {looked_up}]" if looked_up else "")
+                terms.add(kind, concept, system, [code], source, exclude=exclude)
+
         for kind, sets in (("conditions", self.conditions), ("medications", self.medications)):
             for concept, spec in sets.items():
                 for system, kept in spec.hand_kept.items():
-                    terms.add(kind, concept, system, kept.codes, f"{HAND_KEPT}: {kept.reason}")
+                    add(kind, concept, system, kept.codes, kept.reason, False)
                 for system, kept in spec.excluded.items():
-                    terms.add(kind, concept, system, kept.codes, f"{HAND_KEPT}: {kept.reason}", exclude=True)
+                    add(kind, concept, system, kept.codes, kept.reason, True)
         for kind_name, obs in self.observations.items():
-            terms.add("observations", kind_name, "loinc", obs.loinc, f"{HAND_KEPT}: {obs.reason}")
+            add("observations", kind_name, "loinc", obs.loinc, obs.reason, False)
         terms.add_published(published)
         terms.freeze()
         # Kept in the instance dict (as a cached property is): the hot path reads it without pydantic.

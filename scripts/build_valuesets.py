@@ -16,6 +16,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from valueset_sources.checks import hand_kept_checks
 from valueset_sources.drugs import DrugReaders
 from valueset_sources.programmes import ProgrammeReaders
 from valueset_sources.published import PublishedReaders
@@ -52,6 +53,7 @@ class Builder(PublishedReaders, ProgrammeReaders, DrugReaders):
             k for kind in self.codes.values() for sy in kind.values() for srcs in sy.values() for k in srcs
         }
         out["sources"] = {k: v for k, v in self.sources.items() if k in used}
+        out["hand_kept_checks"] = hand_kept_checks(self.t, ROOT / "rules" / "valuesets.yaml")
         return out
 
 
@@ -77,6 +79,10 @@ def render(data: dict[str, object]) -> str:
                 lines.append(",\n".join(blocks))
                 lines.append("  }" + ("," if j < len(concepts) - 1 else ""))
             lines.append(" }" + end)
+        elif key == "hand_kept_checks":
+            assert isinstance(value, dict)
+            body = json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            lines.append(f" {json.dumps(key)}: {body}{end}")
         else:
             lines.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{end}")
     lines.append("}")

@@ -444,3 +444,15 @@ def test_a_draft_order_coded_only_by_atc_is_found_for_card_suggestions(vs: Value
         }
     }
     assert medication_classes_of(local, vs) == set()
+
+
+def test_every_hand_kept_code_was_looked_up(vs: ValueSets) -> None:
+    """The generator looked each hand-kept code up in the published lists (regenerate after adding one)."""
+    checks = published()["hand_kept_checks"]
+    for kind in ("conditions", "medications", "observations"):
+        for system, code, concept, sources in vs.terminology.sources_of(kind):
+            for source in sources:
+                if source.startswith(HAND_KEPT):
+                    assert "[look-up: " in source, (kind, concept, system, code)
+    assert checks["rxnorm"]["117466"] == "not found in any published list here"  # type: ignore[index]
+    assert "Causalgia" in checks["icd10cm"]["G56.4"]  # type: ignore[index]
