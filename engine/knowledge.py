@@ -22,7 +22,7 @@ from engine.conditions import FactTest as _FactTest
 from engine.errors import KnowledgeBaseError
 from engine.facts import FACT_NAMES
 from engine.paths import default_rules_dir
-from engine.valuesets import ValueSets, load_value_sets
+from engine.valuesets import ValueSets, load_value_sets, value_set_files
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=64)]
 Evidence = Literal["high", "moderate", "low", "very-low"]
@@ -417,6 +417,8 @@ def load_knowledge_base(
         statements=statements,
         rules=rules,
         value_sets=value_sets,
-        version=_version([sources_path, statements_path, valuesets_path, *rule_files], root),
+        version=_version(
+            [sources_path, statements_path, *value_set_files(valuesets_path), *rule_files], root
+        ),
         parameters=_apply_overrides(rules, overrides or {}),
     )

@@ -136,7 +136,7 @@ class Observation(_Model):
                 raise _field_error("value", "must not be negative")
             spec = default_value_sets().observations[kind.value]
             unit = self.unit if self.unit is not None else spec.unit
-            factor = spec.units.get(unit or "")
+            factor = spec.factor(unit)
             if factor is None and unit != spec.unit:
                 allowed = ", ".join(sorted(spec.units))
                 raise _field_error("unit", f"cannot convert '{unit}' for {kind.value}; use one of: {allowed}")
@@ -185,7 +185,7 @@ IGNORED_CONDITION = frozenset({ConditionStatus.refuted, ConditionStatus.entered_
 
 
 class CodeSystem(StrEnum):
-    """Code systems conditions are accepted in."""
+    """Code systems the ``code`` field of a condition is given in (``codings`` take any other system)."""
 
     icd10cm = "icd10cm"
     snomed = "snomed"
@@ -224,7 +224,7 @@ class Condition(_Model):
         vs = default_value_sets()
         found = set(vs.condition_concepts(self.system.value, self.code, self.text))
         for coding in self.codings:
-            found |= vs.condition_concepts(vs.system_name(coding.system) or coding.system, coding.code, None)
+            found |= vs.condition_concepts(coding.system, coding.code, None)
         return sorted(found)
 
     @property
@@ -283,8 +283,7 @@ class Medication(_Model):
         vs = default_value_sets()
         found = set(vs.medication_classes(self.ingredient, self.code))
         for coding in self.codings:
-            if (vs.system_name(coding.system) or coding.system) == "rxnorm":
-                found |= vs.medication_classes(None, coding.code)
+            found |= vs.medication_classes(None, coding.code, coding.system)
         return sorted(found)
 
     @property

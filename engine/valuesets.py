@@ -1,44 +1,78 @@
-"""Value sets from ``rules/valuesets.yaml``: which codes, names and units mean which clinical concept."""
+"""Value sets from ``rules/valuesets.yaml`` and the published codes it names: which codes, names and units
+mean which clinical concept.
+
+``valuesets.yaml`` holds what people keep: the code systems and their URIs, the observation units, the names
+matched in free text, and the few codes no published value set covers (each with its reason). The published
+codes, with their sources, are in the generated file it names (``published:``); see
+``scripts/build_valuesets.py``. Look-ups go through :class:`engine.terminology.Terminology`.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import KnowledgeBaseError
+from engine.terminology import Recognition, Terminology, normalise_unit
+
+HAND_KEPT = "hand-kept"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class HandKept(_Strict):
+    """Codes kept by hand, and why no published source gives them."""
+
+    codes: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=10, description="Why these codes are kept by hand (no published source).")
+
+
 class ObservationSet(_Strict):
-    """An observation concept: LOINC codes, canonical unit and conversion factors, or coded values."""
+    """An observation concept: anchor LOINC codes, canonical unit and conversion factors, or coded values."""
 
     loinc: list[str]
+    reason: str = Field(
+        default="KNOWLEDGE.md §4 anchor code", description="Where the anchor codes come from."
+    )
     unit: str | None = None
     units: dict[str, float] = Field(default_factory=dict)
-    values: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, str] = Field(default_factory=dict, description="SNOMED CT answer code -> value.")
+    answers: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Answer codes in other systems: system -> code -> value."
+    )
+
+    @cached_property
+    def _normalised_units(self) -> dict[str, float]:
+        return {normalise_unit(u): f for u, f in self.units.items()}
+
+    def factor(self, unit: str | None) -> float | None:
+        """The factor that converts ``unit`` to the canonical unit, or None if it is not a known spelling."""
+        if unit is None:
+            return None
+        return self.units.get(unit, self._normalised_units.get(normalise_unit(unit)))
 
 
 class CodeSet(_Strict):
-    """A condition or medication concept: codes per system (prefixes, children match) and names."""
+    """A condition or medication concept: names matched in text, and hand-kept codes per system."""
 
-    icd10cm: list[str] = Field(default_factory=list)
-    snomed: list[str] = Field(default_factory=list)
-    rxnorm: list[str] = Field(default_factory=list)
     text: list[str] = Field(default_factory=list)
     exclude_text: list[str] = Field(
         default_factory=list, description="Words that take a text match out of the set (e.g. topical)."
     )
-
-    @cached_property
-    def _prefixes(self) -> tuple[str, ...]:
-        return tuple(_dotless(c) for c in self.icd10cm)
+    hand_kept: dict[str, HandKept] = Field(
+        default_factory=dict, description="Codes per system, kept by hand."
+    )
+    excluded: dict[str, HandKept] = Field(
+        default_factory=dict, description="Codes (and their children) that never mean this concept."
+    )
 
     @cached_property
     def _text_pattern(self) -> re.Pattern[str] | None:
@@ -47,16 +81,6 @@ class CodeSet(_Strict):
     @cached_property
     def _exclude_pattern(self) -> re.Pattern[str] | None:
         return _names_pattern(self.exclude_text)
-
-    def matches_code(self, system: str, code: str) -> bool:
-        """True when ``code`` in ``system`` (short name: icd10cm, snomed, rxnorm) is in this set."""
-        if system == "icd10cm":
-            return _dotless(code).startswith(self._prefixes) if self._prefixes else False
-        if system == "snomed":
-            return code.strip() in self.snomed
-        if system == "rxnorm":
-            return code.strip() in self.rxnorm
-        return False
 
     def matches_text(self, text: str | None) -> bool:
         """True when a name in this set appears in ``text``, case-insensitively, and no excluding word does.
@@ -78,43 +102,97 @@ class CodeSet(_Strict):
 class ValueSets(_Strict):
     """Every value set the engine recognises patient data with."""
 
-    systems: dict[str, str]
+    systems: dict[str, str] = Field(description="Short name -> the URI records use for the code system.")
+    system_aliases: dict[str, str] = Field(default_factory=dict, description="Other URIs -> short name.")
+    published: str | None = Field(default=None, description="The generated file of published codes.")
     observations: dict[str, ObservationSet]
     assessments: list[str]
     conditions: dict[str, CodeSet]
     medications: dict[str, CodeSet]
 
+    def attach(self, published: dict[str, Any]) -> None:
+        """Build the code index from the hand-kept codes here and the published ones given."""
+        terms = Terminology(self.systems, self.system_aliases)
+        checks: dict[str, dict[str, str]] = published.get("hand_kept_checks") or {}
+
+        def add(kind: str, concept: str, system: str, codes: list[str], reason: str, exclude: bool) -> None:
+            for code in codes:
+                looked_up = checks.get(system, {}).get(code)
+                source = f"{HAND_KEPT}: {reason}" + (f" [look-up: {looked_up}]" if looked_up else "")
+                terms.add(kind, concept, system, [code], source, exclude=exclude)
+
+        for kind, sets in (("conditions", self.conditions), ("medications", self.medications)):
+            for concept, spec in sets.items():
+                for system, kept in spec.hand_kept.items():
+                    add(kind, concept, system, kept.codes, kept.reason, False)
+                for system, kept in spec.excluded.items():
+                    add(kind, concept, system, kept.codes, kept.reason, True)
+        for kind_name, obs in self.observations.items():
+            add("observations", kind_name, "loinc", obs.loinc, obs.reason, False)
+        terms.add_published(published)
+        terms.freeze()
+        # Kept in the instance dict (as a cached property is): the hot path reads it without pydantic.
+        self.__dict__["terminology"] = terms
+
+    @cached_property
+    def terminology(self) -> Terminology:
+        """The code index (built by :func:`load_value_sets`; empty of codes if never attached)."""
+        terms = Terminology(self.systems, self.system_aliases)
+        terms.freeze()
+        return terms
+
     def system_name(self, uri: str | None) -> str | None:
-        """The short name (``icd10cm``) of a code system URI, or None if it is not one we know."""
-        if uri is None:
-            return None
-        for name, known in self.systems.items():
-            if known == uri:
-                return name
-        return None
+        """The short name (``icd10cm``) of a code system URI or short name; None if we do not read it."""
+        return self.terminology.system_name(uri)
+
+    def is_known_system(self, uri: str | None) -> bool:
+        """True for a code system the knowledge base reads: a resource coded only otherwise cannot be read."""
+        return self.terminology.is_known_system(uri)
 
     def condition_concepts(self, system: str | None, code: str | None, text: str | None) -> frozenset[str]:
-        """The condition concepts a coding (short system name) and a display text belong to."""
-        found = set()
-        for concept, codes in self.conditions.items():
-            if (system and code and codes.matches_code(system, code)) or codes.matches_text(text):
-                found.add(concept)
-        return frozenset(found)
+        """The condition concepts a coding (system URI or short name) and a display text belong to."""
+        found = self.terminology.concepts("conditions", system, code)
+        if text:
+            found = found | {c for c, spec in self.conditions.items() if spec.matches_text(text)}
+        return found
 
-    def medication_classes(self, ingredient: str | None, rxnorm: str | None) -> frozenset[str]:
-        """The medication classes an ingredient name (or product text) and an RxNorm code belong to."""
-        found = set()
-        for concept, codes in self.medications.items():
-            if (rxnorm and codes.matches_code("rxnorm", rxnorm)) or codes.matches_text(ingredient):
-                found.add(concept)
-        return frozenset(found)
+    def medication_classes(
+        self, ingredient: str | None, rxnorm: str | None, system: str | None = None
+    ) -> frozenset[str]:
+        """The medication classes of an ingredient or product name and a code (RxNorm unless ``system``)."""
+        found = self.terminology.concepts("medications", system or "rxnorm", rxnorm)
+        if ingredient:
+            found = found | {c for c, spec in self.medications.items() if spec.matches_text(ingredient)}
+        return found
 
-    def observation_kind(self, loinc: str) -> str | None:
-        """The observation concept a LOINC code stands for, if any."""
-        for kind, spec in self.observations.items():
-            if loinc in spec.loinc:
-                return kind
-        return None
+    def observation_kind(self, code: str, system: str | None = "http://loinc.org") -> str | None:
+        """The observation concept a code (LOINC unless ``system`` says otherwise) stands for, if any."""
+        found = self.terminology.concepts("observations", system, code)
+        return min(found) if found else None
+
+    def observation_value(self, kind: str, system: str | None, code: str | None) -> str | None:
+        """The value a coded answer stands for (``pregnant`` for SNOMED CT 77386006 or CIEL 1065), if any."""
+        spec = self.observations.get(kind)
+        name = self.system_name(system)
+        if spec is None or name is None or not code:
+            return None
+        if name == "snomed" and code in spec.values:
+            return spec.values[code]
+        return spec.answers.get(name, {}).get(code)
+
+    def observation_codes(self) -> list[tuple[str, str]]:
+        """(system URI, code) of every observation code recognised: what a CDS Hooks prefetch asks for."""
+        return [(self.systems[s], c) for s, c in self.terminology.codes_of("observations")]
+
+    def unit_factor(self, kind: str, unit: str | None) -> float | None:
+        """The factor converting ``unit`` to ``kind``'s canonical unit; None when it cannot be converted."""
+        spec = self.observations.get(kind)
+        return spec.factor(unit) if spec is not None else None
+
+    def explain(self, code: str, system: str | None = None) -> list[Recognition]:
+        """What ``code`` is recognised as, with the source of each (every system if ``system`` is None)."""
+        systems = [system] if system else sorted(self.systems)
+        return [r for s in systems for r in self.terminology.explain(s, code)]
 
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
@@ -129,21 +207,62 @@ def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![^\W\d_])(?:{alternatives})(?![^\W\d_])", re.IGNORECASE)
 
 
-def _dotless(code: str) -> str:
-    return code.replace(".", "").strip().upper()
+def value_set_files(path: Path) -> list[Path]:
+    """``valuesets.yaml`` and the published file it names (what the knowledge-base version hashes)."""
+    files = [path]
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    except (OSError, yaml.YAMLError):
+        return files
+    if isinstance(data, dict) and isinstance(data.get("published"), str):
+        files.append(path.parent / data["published"])
+    return files
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_value_sets(path: Path) -> ValueSets:
-    """Read and validate ``valuesets.yaml``; a wrong field raises :class:`KnowledgeBaseError`."""
+    """Read and validate ``valuesets.yaml`` and its published codes; a wrong field raises an error."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(str(path), "(file)", str(exc)) from exc
     try:
-        return ValueSets.model_validate(data)
+        value_sets = ValueSets.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise KnowledgeBaseError(str(path), ".".join(str(p) for p in err["loc"]), err["msg"]) from exc
+    published: dict[str, Any] = {}
+    if value_sets.published:
+        published_path = path.parent / value_sets.published
+        try:
+            published = json.loads(published_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise KnowledgeBaseError(str(published_path), "(file)", str(exc)) from exc
+        _check_published(published, published_path, value_sets)
+    value_sets.attach(published)
+    return value_sets
+
+
+def _check_published(data: Any, path: Path, value_sets: ValueSets) -> None:
+    """The generated file's shape: every code list under a known system and a listed source."""
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
+        raise KnowledgeBaseError(str(path), "sources", "missing: every code needs its source")
+    for kind in ("conditions", "medications", "observations"):
+        for concept, systems in (data.get(kind) or {}).items():
+            for system, by_source in systems.items():
+                if system not in value_sets.systems:
+                    raise KnowledgeBaseError(str(path), f"{kind}.{concept}.{system}", "unknown code system")
+                for source, codes in by_source.items():
+                    if source not in data["sources"]:
+                        raise KnowledgeBaseError(
+                            str(path), f"{kind}.{concept}.{system}.{source}", "unknown source"
+                        )
+                    if not isinstance(codes, list) or not all(isinstance(c, str) and c for c in codes):
+                        raise KnowledgeBaseError(
+                            str(path), f"{kind}.{concept}.{system}.{source}", "not a code list"
+                        )
 
 
 _DEFAULT: ValueSets | None = None

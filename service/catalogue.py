@@ -18,6 +18,17 @@ from engine.knowledge import KnowledgeBase
 from service.mutation_scores import load_scores
 
 FEATURES_DIR = Path(__file__).resolve().parents[1] / "features"
+SYSTEM_LABELS = {
+    "icd10cm": "ICD-10-CM",
+    "icd10": "WHO ICD-10",
+    "icd11": "ICD-11 MMS",
+    "snomed": "SNOMED CT",
+    "loinc": "LOINC",
+    "rxnorm": "RxNorm",
+    "atc": "WHO ATC",
+    "ciel": "CIEL (OpenMRS)",
+    "hiv-dak": "WHO SMART HIV",
+}
 
 
 def _steps(node: dict[str, Any]) -> list[str]:
@@ -122,4 +133,41 @@ def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dic
                 "mutation": mutation.get(rule.id),
             }
         )
-    return {"ruleset_version": kb.version, "rules": rules, "scenario_count": len(scenarios)}
+    return {
+        "ruleset_version": kb.version,
+        "rules": rules,
+        "scenario_count": len(scenarios),
+        "concepts": recognised_concepts(kb),
+    }
+
+
+def recognised_concepts(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """Per concept (conditions, medications, observations): the code systems it is recognised in, how many
+    codes each lists, and the names matched in free text."""
+    vs = kb.value_sets
+    names = {
+        "conditions": {c: spec.text for c, spec in vs.conditions.items()},
+        "medications": {c: spec.text for c, spec in vs.medications.items()},
+        "observations": {},
+    }
+    concepts = []
+    for kind in ("conditions", "medications", "observations"):
+        counts = vs.terminology.counts(kind)
+        for concept in sorted(set(counts) | set(names[kind])):
+            concepts.append(
+                {
+                    "kind": kind.rstrip("s"),
+                    "concept": concept,
+                    "systems": [
+                        {
+                            "name": system,
+                            "label": SYSTEM_LABELS.get(system, system),
+                            "uri": vs.systems.get(system, system),
+                            "codes": n,
+                        }
+                        for system, n in counts.get(concept, {}).items()
+                    ],
+                    "names": names[kind].get(concept, []),
+                }
+            )
+    return concepts

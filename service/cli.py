@@ -16,6 +16,7 @@ from engine.errors import ClinrulesError, FieldProblem, KnowledgeBaseError, Scen
 from engine.findings import Evaluation
 from engine.knowledge import KnowledgeBase, load_knowledge_base
 from engine.scenario import Scenario
+from service.terms_cli import terms
 
 app = typer.Typer(
     help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
@@ -312,6 +313,9 @@ def serve(
     from service.server import run
 
     run(host, port, workers)
+
+
+app.command("terms")(terms)
 
 
 def main() -> None:

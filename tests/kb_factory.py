@@ -10,7 +10,7 @@ import yaml
 
 from engine.paths import default_rules_dir
 
-SHARED_FILES = ("sources.yaml", "statements.yaml", "valuesets.yaml")
+SHARED_FILES = ("sources.yaml", "statements.yaml", "valuesets.yaml", "valuesets.published.json")
 
 
 def rule(rule_id: str, when: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -27,23 +27,20 @@ _LABELS = {
 
 def known_system(vs: ValueSets, uri: str | None) -> bool:
     """Whether the knowledge base reads codes of the system ``uri`` at all."""
-    return vs.system_name(uri) is not None
+    return vs.is_known_system(uri)
 
 
 def observation_kind(vs: ValueSets, system: str | None, code: str) -> ObservationKind | None:
     """The observation concept a coding stands for (CD4, viral load, eGFR, pregnancy, an assessment)."""
-    name = vs.system_name(system)
-    if name == "loinc":
-        found = vs.observation_kind(code)
-        return ObservationKind(found) if found is not None else None
-    if name == "assessment" and code in vs.assessments:
-        return ObservationKind(code)
-    return None
+    if vs.system_name(system) == "assessment":
+        return ObservationKind(code) if code in vs.assessments else None
+    found = vs.observation_kind(code, system)
+    return ObservationKind(found) if found is not None else None
 
 
 def unit_factor(vs: ValueSets, kind: ObservationKind, unit: str) -> float | None:
     """The factor that turns a value in ``unit`` (a UCUM code or a printed unit) into the canonical unit."""
-    return vs.observations[kind.value].units.get(unit)
+    return vs.unit_factor(kind.value, unit)
 
 
 def canonical_unit(vs: ValueSets, kind: ObservationKind) -> str | None:
@@ -53,9 +50,7 @@ def canonical_unit(vs: ValueSets, kind: ObservationKind) -> str | None:
 
 def pregnancy_value(vs: ValueSets, system: str | None, code: str | None) -> str | None:
     """``pregnant`` / ``not-pregnant`` for a coded pregnancy status answer, else None."""
-    if vs.system_name(system) != "snomed" or code is None:
-        return None
-    return vs.observations[ObservationKind.pregnancy_status.value].values.get(code)
+    return vs.observation_value(ObservationKind.pregnancy_status.value, system, code)
 
 
 def code_label(system: str, code: str) -> str:

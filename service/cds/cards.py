@@ -32,10 +32,10 @@ MAX_SUMMARY = 139
 EVIDENCE_LABEL = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
 
 
-def _texts(concept: Any) -> tuple[list[str], list[str]]:
-    """Names and RxNorm codes of a CodeableConcept or Reference."""
+def _texts(concept: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    """Names and (system, code) codings of a CodeableConcept or Reference."""
     names: list[str] = []
-    codes: list[str] = []
+    codes: list[tuple[str, str]] = []
     if not isinstance(concept, dict):
         return names, codes
     for key in ("text", "display"):
@@ -46,13 +46,13 @@ def _texts(concept: Any) -> tuple[list[str], list[str]]:
             continue
         if isinstance(coding.get("display"), str):
             names.append(coding["display"])
-        if isinstance(coding.get("code"), str) and "rxnorm" in str(coding.get("system", "")):
-            codes.append(coding["code"])
+        if isinstance(coding.get("code"), str) and isinstance(coding.get("system"), str):
+            codes.append((coding["system"], coding["code"]))
     return names, codes
 
 
 def medication_classes_of(order: dict[str, Any], value_sets: ValueSets) -> set[str]:
-    """The medication classes of a MedicationRequest, by ingredient names and RxNorm codes."""
+    """The medication classes of a MedicationRequest, by ingredient names and codes in any system read."""
     names, codes = _texts(order.get("medicationCodeableConcept"))
     ref_names, _ = _texts(order.get("medicationReference"))
     names += ref_names
@@ -64,8 +64,8 @@ def medication_classes_of(order: dict[str, Any], value_sets: ValueSets) -> set[s
     found: set[str] = set()
     for name in names:
         found |= value_sets.medication_classes(name, None)
-    for code in codes:
-        found |= value_sets.medication_classes(None, code)
+    for system, code in codes:
+        found |= value_sets.medication_classes(None, code, system)
     return found
 
 

@@ -74,9 +74,9 @@ SERVICES: dict[str, CdsService] = {
 
 def prefetch_templates(value_sets: ValueSets) -> dict[str, str]:
     """Prefetch templates: the patient, its observations, conditions, medication requests and statements."""
-    loinc = value_sets.systems.get("loinc", "http://loinc.org")
     assessment = value_sets.systems.get("assessment", "urn:clinrules:assessment")
-    codes = [f"{loinc}|{c}" for spec in value_sets.observations.values() for c in spec.loinc]
+    # Every code of the observation concepts (LOINC, CIEL, SNOMED CT, WHO SMART HIV), not only the anchors.
+    codes = [f"{system}|{code}" for system, code in value_sets.observation_codes()]
     codes += [f"{assessment}|{a}" for a in value_sets.assessments]
     return {
         "patient": f"Patient/{PATIENT}",

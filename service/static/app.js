@@ -149,7 +149,17 @@ async function loadCatalogue() {
     count();
   });
   count();
+  renderConcepts(data.concepts || []);
   openLinkedRule();
+}
+
+function renderConcepts(concepts) {
+  const rows = concepts.map((c) => {
+    const systems = c.systems.map((s) => `<span title="${esc(s.uri)}">${esc(s.label)} (${esc(s.codes)})</span>`).join(", ");
+    const names = c.names.length ? esc(c.names.join(", ")) : "";
+    return `<tr data-concept="${esc(c.concept)}"><td><code>${esc(c.concept)}</code></td><td>${esc(c.kind)}</td><td>${systems || "<em>names only</em>"}</td><td>${names}</td></tr>`;
+  }).join("");
+  $("concept-table").innerHTML = `<table><thead><tr><th scope="col">concept</th><th scope="col">kind</th><th scope="col">code systems (codes)</th><th scope="col">also recognised by name</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 // A card's source link (/ui#rule-<id>) opens that rule in the catalogue.

@@ -7,12 +7,13 @@ Every time is relative to the evaluation time ("today", default 2026-06-01 at no
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
 from pytest_bdd import given, parsers
 
-from tests.steps.patient import PatientBuilder, ucum
+from tests.steps.patient import CODE_SYSTEMS, PatientBuilder, ucum
 
 WHEN = r"(?:today|yesterday|\d+ days? ago)"
 """A time before the evaluation time: ``today``, ``yesterday``, ``1 day ago``, ``{n} days ago``."""
@@ -20,6 +21,10 @@ NUMBER = r"\d+(?:\.\d+)?"
 CODE = r"[A-Z][0-9A-Z]{1,2}(?:\.[0-9A-Z]{1,4})?"
 """An ICD-10-CM code such as B20, A15.0 or B45.1."""
 CONDITION_NAME = r"[^\"()]+?"
+SYSTEM = "|".join(sorted((re.escape(name) for name in CODE_SYSTEMS), key=len, reverse=True))
+"""A code system as a clinician names it: SNOMED CT, WHO ICD-10, ICD-11, ATC, CIEL, WHO SMART HIV, ..."""
+CODED = rf"coded (?P<system>{SYSTEM}) \"(?P<code>[^\"]+)\""
+"""A code as a record carries it: ``coded SNOMED CT "77386006"`` (the name beside it is for the reader)."""
 INGREDIENT = r"[^\"]+?"
 
 
@@ -145,6 +150,64 @@ def given_text_condition(patient: PatientBuilder, text: str, when: str | None) -
     Example: Given the patient has a condition recorded as "POEMS syndrome"
     """
     patient.add_condition(text=text, onset_days_ago=days_ago(when) if when else None)
+
+
+# -- conditions and medications known by a code alone ----------------------------------------------------
+
+
+@given(parsers.re(rf"the patient has (?P<name>{CONDITION_NAME}), {CODED}(?: diagnosed (?P<when>{WHEN}))?"))
+def given_coded_condition(
+    patient: PatientBuilder, name: str, system: str, code: str, when: str | None
+) -> None:
+    """Record an active diagnosis by its code alone, in any code system; the name is only for the reader.
+
+    ICD-10-CM codes go in the condition's code, every other system in its further codings, as an importer
+    fills them from a FHIR Condition.
+
+    Example: Given the patient has pregnancy, coded SNOMED CT "77386006"
+    Example: Given the patient has HIV with tuberculosis, coded WHO ICD-10 "B20.0" diagnosed 9 days ago
+    """
+    onset = days_ago(when) if when else None
+    if system == "ICD-10-CM":
+        patient.add_condition(code=code, onset_days_ago=onset)
+    else:
+        patient.add_coded_condition(system, code, onset_days_ago=onset)
+
+
+@given(parsers.re(rf"the patient had (?P<name>{CONDITION_NAME}), {CODED}"))
+def given_coded_past_condition(patient: PatientBuilder, name: str, system: str, code: str) -> None:
+    """Record a past (resolved) diagnosis by its code alone; the name is only for the reader.
+
+    Example: Given the patient had a deep vein thrombosis, coded SNOMED CT "128053003"
+    """
+    patient.add_coded_condition(system, code, status="resolved")
+
+
+@given(parsers.re(rf"(?P<name>{INGREDIENT}), {CODED}, is being ordered"))
+def given_coded_order(patient: PatientBuilder, name: str, system: str, code: str) -> None:
+    """Record a draft order that carries only a code, no drug name; the name is only for the reader.
+
+    Example: Given thalidomide, coded ATC "L04AX02", is being ordered
+    """
+    patient.add_coded_medication(system, code, status="draft", start_days_ago=0)
+
+
+@given(parsers.re(rf"the patient started (?P<name>{INGREDIENT}), {CODED}, (?P<when>{WHEN})"))
+def given_coded_started(patient: PatientBuilder, name: str, system: str, code: str, when: str) -> None:
+    """Record a medication taken since a given day that carries only a code; the name is for the reader.
+
+    Example: Given the patient started rifampicin, coded CIEL "767", 5 days ago
+    """
+    patient.add_coded_medication(system, code, start_days_ago=days_ago(when))
+
+
+@given(parsers.re(rf"the patient is taking (?P<name>{INGREDIENT}), {CODED}"))
+def given_coded_taking(patient: PatientBuilder, name: str, system: str, code: str) -> None:
+    """Record a medication the patient is taking that carries only a code; the name is for the reader.
+
+    Example: Given the patient is taking dexamethasone, coded ATC "H02AB02"
+    """
+    patient.add_coded_medication(system, code)
 
 
 # -- medications ---------------------------------------------------------------------------------------
@@ -286,6 +349,21 @@ def given_egfr(patient: PatientBuilder, value: str, unit: str, when: str) -> Non
     Example: Given an eGFR of 29.9 mL/min/1.73m2 7 days ago
     """
     patient.add_observation("egfr", number(value), days_ago(when), unit=ucum(unit))
+
+
+@given(
+    parsers.re(
+        rf"an? (?P<kind>CD4 count|viral load|eGFR) of (?P<value>{NUMBER}), printed as \"(?P<unit>[^\"]+)\","
+        rf" (?P<when>{WHEN})"
+    )
+)
+def given_printed_unit(patient: PatientBuilder, kind: str, value: str, unit: str, when: str) -> None:
+    """Record a measurement with its unit exactly as the laboratory printed it (the engine converts it).
+
+    Example: Given a CD4 count of 42, printed as "cells/mm³", 3 days ago
+    """
+    kinds = {"CD4 count": "cd4", "viral load": "viral-load", "eGFR": "egfr"}
+    patient.add_observation(kinds[kind], number(value), days_ago(when), unit=unit)
 
 
 # -- pregnancy -----------------------------------------------------------------------------------------

@@ -27,6 +27,23 @@ UNIT_ALIASES: dict[str, str] = {
 """How units written for people in a feature map to the UCUM units of the Scenario JSON."""
 
 
+CODE_SYSTEMS: dict[str, str] = {
+    "ICD-10-CM": "http://hl7.org/fhir/sid/icd-10-cm",
+    "WHO ICD-10": "http://hl7.org/fhir/sid/icd-10",
+    "ICD-11": "http://id.who.int/icd/release/11/mms",
+    "ICD-11 as the WHO HIV guideline maps write it": "http://hl7.org/fhir/sid/icd-11",
+    "SNOMED CT": "http://snomed.info/sct",
+    "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "ATC": "http://www.whocc.no/atc",
+    "CIEL": "https://cielterminology.org",
+    "CIEL as OpenHIE writes it": "https://openconceptlab.org",
+    "CIEL as Open Concept Lab writes it": "http://openconceptlab.org/orgs/CIEL/sources/CIEL",
+    "WHO SMART HIV": "http://smart.who.int/hiv/CodeSystem/HIVConcepts",
+    "a local code system": "http://hospital.example.org/codes",
+}
+"""Code systems as a clinician names them, and the URI a record carries for each."""
+
+
 def ucum(unit: str) -> str:
     """The UCUM spelling of a unit as a clinician writes it (``cells/µL`` → ``cells/uL``)."""
     return UNIT_ALIASES.get(unit.strip(), unit.strip())
@@ -50,6 +67,7 @@ class _Condition:
     text: str | None
     status: str
     onset_days_ago: int | None
+    codings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +78,7 @@ class _Medication:
     end_days_ago: int | None = None
     draft: bool = False
     days_supply: int | None = None
+    codings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -118,6 +137,13 @@ class PatientBuilder:
         """Add a diagnosis by ICD-10-CM code and/or name, with its clinical status and onset."""
         self.conditions.append(_Condition(code, text, status, onset_days_ago))
 
+    def add_coded_condition(
+        self, system: str, code: str, status: str = "active", onset_days_ago: int | None = None
+    ) -> None:
+        """Add a diagnosis carried by a code alone (no name), in a system named as in :data:`CODE_SYSTEMS`."""
+        coding = {"system": CODE_SYSTEMS[system], "code": code}
+        self.conditions.append(_Condition(None, None, status, onset_days_ago, [coding]))
+
     # -- medications --------------------------------------------------------------------------------------
 
     def add_medication(
@@ -132,6 +158,16 @@ class PatientBuilder:
         """Add a medication taken, stopped or being ordered now (``draft``), optionally with its supply."""
         self.medications.append(
             _Medication(ingredient, status, start_days_ago, end_days_ago, draft, days_supply)
+        )
+
+    def add_coded_medication(
+        self, system: str, code: str, status: str = "active", start_days_ago: int | None = None
+    ) -> None:
+        """Add a medication known by a code alone; its name is what an importer writes for a bare code."""
+        coding = {"system": CODE_SYSTEMS[system], "code": code}
+        draft = status == "draft"
+        self.medications.append(
+            _Medication(f"{system} {code}", status, start_days_ago, None, draft, codings=[coding])
         )
 
     def order(self, ingredient: str) -> None:
@@ -167,6 +203,8 @@ class PatientBuilder:
                 item["text"] = c.text
             if c.onset_days_ago is not None:
                 item["onset"] = self._at(c.onset_days_ago)
+            if c.codings:
+                item["codings"] = c.codings
             conditions.append(item)
         medications: list[dict[str, Any]] = []
         for m in self.medications:
@@ -179,6 +217,8 @@ class PatientBuilder:
                 med["end"] = self._at(m.end_days_ago)
             if m.days_supply is not None:
                 med["days_supply"] = m.days_supply
+            if m.codings:
+                med["codings"] = m.codings
             medications.append(med)
         observations: list[dict[str, Any]] = []
         for o in self.observations:

@@ -76,6 +76,17 @@ def test_catalogue_lists_every_rule_with_its_scenarios(browser_page: Any) -> Non
     assert page.locator("details.rule:not([hidden])").count() < 13
 
 
+def test_recognised_codes_list_the_systems_of_each_concept(browser_page: Any) -> None:
+    page = browser_page
+    page.wait_for_selector('#concept-table tr[data-concept="hiv"]')
+    hiv = page.locator('#concept-table tr[data-concept="hiv"]').inner_text()
+    for system in ("SNOMED CT", "ICD-10-CM", "WHO ICD-10", "ICD-11 MMS", "CIEL", "WHO SMART HIV"):
+        assert system in hiv
+    art = page.locator('#concept-table tr[data-concept="art"]').inner_text()
+    assert "WHO ATC" in art and "RxNorm" in art and "dolutegravir" in art
+    assert "names only" in page.locator('#concept-table tr[data-concept="poems"]').inner_text()
+
+
 def test_playground_evaluates_with_the_keyboard(browser_page: Any) -> None:
     page = browser_page
     scenario = {

@@ -1,0 +1,1 @@
+"""Readers of the published terminology artefacts, and what each concept means (for build_valuesets.py)."""

@@ -1,0 +1,287 @@
+"""What each concept means, per code system: ICD categories (KNOWLEDGE.md §4), the words a SNOMED CT, CIEL or
+WHO SMART HIV display must contain, and the drug names that put a product in a class."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# ---- what each concept means, per classification (categories match their children) ---------------------
+
+ICD10_CM: dict[str, list[str]] = {
+    "hiv": ["B20", "Z21", "B97.35", "O98.7"],
+    "iris": ["D89.3"],
+    "tuberculosis": ["A15", "A16", "A17", "A18", "A19"],
+    "tb-meningitis": ["A17.0"],
+    "cryptococcal-meningitis": ["B45.1"],
+    "kaposi-sarcoma": ["C46"],
+    "hepatitis-b": ["B16", "B18.0", "B18.1", "B19.1", "Z22.51"],
+    "crps": ["G90.5", "G56.4", "G57.7"],
+    "chronic-intractable-pain": ["G89.29", "G89.4"],
+    "peripheral-neuropathy": [
+        "G60",
+        "G61",
+        "G62",
+        "G63",
+        "G64",
+        "E08.42",
+        "E09.42",
+        "E10.42",
+        "E11.42",
+        "E13.42",
+    ],
+    "renal-failure": ["N17", "N18.4", "N18.5", "N18.6", "Z99.2"],
+    "pregnancy": ["Z33.1", "Z34", "O"],
+    "delivery": ["O80", "O82", "Z37", "Z39"],
+    "vte-history": ["I26", "I80.1", "I80.2", "I82.4", "I82.5", "I82.62", "Z86.711", "Z86.718"],
+    "no-reproductive-potential": ["Z90.710", "Z90.711", "N95.1", "Z78.0"],
+}
+IRIS_ASSOCIATED_ICD10 = [
+    "A15",
+    "A16",
+    "A17",
+    "A18",
+    "A19",
+    "B45",
+    "B25",
+    "A31",
+    "A81.2",
+    "B02",
+    "B00",
+    "A60",
+    "B08.1",
+    "B16",
+    "B18.0",
+    "B18.1",
+    "B19.1",
+    "Z22.51",
+    "B17.1",
+    "B18.2",
+    "R59",
+    "C46",
+    "B59",
+]
+ICD10_CM["iris-associated"] = IRIS_ASSOCIATED_ICD10
+NOT_PREGNANCY_CM = ["O80", "O82"]  # delivery codes end a pregnancy (KNOWLEDGE.md §4)
+
+ICD10_WHO: dict[str, list[str]] = {
+    **{
+        k: v
+        for k, v in ICD10_CM.items()
+        if k
+        not in (
+            "hiv",
+            "pregnancy",
+            "delivery",
+            "crps",
+            "chronic-intractable-pain",
+            "no-reproductive-potential",
+            "peripheral-neuropathy",
+            "vte-history",
+        )
+    },
+    "hiv": ["B20", "B21", "B22", "B23", "B24", "Z21", "O98.7"],
+    "pregnancy": ["Z32.1", "Z33", "Z34", "Z35", "Z36", "O"],
+    "delivery": ["O80", "O81", "O82", "O83", "O84", "Z37", "Z39"],
+    "crps": ["G56.4"],
+    "chronic-intractable-pain": ["R52.1"],
+    "peripheral-neuropathy": ["G60", "G61", "G62", "G63", "G64"],
+    "vte-history": ["I26", "I80.1", "I80.2", "I82.4", "I82.5", "I82.6", "Z86.7"],
+    "no-reproductive-potential": ["N95.1"],
+}
+NOT_PREGNANCY_WHO = ["O80", "O81", "O82", "O83", "O84"]
+NOT_IN_CONCEPT_WHO = {"vte-history": ["Z86.70", "Z86.72", "Z86.73", "Z86.74", "Z86.75", "Z86.79"]}
+
+# ICD-11 MMS: stems taken from WHO's ICD-11 table, children included; each checked by its title.
+ICD11: dict[str, list[str]] = {
+    "hiv": ["1C60", "1C61", "1C62"],
+    "iris": ["4B23"],
+    "tuberculosis": ["1B10", "1B11", "1B12", "1B13", "1B14", "1B1Z"],
+    "tb-meningitis": ["1B11.0"],
+    "cryptococcal-meningitis": ["1F27.1"],
+    "kaposi-sarcoma": ["2B57"],
+    "hepatitis-b": ["1E50.1", "1E51.0"],
+    "crps": ["8D8A.0"],
+    "peripheral-neuropathy": ["8C0"],
+    "renal-failure": ["GB60", "GB61.4", "GB61.5"],
+    "vte-history": ["BD71", "BB00"],
+}
+ICD11["iris-associated"] = (
+    ICD11["tuberculosis"]
+    + ICD11["hepatitis-b"]
+    + ICD11["kaposi-sarcoma"]
+    + ["1F27", "1D82", "1B21", "8A45.02", "1E91", "1F00", "1E76", "1E50.2", "1E51.1", "MA01", "CA40.20"]
+)
+
+# Words a display must contain for a SNOMED CT, CIEL or WHO SMART HIV code to mean the concept.
+WORDS: dict[str, str] = {
+    "hiv": r"human immunodeficiency virus|\bHIV\b|acquired immun\w* deficiency syndrome|\bAIDS\b",
+    "iris": r"immune reconstitution",
+    "tuberculosis": r"tubercul|\bTB\b",
+    "tb-meningitis": r"tubercul\w*( of( the)?)? (lepto)?mening|mening\w* tubercul|\bTB meningitis",
+    "cryptococcal-meningitis": r"cryptococc\w* mening|mening\w* cryptococc|cerebral cryptococc",
+    "kaposi-sarcoma": r"kaposi",
+    "hepatitis-b": r"hepatitis b\b|\bHBV\b|hepatitis type b",
+    "crps": r"complex regional pain|causalgia|reflex sympathetic dystrophy",
+    "chronic-intractable-pain": r"chronic intractable pain",
+    "peripheral-neuropathy": r"polyneuropathy|peripheral neuropathy",
+    "renal-failure": r"renal failure|kidney failure|end stage renal|end-stage renal"
+    r"|chronic kidney disease stage [45]"
+    r"|dependence on (renal )?dialysis",
+    "vte-history": r"venous thrombo|deep vein|pulmonary embol|\bDVT\b",
+    "no-reproductive-potential": r"hysterectomy|premature menopause|postmenopausal",
+}
+WORDS["iris-associated"] = "|".join(
+    [
+        WORDS["tuberculosis"],
+        WORDS["hepatitis-b"],
+        WORDS["kaposi-sarcoma"],
+        r"cryptococc",
+        r"cytomegalovir",
+        r"mycobacteri",
+        r"avium",
+        r"leukoencephalopathy",
+        r"zoster|shingles",
+        r"herpes simplex|genital herpes",
+        r"molluscum",
+        r"hepatitis c\b",
+        r"lymphadenopathy",
+        r"pneumocyst",
+    ]
+)
+NOT_WORDS: dict[str, str] = {
+    "tb-meningitis": r"tuberculoma",  # a meningeal tuberculoma is not meningitis (ICD-10 A17.1, not A17.0)
+    "iris-associated": r"\bvaccin|immuniz|screen|exposure|contact|latent|\bnegative|\bimmune\b"
+    r"|history of|suspected"
+    r"|leukoencephalopathy(?! with| co-| progressive)|HIV leukoencephalopathy"
+    r"|human immunodeficiency virus leukoencephalopathy",
+    "tuberculosis": r"\bvaccin|immuniz|screen|exposure|contact|latent|\bnegative|history of|suspected|test\b",
+    "hepatitis-b": r"\bvaccin|immuniz|screen|exposure|contact|\bnegative|immune\b|antibody|history of",
+    "vte-history": r"superficial|suspected|risk|prophyla|no history",
+    "no-reproductive-potential": r"supracervical|subtotal|partial",
+    "renal-failure": r"risk|no history",
+}
+NOT_WORDS["iris-associated"] += r"|varicella(?!.*zoster)|chickenpox|chicken pox"
+DAK_SINGLE_ARV = r"(ABC|3TC|ATV|AZT|ZDV|DRV|DTG|EFV|FTC|LPV|NVP|RAL|TDF|TAF|ETV|RPV|CAB|BIC|DOR)"
+DAK_PREGNANT = r"^(currently pregnant|pregnancy|pregnant at ART start|pregnancy in HIV-infected woman)$"
+DAK_DELIVERED = r"deliver|birth|caesar|forceps"
+# SNOMED CT obstetric displays say where the episode stands: "- not delivered" and "antepartum" mean still
+# pregnant,
+# "- delivered" and "delivery" date its end; postpartum and puerperal findings mean neither.
+STILL_PREGNANT = r"not delivered|undelivered|antepartum|before delivery|threatened"
+DELIVERED = r"(?<!un)delivered\b|\bdelivery\b|liveborn|live birth|stillbirth|caesarean|cesarean"
+AFTER_PREGNANCY = r"postpartum|post-partum|puerper|postnatal|lactat|breast"
+
+
+def dotless(code: str) -> str:
+    return code.replace(".", "").strip().upper()
+
+
+def under(code: str, prefixes: Iterable[str]) -> bool:
+    return dotless(code).startswith(tuple(dotless(p) for p in prefixes))
+
+
+def means(concept: str, display: str) -> bool:
+    words, not_words = WORDS.get(concept), NOT_WORDS.get(concept)
+    if words is None or re.search(words, display, re.IGNORECASE) is None:
+        return False
+    return not_words is None or re.search(not_words, display, re.IGNORECASE) is None
+
+
+ART_NAMES = [
+    "abacavir",
+    "atazanavir",
+    "bictegravir",
+    "cabotegravir",
+    "darunavir",
+    "dolutegravir",
+    "doravirine",
+    "efavirenz",
+    "elvitegravir",
+    "emtricitabine",
+    "etravirine",
+    "indinavir",
+    "lamivudine",
+    "lopinavir",
+    "maraviroc",
+    "nevirapine",
+    "raltegravir",
+    "rilpivirine",
+    "stavudine",
+    "tenofovir",
+    "zidovudine",
+    "didanosine",
+    "fosamprenavir",
+    "nelfinavir",
+    "saquinavir",
+    "tipranavir",
+    "enfuvirtide",
+    "fostemsavir",
+    "ibalizumab",
+    "lenacapavir",
+    "islatravir",
+]
+ART_ABBREVIATIONS = [
+    "ABC",
+    "3TC",
+    "ATV",
+    "AZT",
+    "ZDV",
+    "DRV",
+    "DTG",
+    "EFV",
+    "FTC",
+    "LPV",
+    "NVP",
+    "RAL",
+    "TDF",
+    "TAF",
+    "d4T",
+    "ddI",
+    "ETV",
+    "RPV",
+    "CAB",
+    "BIC",
+    "DOR",
+]
+HBV_ONLY_PRODUCTS = r"vemlidy|epivir[- ]hbv|baraclude|hepsera|tyzeka|entecavir|adefovir|telbivudine"
+STEROIDS = [
+    "prednisone",
+    "prednisolone",
+    "methylprednisolone",
+    "dexamethasone",
+    "hydrocortisone",
+    "betamethasone",
+    "cortisone",
+    "deflazacort",
+]
+NOT_SYSTEMIC = (
+    r"topical|cream|ointment|lotion|\bgel\b|foam|shampoo|inhal|nasal|ophthalmic|otic|eye|\bear\b"
+    r"|rectal|enema|suppositor|dental|paste|\bpad\b|medicated|intravitreal"
+)
+TB_CORE = ["rifampicin", "rifampin", "rifabutin", "rifapentine", "pyrazinamide", "ethambutol"]
+
+
+def _has(names: Iterable[str], text: str) -> bool:
+    return re.search(r"(?<![a-z])(" + "|".join(names) + r")(?![a-z])", text, re.I) is not None
+
+
+def classify_drug(text: str) -> set[str]:
+    """The medication classes a drug's names (ingredients, product, description) put it in."""
+    found = set()
+    abbreviations = re.search(r"(?<![\w])(" + "|".join(ART_ABBREVIATIONS) + r")(?![\w])", text) is not None
+    if (_has(ART_NAMES, text) or abbreviations) and not re.search(HBV_ONLY_PRODUCTS, text, re.I):
+        found.add("art")
+    if _has(["ritonavir", "cobicistat"], text) or re.search(r"/r\b", text):
+        found.add("pk-booster")
+    if _has(STEROIDS, text) and not re.search(NOT_SYSTEMIC, text, re.I):
+        found.add("corticosteroid")
+    if _has(["thalidomide", "lenalidomide", "pomalidomide"], text):
+        found.add("thalidomide-class")
+    if _has(["aldesleukin", "interleukin-2"], text):
+        found.add("il2")
+    if _has(TB_CORE, text):
+        found |= {"tb-treatment", "tb-treatment-core"}
+    if _has(["isoniazid"], text):
+        found.add("tb-treatment")
+    return found

@@ -1,0 +1,77 @@
+"""``clinrules terms CODE [--system URI]``: what a code is recognised as, and the source of each concept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine.errors import KnowledgeBaseError
+from engine.paths import default_rules_dir
+from engine.terminology import Recognition
+from engine.valuesets import load_value_sets
+
+
+def terms(
+    code: Annotated[str, typer.Argument(help="The code, e.g. 714464009, B20.0, L04AX02, HIV.G.DE1.")],
+    system: Annotated[
+        str | None,
+        typer.Option(
+            help="Code system URI or short name (snomed, icd10cm, icd10, icd11, atc, ciel, ...). "
+            "Default: every system the knowledge base reads."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")
+    ] = None,
+) -> None:
+    """Show the concepts a code is recognised as, and the published source (or hand-kept reason) of each.
+
+    Exit status 0 when the code is recognised, 1 when it is not, 2 for a code system the knowledge base
+    does not read (records coded only in it are reported as unreadable).
+    """
+    out, err = Console(), Console(stderr=True, soft_wrap=True)
+    try:
+        value_sets = load_value_sets((rules or default_rules_dir()) / "valuesets.yaml")
+    except KnowledgeBaseError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(3) from exc
+    if system is not None and not value_sets.is_known_system(system):
+        known = ", ".join(f"{n} ({u})" for n, u in sorted(value_sets.systems.items()))
+        err.print(
+            f"error: --system: '{system}' is not a code system the knowledge base reads; known: {known}",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    found = value_sets.explain(code, system)
+    if as_json:
+        out.print_json(json.dumps([_as_dict(r, value_sets.systems) for r in found], ensure_ascii=False))
+    elif not found:
+        out.print(
+            f"{code}: not recognised as any concept" + (f" in {system}" if system else ""), markup=False
+        )
+    else:
+        table = Table(title=f"{code}: recognised as")
+        for column in ("kind", "concept", "system", "entry", "source"):
+            table.add_column(column, overflow="fold")
+        for r in found:
+            concept = f"not {r.concept}" if r.excluded else r.concept
+            table.add_row(r.kind.rstrip("s"), concept, r.system, r.code, r.source)
+        out.print(table)
+    raise typer.Exit(0 if any(not r.excluded for r in found) else 1)
+
+
+def _as_dict(r: Recognition, systems: dict[str, str]) -> dict[str, object]:
+    return {
+        "kind": r.kind.rstrip("s"),
+        "concept": r.concept,
+        "recognised": not r.excluded,
+        "system": systems.get(r.system, r.system),
+        "entry": r.code,
+        "source": r.source,
+    }
