@@ -77,6 +77,11 @@ def mentions(scenario: dict[str, Any], topic: str) -> bool:
     return any(pattern.search(text) for text in texts)
 
 
+def runs(scenario: dict[str, Any]) -> int:
+    """How many scenarios a runner counts for this one: each Examples row of an outline is one."""
+    return sum(len(table["rows"]) for table in scenario["examples"]) or 1
+
+
 def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dict[str, Any]:
     """The catalogue as JSON: rule-set version and one entry per rule, in topic order."""
     scenarios = read_features(features_dir)
@@ -119,4 +124,4 @@ def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dic
                 "scenarios": [s for s in scenarios if mentions(s, rule.topic)],
             }
         )
-    return {"ruleset_version": kb.version, "rules": rules, "scenario_count": len(scenarios)}
+    return {"ruleset_version": kb.version, "rules": rules, "scenario_count": sum(runs(s) for s in scenarios)}

@@ -7,6 +7,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import httpx
 import yaml
 from typer.testing import CliRunner
 
@@ -138,6 +139,18 @@ def test_against_a_running_service(suite_dir: Path, service_url: str) -> None:
     assert result.exit_code == 1, result.output
     assert f"against {service_url}" in result.output
     assert "9 scenarios: 8 passed, 1 failed, 0 errors" in result.output
+
+
+def test_the_service_features_run_against_the_running_service(service_url: str) -> None:
+    """Regression: ``features/service`` errored: "Step definition is not found" outside tests/."""
+    features = Path(__file__).resolve().parents[2] / "features" / "service"
+    result = runner.invoke(app, ["test", str(features), "--url", service_url])
+    assert result.exit_code == 0, result.output
+    assert "0 failed, 0 errors" in result.output
+    metrics = httpx.get(f"{service_url}/metrics", timeout=10).text
+    # the hook calls and the feedback of the scenarios reached the service at --url
+    assert 'clinrules_feedback_total{outcome="overridden"' in metrics
+    assert 'clinrules_evaluations_total{service="order-sign"}' in metrics
 
 
 def test_unreachable_service_exits_two(suite_dir: Path) -> None:
