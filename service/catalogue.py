@@ -15,8 +15,9 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from engine.knowledge import KnowledgeBase
+from engine.paths import default_features_dir
 
-FEATURES_DIR = Path(__file__).resolve().parents[1] / "features"
+FEATURES_DIR = default_features_dir()
 
 
 def _steps(node: dict[str, Any]) -> list[str]:
