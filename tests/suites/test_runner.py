@@ -178,3 +178,24 @@ def test_check_reports_each_unmet_expectation() -> None:
         )
         == []
     )
+
+
+def test_the_project_features_pass_and_every_count_agrees() -> None:
+    """``clinrules test features/`` exits 0, counting what pytest collects and what the page shows."""
+    import subprocess
+    import sys
+
+    from engine.knowledge import load_knowledge_base
+    from service.catalogue import FEATURES_DIR, build_catalogue
+
+    root = Path(__file__).resolve().parents[2]
+    page = build_catalogue(load_knowledge_base(), FEATURES_DIR)["scenario_count"]
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "tests/test_features.py"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"{page} tests collected" in collected
+    result = runner.invoke(app, ["test", str(root / "features")])
+    assert result.exit_code == 0, result.output
+    assert f"PASSED {page} scenarios: {page} passed, 0 failed, 0 errors" in result.output
