@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 
+from engine.facts import PatientFacts, fact_label, fact_unit
 from engine.knowledge import KnowledgeBase
 from service.catalogue import FEATURES_DIR, build_catalogue
 from service.deps import StateDep
@@ -70,6 +71,19 @@ def _catalogue(kb: KnowledgeBase) -> dict[str, Any]:
 def catalogue(state: StateDep) -> dict[str, Any]:
     """Every rule: texts, statements, evidence, citations, thresholds in force and its Gherkin scenarios."""
     return _catalogue(state.kb)
+
+
+@router.get("/ui/api/facts", summary="The derived facts, in words, for the playground")
+def facts() -> list[dict[str, Any]]:
+    """Each fact ``POST /evaluate`` returns, in order: name, label (the words explanations use), unit."""
+    return [{"name": n, "label": fact_label(n), "unit": fact_unit(n)} for n in PatientFacts.model_fields]
+
+
+@router.get("/ui/api/form-options", summary="Suggestions for the playground's patient form")
+def form_options(state: StateDep) -> dict[str, list[str]]:
+    """Medication names the rules recognise (from the value sets), for the form's suggestions."""
+    names = {name for codes in state.kb.value_sets.medications.values() for name in codes.text}
+    return {"ingredients": sorted(names, key=str.casefold)}
 
 
 @router.get("/ui/api/examples", summary="Example patient scenarios for the playground")
