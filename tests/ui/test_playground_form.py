@@ -59,6 +59,11 @@ def test_a_patient_entered_with_the_form_is_understood_and_warned(page: Any) -> 
     assert {"kind": "cd4", "time": "2026-05-20", "value": 42, "unit": "cells/uL"} in scenario["observations"]
     assert scenario["medications"] == [{"ingredient": "dolutegravir", "status": "draft", "draft": True}]
     assert {"status": "active", "code": "A15.0", "text": "Pulmonary tuberculosis"} in scenario["conditions"]
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('#playground input, #playground select, #playground textarea')]
+            .filter((el) => el.labels.length === 0).map((el) => el.id)"""
+    )
+    assert unlabelled == []
     REPORTS.mkdir(exist_ok=True)
     page.locator(".workbench").screenshot(path=str(REPORTS / "playground-form.png"))
 
