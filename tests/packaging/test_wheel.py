@@ -9,6 +9,7 @@ editable clinrules). Everything then runs from the temporary folder, with no ``P
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -25,6 +26,7 @@ import pytest
 from tests.suites.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+BUILD_IGNORES = (".git", ".venv", "build", "dist", "*.egg-info", "reports", "__pycache__", ".*_cache")
 
 pytestmark = pytest.mark.slow
 
@@ -81,8 +83,10 @@ def _env(work: Path) -> dict[str, str]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of this checkout."""
     out = tmp_path_factory.mktemp("wheel")
+    source = out / "source"  # a copy, so that the build leaves nothing in the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*BUILD_IGNORES))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     (built,) = out.glob("clinrules-*.whl")
