@@ -126,9 +126,19 @@ function formScenario() {
   return { patient, evaluation_time: `${today}T12:00:00Z`, conditions, observations, medications };
 }
 
-function writeScenario() {
-  $("scenario").value = JSON.stringify(formScenario(), null, 2);
+let written = "";  // what the form last wrote: JSON edited since then (by hand, an example) is not overwritten
+
+/** Write the form's scenario into the JSON box, unless the JSON was changed elsewhere (``force``: anyway). */
+function writeScenario(force = false) {
+  const box = $("scenario");
+  if (!force && box.value.trim() !== "" && box.value !== written) {
+    $("form-to-json").hidden = false;
+    setStatus("The JSON was changed outside the form, so the form no longer writes it: press “Write the form to the JSON” to replace it.");
+    return;
+  }
+  written = box.value = JSON.stringify(formScenario(), null, 2);
   $("at").value = "";
+  $("form-to-json").hidden = true;
 }
 
 async function setUpForm() {
@@ -139,8 +149,9 @@ async function setUpForm() {
   $("add-cd4").addEventListener("click", () => { addCd4(); writeScenario(); });
   $("add-med").addEventListener("click", () => { addMed(); writeScenario(); });
   $("add-condition").addEventListener("click", () => { addCondition(); writeScenario(); });
+  $("form-to-json").addEventListener("click", () => { writeScenario(true); setStatus("The form's patient is in the JSON."); });
   const form = $("patient-form");
-  form.addEventListener("input", writeScenario);
-  form.addEventListener("change", writeScenario);
+  form.addEventListener("input", () => writeScenario());
+  form.addEventListener("change", () => writeScenario());
   form.addEventListener("submit", (e) => { e.preventDefault(); evaluate(); });
 }

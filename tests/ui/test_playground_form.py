@@ -93,6 +93,16 @@ def test_a_patient_entered_with_the_form_is_understood_and_warned(page: Any) -> 
     page.locator(".outcome").screenshot(path=str(REPORTS / "playground-cards.png"))
 
 
+def test_json_edited_by_hand_is_not_overwritten_by_the_form(page: Any) -> None:
+    page.fill("#scenario", '{"patient": {"sex": "female"}}')
+    page.fill("#f-age", "51")
+    assert page.input_value("#scenario") == '{"patient": {"sex": "female"}}'
+    assert "no longer writes it" in page.inner_text("#status")
+    page.click("#form-to-json")
+    assert json.loads(page.input_value("#scenario"))["patient"]["sex"] == "male"
+    assert page.locator("#form-to-json").is_hidden()
+
+
 def test_override_reasons_and_a_removed_row(page: Any) -> None:
     page.fill("#f-today", "2026-06-01")
     page.select_option("#f-sex", "female")
