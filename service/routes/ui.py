@@ -1,7 +1,9 @@
 """The web page: the rule catalogue and a playground, at ``/ui``; its static files and JSON API.
 
-Plain HTML, CSS and JavaScript from ``service/static/`` (no build step, nothing fetched from elsewhere). The
-playground posts to ``POST /evaluate``; the catalogue comes from ``GET /ui/api/catalogue``.
+Plain HTML, CSS and JavaScript from ``service/static/`` (no build step, nothing fetched from elsewhere, no
+inline script or style). The playground posts to ``POST /evaluate`` and shows its facts in the words of
+``GET /ui/api/facts``; its form suggests ``GET /ui/api/form-options``. The catalogue is
+``GET /ui/api/catalogue``.
 """
 
 from __future__ import annotations
