@@ -125,7 +125,10 @@ def test_override_reasons_and_a_removed_row(page: Any) -> None:
     assert page.locator("#understood dd").all_inner_texts().count("yes") >= 2
     # nothing inline, so the page works under a strict Content-Security-Policy
     inline = page.evaluate(
-        "() => [[...document.querySelectorAll('[style]')].filter((e) => e.getAttribute('style').trim())"
-        ".length, [...document.scripts].filter((s) => !s.src).length, document.querySelectorAll('style').length]"
+        """() => [
+            [...document.querySelectorAll('[style]')].filter((e) => e.getAttribute('style').trim()).length,
+            [...document.scripts].filter((s) => !s.src).length,
+            document.querySelectorAll('style').length,
+        ]"""
     )
     assert inline == [0, 0, 0]
