@@ -23,7 +23,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     sync_playwright = _require()
     with live_service(tmp_path_factory.mktemp("form")) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page(viewport={"width": 1366, "height": 1000})
+        tab = browser.new_page(viewport={"width": 1366, "height": 1000}, locale="en-US")
         errors: list[str] = []
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
         tab.goto(f"{url}/ui")
@@ -47,7 +47,7 @@ def test_a_patient_entered_with_the_form_is_understood_and_warned(page: Any) -> 
     page.click("#add-cd4")  # the new row's first field has the focus
     page.keyboard.type("42")
     page.keyboard.press("Tab")
-    page.keyboard.type("05202026")  # a date field typed as a person does (mm/dd/yyyy in Chromium's en-US)
+    page.keyboard.type("05202026")  # a date typed as a person does (mm/dd/yyyy: the page is opened in en-US)
     page.click("#add-med")
     page.keyboard.type("dolutegravir")
     page.click("#add-condition")
