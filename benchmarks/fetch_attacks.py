@@ -3,7 +3,7 @@
     python benchmarks/fetch_attacks.py [--runs 3] [--no-write]
 
 The service runs under uvicorn in this process (default settings, the loopback FHIR server of
-``tests/service/fhir_server.py`` trusted); nothing leaves 127.0.0.1. Figures:
+``service/suites/steps/fhir_server.py`` trusted); nothing leaves 127.0.0.1. Figures:
 
 * slow server: 45 calls need a server that sends one byte every 5 s; while they hang, ``/health``,
   ``/ready``, ``/rules`` and ``/ui`` are each asked 5 times: their latency, and when the 45 calls end;
@@ -27,7 +27,7 @@ import httpx
 from _common import machine, table, write_section
 
 from service.settings import Settings
-from tests.service.fhir_server import FhirStore, gzip_bomb, running_fhir_server
+from service.suites.steps.fhir_server import FhirStore, gzip_bomb, running_fhir_server
 from tests.service.test_fetch_limits import live_service
 from tests.service.test_fetch_security import fetching_request
 

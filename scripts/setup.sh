@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv (if needed) and install clinrules with its test tools. Safe to run repeatedly.
+# Create .venv (if needed) and install exactly the locked stack (requirements.lock: hashed pins of
+# clinrules' dependencies and its test tools), then clinrules itself from this checkout. Safe to run
+# repeatedly. Installs no browser: scripts/browser.sh does, for the tests only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -7,12 +9,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.clinrules-installed
-# The browser tests drive Debian's Chromium (the tests never download a browser of their own).
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
+  .venv/bin/python -m pip install --quiet --no-deps -e .
   touch "$stamp"
 fi

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/browser.sh
 mkdir -p reports
 # A missing browser fails the browser test rather than skipping it.
 export CLINRULES_REQUIRE_BROWSER=1

@@ -17,7 +17,7 @@ from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, ObservabilityMiddleware
 from service.openapi_docs import extra_schemas
 from service.problems import install_problem_handlers
-from service.routes import cds_hooks, evaluate, health, metrics, rules, ui
+from service.routes import cds_hooks, docs, evaluate, health, metrics, rules, ui
 from service.settings import Settings, get_settings
 from service.state import build_state
 
@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by service.routes.docs from local assets (FastAPI's default uses a CDN)
+        redoc_url=None,
         openapi_tags=[
             {"name": "evaluate", "description": "Evaluate a patient scenario."},
             {"name": "rules", "description": "The rule catalogue."},
@@ -80,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = app_metrics
     app.state.clinrules = None
     install_problem_handlers(app)
-    for router in (evaluate.router, rules.router, cds_hooks.router, health.router, metrics.router, ui.router):
+    routers = (evaluate.router, rules.router, cds_hooks.router, health.router, metrics.router, ui.router)
+    for router in (*routers, docs.router):
         app.include_router(router)
     # Middleware added last runs first: CORS outermost (so that every answer, a 413 too, carries its
     # headers), then observability, then the body limit.

@@ -15,9 +15,10 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from engine.knowledge import KnowledgeBase
+from engine.paths import default_features_dir
 from service.mutation_scores import load_scores
 
-FEATURES_DIR = Path(__file__).resolve().parents[1] / "features"
+FEATURES_DIR = default_features_dir()
 SYSTEM_LABELS = {
     "icd10cm": "ICD-10-CM",
     "icd10": "WHO ICD-10",
@@ -87,6 +88,11 @@ def mentions(scenario: dict[str, Any], topic: str) -> bool:
     texts = [*scenario["steps"], *scenario["tags"], *scenario["feature_tags"]]
     texts += [cell for table in scenario["examples"] for row in table["rows"] for cell in row]
     return any(pattern.search(text) for text in texts)
+
+
+def runs(scenario: dict[str, Any]) -> int:
+    """How many scenarios a runner counts for this one: each Examples row of an outline is one."""
+    return sum(len(table["rows"]) for table in scenario["examples"]) or 1
 
 
 def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dict[str, Any]:

@@ -27,6 +27,13 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
+def welcome(host: str, port: int) -> str:
+    """The one plain line ``clinrules serve`` prints first: where the page, the API docs and CDS Hooks are."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    return f"clinrules on {base}/ui · API docs {base}/docs · CDS Hooks {base}/cds-services"
+
+
 def run(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Serve the app; unset arguments come from settings (embedded defaults 127.0.0.1:8000, 1 worker).
 
@@ -34,12 +41,15 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     """
     settings = get_settings()
     configure_logging(settings.log_level)
+    bind_host = host or settings.host
+    bind_port = port if port is not None else settings.port
+    print(welcome(bind_host, bind_port), flush=True)  # for people; the JSON logs follow on stderr
     uvicorn.run(
         "service.app:create_app",
         factory=True,
         http=NoDelayH11Protocol,
-        host=host or settings.host,
-        port=port if port is not None else settings.port,
+        host=bind_host,
+        port=bind_port,
         workers=workers or settings.workers,
         access_log=False,
         log_config=None,

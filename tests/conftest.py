@@ -6,15 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.steps.target import EngineTarget, Target
+from service.suites.steps import STEP_PLUGINS
+from service.suites.steps.target import EngineTarget, Target
 
-pytest_plugins = [
-    "tests.steps.given",
-    "tests.steps.when",
-    "tests.steps.then",
-    "tests.steps.service_steps",
-    "tests.network_guard",
-]
+pytest_plugins = [*STEP_PLUGINS, "tests.network_guard"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,7 +1,9 @@
 """The web page: the rule catalogue and a playground, at ``/ui``; its static files and JSON API.
 
-Plain HTML, CSS and JavaScript from ``service/static/`` (no build step, nothing fetched from elsewhere). The
-playground posts to ``POST /evaluate``; the catalogue comes from ``GET /ui/api/catalogue``.
+Plain HTML, CSS and JavaScript from ``service/static/`` (no build step, nothing fetched from elsewhere, no
+inline script or style). The playground posts to ``POST /evaluate`` and shows its facts in the words of
+``GET /ui/api/facts``; its form suggests ``GET /ui/api/form-options``. The catalogue is
+``GET /ui/api/catalogue``.
 
 Every endpoint here is ``async`` and answers from memory (files are read once), so the page loads even
 while the thread pool is busy; only the first build of the catalogue runs in a thread.
@@ -18,6 +20,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from engine.facts import PatientFacts, fact_label, fact_unit
 from engine.knowledge import KnowledgeBase
 from service.catalogue import FEATURES_DIR, build_catalogue
 from service.deps import StateDep
@@ -82,6 +85,19 @@ async def catalogue(state: StateDep) -> dict[str, Any]:
     """Every rule: texts, statements, evidence, citations, thresholds in force and its Gherkin scenarios."""
     built = _CATALOGUES.get(state.kb.version)
     return built if built is not None else await run_in_threadpool(_catalogue, state.kb)
+
+
+@router.get("/ui/api/facts", summary="The derived facts, in words, for the playground")
+async def facts() -> list[dict[str, Any]]:
+    """Each fact ``POST /evaluate`` returns, in order: name, label (the words explanations use), unit."""
+    return [{"name": n, "label": fact_label(n), "unit": fact_unit(n)} for n in PatientFacts.model_fields]
+
+
+@router.get("/ui/api/form-options", summary="Suggestions for the playground's patient form")
+async def form_options(state: StateDep) -> dict[str, list[str]]:
+    """Medication names the rules recognise (from the value sets), for the form's suggestions."""
+    names = {name for codes in state.kb.value_sets.medications.values() for name in codes.text}
+    return {"ingredients": sorted(names, key=str.casefold)}
 
 
 @router.get("/ui/api/examples", summary="Example patient scenarios for the playground")

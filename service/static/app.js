@@ -1,57 +1,7 @@
 // clinrules page: the playground (POST /evaluate) and the rule catalogue (GET /ui/api/catalogue).
-// Everything shown is escaped before it is inserted; the markdown renderer knows lists, paragraphs,
-// **bold**, *italic*, `code` and [links](https://…) only.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
-
-function inline(text) {
-  return esc(text)
-    .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
-    .replace(/(^|[^*])\*([^*\s][^*]*?)\*/g, "$1<em>$2</em>")
-    .replace(/`([^`]+)`/g, "<code>$1</code>")
-    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<a href="$2" rel="noopener noreferrer">$1</a>');
-}
-
-function markdown(text) {
-  const out = [];
-  let para = [], items = null;
-  const flushPara = () => { if (para.length) out.push(`<p>${inline(para.join(" "))}</p>`); para = []; };
-  const flushList = () => { if (items) out.push(`<ul>${items.map((i) => `<li>${inline(i)}</li>`).join("")}</ul>`); items = null; };
-  for (const raw of String(text ?? "").split("\n")) {
-    const line = raw.trimEnd();
-    const bullet = line.match(/^\s*[-*]\s+(.*)$/);
-    if (bullet) { flushPara(); (items ??= []).push(bullet[1]); }
-    else if (!line.trim()) { flushPara(); flushList(); }
-    else if (items && /^\s+/.test(line)) { items[items.length - 1] += " " + line.trim(); }
-    else { flushList(); para.push(line.trim()); }
-  }
-  flushPara(); flushList();
-  return out.join("");
-}
-
-function setStatus(message, isError = false) {
-  const status = $("status");
-  status.textContent = message;
-  status.classList.toggle("error", isError);
-}
-
-function renderCard(f) {
-  const why = (f.because || []).map((b) => `<li>${esc(b.text)}</li>`).join("");
-  const sources = (f.citations || []).map((c) => c.url
-    ? `<a href="${esc(c.url)}" rel="noopener noreferrer">${esc(c.citation)}</a>` : esc(c.citation)).join("; ");
-  const suggestions = (f.suggestions || []).map((s) => `<li>${esc(s.label)}</li>`).join("");
-  return `<article class="card ${esc(f.indicator)}" data-topic="${esc(f.topic)}" aria-label="${esc(f.indicator)}: ${esc(f.summary)}">
-    <h3><span class="badge ${esc(f.indicator)}">${esc(f.indicator)}</span>${esc(f.summary)}</h3>
-    <p class="meta">${esc(f.title)} · topic <code>${esc(f.topic)}</code> · rule ${esc(f.rule_id)} ${esc(f.rule_version)} · evidence ${esc(f.evidence)}</p>
-    <div class="why"><strong>Why it fired</strong><ul>${why}</ul></div>
-    ${suggestions ? `<p><strong>Suggestions</strong></p><ul>${suggestions}</ul>` : ""}
-    <details class="detail"><summary>Detail</summary>${markdown(f.detail)}</details>
-    <p class="meta"><strong>Source:</strong> ${sources}</p>
-  </article>`;
-}
+let factLabels = null;
 
 async function evaluate() {
   const text = $("scenario").value.trim();
@@ -73,13 +23,17 @@ async function evaluate() {
   if (!response.ok) {
     const errors = (data.errors || []).map((x) => `${x.field ?? x.pointer ?? ""}: ${x.message ?? x.detail ?? ""}`);
     results.innerHTML = "";
+    $("understood").hidden = true;
     setStatus(`${data.title || "Error"}: ${data.detail || ""} ${errors.join("; ")}`.trim(), true);
     return;
   }
   const findings = data.findings || [];
   const notes = (data.notes || []).map((n) => `<li>${esc(n)}</li>`).join("");
-  results.innerHTML = findings.map(renderCard).join("") +
-    (notes ? `<div class="meta"><strong>Data left out</strong><ul>${notes}</ul></div>` : "");
+  results.innerHTML = `<h3>Cards</h3>` + (findings.length ? findings.map(renderCard).join("") : "<p>No card: nothing to say for this patient.</p>") +
+    (notes ? `<div class="notes"><h4>Data left out</h4><ul>${notes}</ul></div>` : "");
+  factLabels ??= await (await fetch("/ui/api/facts")).json();
+  $("facts").innerHTML = renderFacts(data.facts || {}, factLabels);
+  $("understood").hidden = false;
   const counts = ["critical", "warning", "info"].map((i) => [i, findings.filter((f) => f.indicator === i).length])
     .filter(([, n]) => n).map(([i, n]) => `${n} ${i}`).join(", ");
   setStatus(findings.length ? `${findings.length} card${findings.length > 1 ? "s" : ""}: ${counts}. Evaluated at ${data.evaluated_at}.`
@@ -171,12 +125,10 @@ window.addEventListener("hashchange", openLinkedRule);
 
 document.addEventListener("DOMContentLoaded", () => {
   $("scenario-form").addEventListener("submit", (e) => { e.preventDefault(); evaluate(); });
-  $("scenario").addEventListener("keydown", (e) => {
+  $("playground").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); evaluate(); }
   });
-  $("at").addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); evaluate(); }
-  });
+  setUpForm().catch((e) => setStatus(`The form could not be set up: ${e.message}`, true));
   loadExamples().catch((e) => setStatus(`Examples could not be loaded: ${e.message}`, true));
   loadCatalogue().catch((e) => { $("catalogue-count").textContent = `The catalogue could not be loaded: ${e.message}`; });
 });

@@ -1,9 +1,9 @@
 """The pytest plugin ``clinrules test`` loads to run user feature files with the project's step library.
 
-It is loaded in a pytest subprocess (``-p service.suites.bdd_plugin``), with the checkout's root on
-``sys.path`` so that ``tests.steps`` imports. It provides the ``clinrules_target`` fixture (the engine in
-process, or the service at ``$CLINRULES_TEST_URL``), records the alerts each scenario saw, and writes one JSON
-line per scenario to ``$CLINRULES_TEST_RESULTS`` for the runner to read as the run goes.
+It is loaded in a pytest subprocess (``-p service.suites.bdd_plugin``); the step library is the installed
+``service.suites.steps``, the same the project's own tests use. It provides the ``clinrules_target`` fixture
+(the engine in process, or the service at ``$CLINRULES_TEST_URL``), records the alerts each scenario saw, and
+writes one JSON line per scenario to ``$CLINRULES_TEST_RESULTS`` for the runner to read as the run goes.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from service.suites.steps import STEP_PLUGINS
+from service.suites.steps.target import Alert, EngineTarget, Target
 from service.suites.targets import HttpSuiteTarget
-from tests.steps.target import Alert, EngineTarget, Target
 
-pytest_plugins = ["tests.steps.given", "tests.steps.when", "tests.steps.then"]
+pytest_plugins = list(STEP_PLUGINS)
 
 ENV_URL = "CLINRULES_TEST_URL"
 ENV_RESULTS = "CLINRULES_TEST_RESULTS"
@@ -28,6 +29,7 @@ class HttpAlertTarget:
 
     def __init__(self, url: str) -> None:
         self.http = HttpSuiteTarget(url)
+        self.url = self.http.url
 
     def evaluate(self, scenario_json: dict[str, Any]) -> list[Alert]:
         """Evaluate remotely (the scenario carries its evaluation time)."""
@@ -40,6 +42,8 @@ class RecordingTarget:
     def __init__(self, inner: Target) -> None:
         self.inner = inner
         self.last: list[Alert] | None = None
+        self.url: str | None = getattr(inner, "url", None)
+        """The running service evaluated against (the service steps talk to it too), or None."""
 
     def evaluate(self, scenario_json: dict[str, Any]) -> list[Alert]:
         """Evaluate with the wrapped target and remember the alerts."""

@@ -13,7 +13,6 @@ from rich.console import Console
 from engine.errors import KnowledgeBaseError
 from service.suites.console import ConsoleProgress, print_run
 from service.suites.cucumber import write_cucumber
-from service.suites.gherkinrun import GherkinUnavailable
 from service.suites.junit import write_junit
 from service.suites.runner import discover, run_suites
 from service.suites.targets import TargetUnavailable
@@ -41,9 +40,6 @@ def test_command(
         with ConsoleProgress(err) as progress:
             run = run_suites(found, url=url, rules_dir=rules_dir, progress=progress)
     except TargetUnavailable as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
-    except GherkinUnavailable as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         return 2
     except KnowledgeBaseError as exc:
@@ -83,13 +79,9 @@ def diff_command(old_dir: Path, new_dir: Path, paths: list[Path], console: Conso
         if not found.missing:
             err.print("error: no .feature, .yaml, .yml or .json suite found", markup=False, highlight=False)
         return 2
-    try:
-        with ConsoleProgress(err) as progress:
-            old = run_suites(found, rules_dir=old_dir, progress=progress)
-            new = run_suites(found, rules_dir=new_dir, progress=progress)
-    except GherkinUnavailable as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        return 2
+    with ConsoleProgress(err) as progress:
+        old = run_suites(found, rules_dir=old_dir, progress=progress)
+        new = run_suites(found, rules_dir=new_dir, progress=progress)
     console.print(f"rule set {old_kb.version} ({old_dir}) → {new_kb.version} ({new_dir})", highlight=False)
     files = changed_paths(old_dir, new_dir)
     console.print(f"files changed: {', '.join(files) or 'none'}", highlight=False)

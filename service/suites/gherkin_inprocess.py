@@ -23,13 +23,17 @@ from pytest_bdd.parser import Step
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
 from engine.evaluator import Evaluator
-from service.suites.gherkinrun import GherkinUnavailable, display_path
+from service.suites.gherkinrun import display_path
 from service.suites.stepdocs import STEP_MODULES
 
 Outcome = Literal["passed", "failed", "error"]
 TARGET_FIXTURE = "clinrules_target"
 """The fixture the When step evaluates with: supplied by the caller."""
 _QUOTED_TOPIC = re.compile(r'"([a-z0-9][a-z0-9.-]*)"')
+
+
+class GherkinUnavailable(RuntimeError):
+    """A step library named for a suite cannot be imported."""
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,8 @@ from typing import Any
 from service.suites.cards import Card
 from service.suites.results import ScenarioResult, Status
 
-STEP_LIBRARY = Path("tests") / "steps"
-
-
-class GherkinUnavailable(RuntimeError):
-    """The step library is not there (clinrules installed without its checkout)."""
-
-
-def checkout_root() -> Path:
-    """The checkout holding ``tests/steps`` (the step library the feature files are written in)."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / STEP_LIBRARY / "given.py").is_file():
-        raise GherkinUnavailable(f"the step library {root / STEP_LIBRARY} is missing; run from a checkout")
-    return root
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+"""The folder holding the ``service`` package this process runs."""
 
 
 def display_path(path: str | Path) -> str:
@@ -104,7 +93,6 @@ def run_features(
     """Run the feature files; return a result per scenario and pytest-bdd's Cucumber JSON."""
     if not features:
         return [], []
-    root = checkout_root()
     with tempfile.TemporaryDirectory(prefix="clinrules-suite-") as tmp:
         work = Path(tmp)
         (work / "pytest.ini").write_text("[pytest]\nbdd_features_base_dir = /\n", encoding="utf-8")
@@ -122,7 +110,8 @@ def run_features(
             work / "out",
         )
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+        # the pytest subprocess imports the same clinrules (checkout or installed) as this process
+        env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
         env["CLINRULES_TEST_RESULTS"] = str(results_path)
         env.pop("CLINRULES_TEST_URL", None)
         if url:

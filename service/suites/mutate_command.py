@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from engine.errors import KnowledgeBaseError
-from service.suites.gherkinrun import GherkinUnavailable
+from service.suites.gherkin_inprocess import GherkinUnavailable
 from service.suites.mutate import MutantResult, SuiteNotReady, mutate
 from service.suites.mutation_report import print_report, run_json, scores_json, tally, write_junit
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fixtures import load_fixture
 
 
 @pytest.fixture

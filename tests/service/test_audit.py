@@ -18,7 +18,7 @@ from service.audit_models import CardRecord, EvaluationRecord, FeedbackRecord
 from service.patient_hash import hash_patient_id
 from service.settings import Settings
 from service.state import ServiceState
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fixtures import load_fixture
 
 
 def _counts(client: TestClient) -> tuple[int, int, int]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fixtures import load_fixture
 
 
 def _no_empty_values(value: Any, where: str = "") -> None:

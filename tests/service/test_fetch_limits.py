@@ -1,7 +1,7 @@
 """A hostile or broken FHIR server cannot stall the service or fill its memory (issue 10, rows 2 and 3).
 
 The slow-server test runs the real server (uvicorn, its thread pool) on loopback; the others use the
-in-process client. The FHIR servers are the loopback server of ``tests/service/fhir_server.py``.
+in-process client. The FHIR servers are the loopback server of ``service/suites/steps/fhir_server.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import uvicorn
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.fhir_server import FhirStore, gzip_bomb, running_fhir_server
+from service.suites.steps.fhir_server import FhirStore, gzip_bomb, running_fhir_server
 from tests.service.test_fetch_security import fetching_request, record  # noqa: F401 (fixture)
 from tests.service.test_fhir_fetch import trusting
 from tests.suites.server import free_port

@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.cds.trust import BaseUrl, NotTrusted, address_allowed, check_trusted_entry, trusted_base
 from service.settings import Settings
-from tests.service.fhir_server import FhirStore, running_fhir_server
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fhir_server import FhirStore, running_fhir_server
+from service.suites.steps.fixtures import load_fixture
 from tests.service.test_fhir_fetch import TOKEN, authorization, trusting
 
 

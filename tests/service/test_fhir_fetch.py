@@ -1,6 +1,6 @@
 """Missing prefetch is fetched from a trusted ``fhirServer``; a paged prefetch is read to its last page.
 
-Every FHIR server here is the loopback server of ``tests/service/fhir_server.py``, trusted explicitly.
+Every FHIR server here is the loopback server of ``service/suites/steps/fhir_server.py``, trusted explicitly.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.fhir_server import FhirStore, running_fhir_server
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fhir_server import FhirStore, running_fhir_server
+from service.suites.steps.fixtures import load_fixture
 
 TOKEN = "fhir-access-token-123"
 

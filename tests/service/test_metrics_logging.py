@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.logging_setup import scrub
 from service.settings import Settings
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fixtures import load_fixture
 
 
 def test_metrics_count_requests_latency_and_cards(client: TestClient) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fixtures import load_fixture
 
 
 def _topics(answer: dict[str, object]) -> list[str]:

@@ -17,12 +17,19 @@ from typer.testing import CliRunner
 from engine.knowledge import load_knowledge_base
 from service.catalogue import build_catalogue
 from service.cli import app
-from service.suites.gherkin_inprocess import load_step_library, read_scenarios, run_scenario
-from service.suites.gherkinrun import GherkinUnavailable
+from service.suites.gherkin_inprocess import (
+    GherkinUnavailable,
+    load_step_library,
+    read_scenarios,
+    run_scenario,
+)
 from service.suites.mutate import MutationRun, SuiteNotReady, mutate
+from service.suites.steps.target import EngineTarget
 from tests.kb_factory import make_kb_dir, rule
-from tests.steps.target import EngineTarget
 from tests.suites.conftest import FAILING_FEATURE, PASSING_FEATURE, scenario
+
+HIV = "HIV infection recorded, or a detectable HIV-1 RNA result"
+STARTING = "Starting antiretroviral therapy now (ordered while no course is current: first start or restart)"
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = "'Baseline CD4 count (last before ART start, within 180 days)'"
@@ -77,8 +84,8 @@ def test_survivors_are_listed_in_words_and_killed_mutants_name_the_scenario(setu
         "risk: cd4_below 100 → 101",
         "risk: cd4_below 100 → 99",
         f"risk: {BASELINE} below cd4_below became at most cd4_below",
-        "risk: without 'HIV infection recorded, or a detectable HIV-1 RNA result'",
-        "risk: without 'Starting antiretroviral therapy now (ordered while no course is current: first start or restart)'",
+        f"risk: without '{HIV}'",
+        f"risk: without '{STARTING}'",
         f"risk: without {BASELINE} below cd4_below",
     }
     killed = [r for r in run.results if r.status == "killed"]
@@ -110,7 +117,7 @@ def test_case_files_kill_mutants_and_equivalents_are_applied_and_checked(setup: 
         encoding="utf-8",
     )  # fmt: skip
     run = mutate([suite], rules, workers=1)
-    without_hiv = next(r for r in run.results if r.mutant.title == "risk: without 'HIV infection recorded, or a detectable HIV-1 RNA result'")
+    without_hiv = next(r for r in run.results if r.mutant.title == f"risk: without '{HIV}'")
     assert without_hiv.status == "killed" and "ART ordered without HIV" in str(without_hiv.killed_by)
     assert titles(run, "equivalent") == {"risk: cd4_below 100 → 101"}
     flipped = next(
@@ -187,7 +194,7 @@ def test_cli_table_json_junit_and_min_score(setup: tuple[Path, Path], tmp_path: 
     args = ["rules", "mutate", str(suite), "--rules", str(rules), "--workers", "1"]
     table = runner.invoke(app, args)
     assert table.exit_code == 0, table.output
-    assert "Surviving mutants" in table.output and "risk: without 'HIV infection recorded, or a detectable HIV-1 RNA result'" in table.output
+    assert "Surviving mutants" in table.output and f"risk: without '{HIV}'" in table.output
     assert "9 mutants: 3 killed, 6 survived, 0 invalid, 0 equivalent; score 33.3%" in table.output
     as_json = runner.invoke(app, [*args, "--json", "--junit", str(junit), "--min-score", "50"])
     assert as_json.exit_code == 1
@@ -203,7 +210,7 @@ def test_cli_table_json_junit_and_min_score(setup: tuple[Path, Path], tmp_path: 
     assert data["kinds"]["is-flipped"]["score"] == 1.0 and data["rules"]["risk"]["mutants"] == 9
     root = ET.parse(junit).getroot()
     assert root.get("failures") == "6" and root.get("tests") == "9"
-    failure = root.find(".//testcase[@name=\"clause-deleted: without 'HIV infection recorded, or a detectable HIV-1 RNA result'\"]/failure")
+    failure = root.find(f".//testcase[@name=\"clause-deleted: without '{HIV}'\"]/failure")
     assert failure is not None and "mutant survived" in str(failure.get("message"))
     assert runner.invoke(app, [*args, "--min-score", "33"]).exit_code == 0
 

@@ -7,6 +7,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import httpx
 import yaml
 from typer.testing import CliRunner
 
@@ -140,6 +141,18 @@ def test_against_a_running_service(suite_dir: Path, service_url: str) -> None:
     assert "9 scenarios: 8 passed, 1 failed, 0 errors" in result.output
 
 
+def test_the_service_features_run_against_the_running_service(service_url: str) -> None:
+    """Regression: ``features/service`` errored: "Step definition is not found" outside tests/."""
+    features = Path(__file__).resolve().parents[2] / "features" / "service"
+    result = runner.invoke(app, ["test", str(features), "--url", service_url])
+    assert result.exit_code == 0, result.output
+    assert "0 failed, 0 errors" in result.output
+    metrics = httpx.get(f"{service_url}/metrics", timeout=10).text
+    # the hook calls and the feedback of the scenarios reached the service at --url
+    assert 'clinrules_feedback_total{outcome="overridden"' in metrics
+    assert 'clinrules_evaluations_total{service="order-sign"}' in metrics
+
+
 def test_unreachable_service_exits_two(suite_dir: Path) -> None:
     from tests.suites.server import free_port
 
@@ -165,3 +178,24 @@ def test_check_reports_each_unmet_expectation() -> None:
         )
         == []
     )
+
+
+def test_the_project_features_pass_and_every_count_agrees() -> None:
+    """``clinrules test features/`` exits 0, counting what pytest collects and what the page shows."""
+    import subprocess
+    import sys
+
+    from engine.knowledge import load_knowledge_base
+    from service.catalogue import FEATURES_DIR, build_catalogue
+
+    root = Path(__file__).resolve().parents[2]
+    page = build_catalogue(load_knowledge_base(), FEATURES_DIR)["scenario_count"]
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "tests/test_features.py"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"{page} tests collected" in collected
+    result = runner.invoke(app, ["test", str(root / "features")])
+    assert result.exit_code == 0, result.output
+    assert f"PASSED {page} scenarios: {page} passed, 0 failed, 0 errors" in result.output

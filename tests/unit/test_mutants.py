@@ -16,6 +16,9 @@ from engine.mutation.equivalents import equivalent_for, load_equivalents
 from engine.mutation.mutants import Mutant, rule_mutants
 from tests.kb_factory import make_kb_dir, rule
 
+HIV = "HIV infection recorded, or a detectable HIV-1 RNA result"
+STARTING = "Starting antiretroviral therapy now (ordered while no course is current: first start or restart)"
+
 RISK_WHEN = {
     "all": [
         {"fact": "hiv", "is": True},
@@ -64,7 +67,7 @@ def test_each_clause_of_an_all_and_each_branch_of_an_any_is_deleted_once() -> No
     branches = by_kind(mutants, "branch-deleted")
     assert len(clauses) == 3 and len(branches) == 2
     without_hiv = next(m for m in clauses if m.target == "hiv is true")
-    assert without_hiv.title == "risk: without 'HIV infection recorded, or a detectable HIV-1 RNA result'"
+    assert without_hiv.title == f"risk: without '{HIV}'"
     assert len(without_hiv.data["when"]["all"]) == 2
     assert all(c != {"fact": "hiv", "is": True} for c in without_hiv.data["when"]["all"])
     # The original data is never changed by making a mutant.
@@ -157,7 +160,7 @@ def test_equivalents_file_is_read_validated_and_not_a_rule(tmp_path: Path) -> No
     assert kb.version == version
     entries = load_equivalents(root / "mutation-equivalents.yaml")
     marked = [m for m in generate_mutants(kb) if equivalent_for(m, entries)]
-    assert [m.title for m in marked] == ["risk: without 'HIV infection recorded, or a detectable HIV-1 RNA result'"]
+    assert [m.title for m in marked] == [f"risk: without '{HIV}'"]
     (root / "mutation-equivalents.yaml").write_text(
         "equivalents:\n  - {rule: risk, kind: deleted, target: x, reason: long enough reason}\n",
         encoding="utf-8",

@@ -40,7 +40,7 @@ from engine.fhir.models import (
     convert,
     parse_fhir_time,
 )
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fixtures import load_fixture
 
 ROOT = Path(__file__).resolve().parents[3]
 NARROW: dict[str, tuple[type[msgspec.Struct], ...]] = {

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pytest
 from pytest_bdd import given, parsers
 
-from tests.steps.patient import CODE_SYSTEMS, PatientBuilder, ucum
+from service.suites.steps.patient import CODE_SYSTEMS, PatientBuilder, ucum
 
 WHEN = r"(?:today|yesterday|\d+ days? ago)"
 """A time before the evaluation time: ``today``, ``yesterday``, ``1 day ago``, ``{n} days ago``."""

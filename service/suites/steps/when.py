@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import when
 
-from tests.steps.patient import PatientBuilder
-from tests.steps.target import Alert, Target
+from service.suites.steps.patient import PatientBuilder
+from service.suites.steps.target import Alert, Target
 
 
 @pytest.fixture

@@ -1,4 +1,10 @@
-"""Step library of the service's behaviour (features/service/): an EHR talking to clinrules over HTTP."""
+"""Step library of the service's behaviour (features/service/): an EHR talking to clinrules over HTTP.
+
+"The clinrules service is running" is the service the suite targets: a fresh one in this process, or the one
+at ``clinrules test --url`` (the target's ``url``). A scenario that needs the service configured its own way
+(JWT security on) always starts its own instance in this process, since a running service's settings are
+its operator's.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +24,8 @@ from pytest_bdd import given, parsers, then, when
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.fhir_server import FhirStore, running_fhir_server
-from tests.service.fixtures import load_fixture
+from service.suites.steps.fhir_server import FhirStore, running_fhir_server
+from service.suites.steps.fixtures import load_fixture
 
 ISSUER = "https://ehr.example.org"
 FHIR_TOKEN = "ehr-fhir-token"
@@ -31,7 +37,7 @@ class ServiceWorld:
 
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
-        self.client: TestClient | None = None
+        self.client: TestClient | httpx.Client | None = None
         self.request: dict[str, Any] = {}
         self.response: Any = None
         self.cards: dict[str, dict[str, Any]] = {}
@@ -44,8 +50,13 @@ class ServiceWorld:
         self.client.__enter__()
         return self.client
 
+    def connect(self, url: str) -> httpx.Client:
+        """Talk to the service already running at ``url``."""
+        self.client = httpx.Client(base_url=url.rstrip("/"), timeout=30.0)
+        return self.client
+
     @property
-    def http(self) -> TestClient:
+    def http(self) -> TestClient | httpx.Client:
         """The client (the service must be running)."""
         assert self.client is not None, "start the service first"
         return self.client
@@ -56,8 +67,17 @@ def service_world(tmp_path: Path) -> Iterator[ServiceWorld]:
     """The scenario's service, client and last response; the service stops afterwards."""
     world = ServiceWorld(tmp_path)
     yield world
-    if world.client is not None:
+    if isinstance(world.client, TestClient):
         world.client.__exit__(None, None, None)
+    elif world.client is not None:
+        world.client.close()
+
+
+@pytest.fixture
+def service_url(clinrules_target: object) -> str | None:
+    """The URL of the running service the suite targets (``clinrules test --url``), or None: in process."""
+    url = getattr(clinrules_target, "url", None)
+    return str(url) if url else None
 
 
 @pytest.fixture
@@ -86,14 +106,23 @@ def _token(**claims: Any) -> str:
 
 
 @given("the clinrules service is running")
-def service_running(service_world: ServiceWorld) -> None:
-    """Start the service with default settings."""
-    service_world.start()
+def service_running(service_world: ServiceWorld, service_url: str | None) -> None:
+    """The service under test: the one at `--url` when given, else a fresh one with default settings.
+
+    Example: Given the clinrules service is running
+    """
+    if service_url:
+        service_world.connect(service_url)
+    else:
+        service_world.start()
 
 
 @given("the clinrules service is running with JWT security on")
 def service_running_secured(service_world: ServiceWorld) -> None:
-    """Start the service with JWT verification and the EHR as the trusted issuer."""
+    """A fresh instance with JWT verification, the EHR its trusted issuer (in process, even with `--url`).
+
+    Example: Given the clinrules service is running with JWT security on
+    """
     jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_KEY.public_key()))
     service_world.start(
         jwt_enabled=True, jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}}
@@ -102,7 +131,7 @@ def service_running_secured(service_world: ServiceWorld) -> None:
 
 @given(parsers.parse('the EHR prepares the CDS Hooks request "{name}"'))
 def prepare_request(service_world: ServiceWorld, name: str) -> None:
-    """Load a request fixture from tests/fixtures/cds/."""
+    """Load a CDS Hooks request fixture (service/suites/steps/cds/)."""
     service_world.request = load_fixture(name)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from tests.steps.patient import PatientBuilder
-from tests.steps.target import THALIDOMIDE_PROPOSED, Alert
+from service.suites.steps.patient import PatientBuilder
+from service.suites.steps.target import THALIDOMIDE_PROPOSED, Alert
 
 TOPIC = r"\"(?P<topic>[a-z0-9][a-z0-9.-]*)\""
 THALIDOMIDE_CLASS = ("thalidomide", "lenalidomide", "pomalidomide")

@@ -1,4 +1,4 @@
-"""Loading the CDS Hooks request fixtures in ``tests/fixtures/cds/``, with dates relative to today."""
+"""Loading the CDS Hooks request fixtures in ``service/suites/steps/cds/``, with dates relative to today."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cds"
+FIXTURES = Path(__file__).resolve().parent / "cds"
 _TOKEN = re.compile(r"\$(DAYS|YEARS)\((-?\d+)\)")
 
 
