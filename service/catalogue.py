@@ -142,7 +142,7 @@ def build_catalogue(kb: KnowledgeBase, features_dir: Path = FEATURES_DIR) -> dic
     return {
         "ruleset_version": kb.version,
         "rules": rules,
-        "scenario_count": len(scenarios),
+        "scenario_count": sum(runs(s) for s in scenarios),
         "concepts": recognised_concepts(kb),
     }
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from engine.facts import fact_label
 from tests.suites.server import live_service
 from tests.ui.test_page import ARGS, CHROMIUM, _require
 
@@ -85,10 +86,10 @@ def test_a_patient_entered_with_the_form_is_understood_and_warned(page: Any) -> 
         for i in range(understood.locator("dt").count())
     }
     assert facts["Age"] == "38 years"
-    assert facts["HIV infection recorded"] == "yes"
-    assert facts["Baseline CD4 count (last before ART start, within 180 days)"] == "42 cells/µL"
-    assert facts["Starting antiretroviral therapy now (ordered, not yet taking it)"] == "yes"
-    assert facts["Active tuberculosis"] == "yes"
+    assert facts[fact_label("hiv")] == "yes"
+    assert facts[fact_label("baseline_cd4")] == "42 cells/µL"
+    assert facts[fact_label("art_starting_now")] == "yes"
+    assert facts[fact_label("active_tb")] == "yes"
     assert "Pregnant" not in facts
     page.locator(".outcome").screenshot(path=str(REPORTS / "playground-cards.png"))
 
