@@ -1,6 +1,10 @@
-"""Structured JSON logs (python-json-logger) with a filter that scrubs anything token-like.
+"""Structured JSON logs (python-json-logger): scrubbed of tokens, without tracebacks, rate-limited.
 
-Nothing in the service logs tokens or patient data on purpose; the filter is a second line of defence.
+Nothing in the service logs tokens or patient data on purpose; the filters are further lines of defence:
+a traceback or an exception's message can quote request data (a patient id in a URL, a token), so records
+keep only the exception's type; and each kind of message is logged at most ``rate_per_minute`` times a
+minute (then one line says how many were left out), so a flood of errors (a slowloris, a descriptor
+shortage) cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -8,13 +12,17 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
+import time
 
 from pythonjsonlogger.json import JsonFormatter
 
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9\-._~+/]+=*")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _HANDLER_NAME = "clinrules-json"
-LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error")
+LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error", "asyncio")
+WINDOW_SECONDS = 60.0
+UNLIMITED = frozenset({"service.access"})
 
 
 def scrub(text: str) -> str:
@@ -36,6 +44,56 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class NoTracebackFilter(logging.Filter):
+    """Drop tracebacks and stack traces from records, keeping the exception's type as ``error_type``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("asyncio") and isinstance(record.msg, str):
+            # asyncio appends the failing task or socket (with its exception's message) after the first line.
+            record.msg, record.args = record.getMessage().split("\n", 1)[0], None
+        if record.exc_info:
+            exc = record.exc_info[1]
+            if exc is not None and not hasattr(record, "error_type"):
+                record.error_type = type(exc).__name__
+            record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+class RateLimitFilter(logging.Filter):
+    """Pass at most ``per_minute`` records of each kind (logger and message template) a minute.
+
+    The first record of a kind in a new minute carries ``suppressed``: how many were left out before.
+    Access logs (one line per answered request, so bounded by the service's own throughput) pass.
+    """
+
+    def __init__(self, per_minute: int) -> None:
+        super().__init__()
+        self.per_minute = per_minute
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, str], tuple[float, int, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in UNLIMITED:
+            return True
+        key = (record.name, str(record.msg).split("\n", 1)[0][:120])
+        now = time.monotonic()
+        with self._lock:
+            start, passed, dropped = self._windows.get(key, (now, 0, 0))
+            if now - start >= WINDOW_SECONDS:
+                if dropped:
+                    record.suppressed = dropped
+                start, passed, dropped = now, 0, 0
+            if passed >= self.per_minute:
+                self._windows[key] = (start, passed, dropped + 1)
+                return False
+            if len(self._windows) > 10_000:  # many kinds of message: forget the old windows
+                self._windows.clear()
+            self._windows[key] = (start, passed + 1, dropped)
+        return True
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced)."""
 
@@ -48,8 +106,8 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send the service's, the engine's and uvicorn's logs to stderr as JSON lines (idempotent)."""
+def configure_logging(level: str = "INFO", rate_per_minute: int = 30) -> None:
+    """Send the service's, the engine's, uvicorn's and asyncio's logs to stderr as JSON lines (idempotent)."""
     handler = _StderrHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(
@@ -58,6 +116,8 @@ def configure_logging(level: str = "INFO") -> None:
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )
+    handler.addFilter(RateLimitFilter(rate_per_minute))
+    handler.addFilter(NoTracebackFilter())
     handler.addFilter(RedactingFilter())
     for name in LOGGERS:
         logger = logging.getLogger(name)

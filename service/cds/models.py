@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -28,7 +29,16 @@ class FhirAuthorization(_Open):
     subject: str
     patient: str | None = None
 
+    @field_validator("access_token")
+    @classmethod
+    def _bearer_token_characters(cls, value: SecretStr) -> SecretStr:
+        # RFC 6750 b64token: only these can go into an Authorization header (anything else cannot be sent).
+        if not _B64TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be a bearer token: ASCII letters, digits and -._~+/ (then = padding)")
+        return value
 
+
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 

@@ -95,7 +95,9 @@ def service_running_secured(service_world: ServiceWorld) -> None:
     """Start the service with JWT verification and the EHR as the trusted issuer."""
     jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_KEY.public_key()))
     service_world.start(
-        jwt_enabled=True, jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}}
+        jwt_enabled=True,
+        jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}},
+        jwt_audience="http://testserver",
     )
 
 
