@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import socket
-import time
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -24,11 +24,23 @@ from service.settings import get_settings
 log = logging.getLogger("service.connections")
 
 
+# Descriptors a worker needs beside its client connections: database, logs, listening socket, FHIR fetches.
+SPARE_DESCRIPTORS = 256
+
+
 @cache
 def limits() -> tuple[float, int]:
-    """(header timeout in seconds, most open connections) of this worker, read once from the settings."""
+    """(header timeout in seconds, most open connections) of this worker, read once.
+
+    The connection cap is the setting, lowered if the open-file limit leaves no room for it: running out
+    of descriptors stops the server accepting anyone, the health probe included.
+    """
     settings = get_settings()
-    return settings.header_timeout_seconds, settings.max_connections
+    most = settings.max_connections
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY:
+        most = min(most, max(16, soft - SPARE_DESCRIPTORS))
+    return settings.header_timeout_seconds, most
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -40,7 +52,9 @@ class GuardedH11Protocol(H11Protocol):
     """
 
     header_deadline: asyncio.TimerHandle | None = None
-    waiting_since: float | None = None
+    # The connections of this worker now waiting for request headers, longest-waiting first (dicts keep
+    # insertion order), so the one to shed is found at once even with thousands open.
+    waiting: ClassVar[dict[GuardedH11Protocol, None]] = {}
 
     def connection_made(self, transport: Any) -> None:
         sock = transport.get_extra_info("socket")
@@ -72,29 +86,26 @@ class GuardedH11Protocol(H11Protocol):
 
     def _await_headers(self, timeout: float) -> None:
         self._headers_done()
-        self.waiting_since = time.monotonic()
+        self.waiting[self] = None
         self.header_deadline = self.loop.call_later(timeout, self._headers_too_slow)
 
     def _headers_done(self) -> None:
         if self.header_deadline is not None:
             self.header_deadline.cancel()
         self.header_deadline = None
-        self.waiting_since = None
+        self.waiting.pop(self, None)
 
     def _headers_too_slow(self) -> None:
-        self.header_deadline = None
+        self._headers_done()
         log.info("connection closed: request headers not received in time")
         if not self.transport.is_closing():
             self.transport.abort()
 
     def _shed_slowest(self) -> bool:
         """Close the connection that has waited longest for its request headers; False if none waits."""
-        waiting = [
-            c for c in self.connections if isinstance(c, GuardedH11Protocol) and c.waiting_since is not None
-        ]
-        if not waiting:
+        slowest = next(iter(self.waiting), None)
+        if slowest is None:
             return False
-        slowest = min(waiting, key=lambda c: c.waiting_since or 0.0)
         log.info("connection closed to make room: request headers still incomplete")
         slowest._headers_done()
         slowest.transport.abort()

@@ -9,13 +9,11 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
-from service.connections import GuardedH11Protocol
+from service.connections import SPARE_DESCRIPTORS, GuardedH11Protocol
 from service.logging_setup import configure_logging
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("service.server")
-# Descriptors a worker needs beside its client connections: database, log, listening socket, FHIR fetches.
-SPARE_DESCRIPTORS = 256
 BACKLOG = 1024
 
 
@@ -60,7 +58,7 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     soft = raise_descriptor_limit(settings.max_connections + SPARE_DESCRIPTORS)
     if soft != resource.RLIM_INFINITY and soft < settings.max_connections + SPARE_DESCRIPTORS:
         log.warning(
-            "the open-file limit is below CLINRULES_MAX_CONNECTIONS plus spare descriptors",
+            "the open-file limit is below CLINRULES_MAX_CONNECTIONS plus spare descriptors: fewer are kept",
             extra={"open_file_limit": soft, "max_connections": settings.max_connections},
         )
     if not settings.public_url:

@@ -22,6 +22,7 @@ from tests.reliability.service_app import patient_view, prefetch_keys
 
 HEADER_TIMEOUT = 2.0
 MAX_CONNECTIONS = 100
+BODY_TIMEOUT = 2.0
 LEAK = "MRN-LEAK-77"
 
 
@@ -31,6 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         tmp_path_factory.mktemp("live"),
         header_timeout_seconds=str(HEADER_TIMEOUT),
         max_connections=str(MAX_CONNECTIONS),
+        body_timeout_seconds=str(BODY_TIMEOUT),
         log_rate_per_minute="20",
     ) as running:
         yield running
@@ -81,6 +83,20 @@ def test_half_sent_requests_are_cut_off_and_health_still_answers(server: LiveSer
     finally:
         for sock in attackers:
             sock.close()
+    assert _health_seconds(server) < 2.0
+
+
+def test_a_body_sent_too_slowly_is_a_408(server: LiveServer) -> None:
+    with socket.create_connection((server.host, server.port), timeout=BODY_TIMEOUT + 5) as sock:
+        sock.sendall(
+            b"POST /evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{"
+        )
+        start = time.monotonic()
+        answer = sock.recv(4096)
+        waited = time.monotonic() - start
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert BODY_TIMEOUT - 0.5 < waited < BODY_TIMEOUT + 3
     assert _health_seconds(server) < 2.0
 
 
