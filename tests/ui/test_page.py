@@ -53,7 +53,7 @@ def browser_page(page_url: str) -> Iterator[Any]:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         # The service's Content-Security-Policy must never block anything the page itself does.
-        page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+        page.on("console", lambda msg: errors.extend([msg.text] if "Content Security Policy" in msg.text else []))
         page.goto(f"{page_url}/ui")
         yield page
         assert errors == [], errors
