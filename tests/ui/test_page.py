@@ -53,7 +53,8 @@ def browser_page(page_url: str) -> Iterator[Any]:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         # The service's Content-Security-Policy must never block anything the page itself does.
-        page.on("console", lambda msg: errors.extend([msg.text] if "Content Security Policy" in msg.text else []))
+        csp = "Content Security Policy"
+        page.on("console", lambda msg: errors.extend([msg.text] if csp in msg.text else []))
         page.goto(f"{page_url}/ui")
         yield page
         assert errors == [], errors
