@@ -53,7 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(cfg.log_level, cfg.log_rate_per_minute)
-        state = build_state(cfg, app_metrics)
+        try:
+            state = build_state(cfg, app_metrics)
+        except Exception as exc:
+            # Logs keep no exception messages (they could quote request data); a start-up error holds none
+            # and names the file or setting to fix, so it is written out here.
+            log.critical("start-up failed", extra={"error_type": type(exc).__name__, "error": str(exc)})
+            raise
         app.state.clinrules = state
         log.info(
             "service started",

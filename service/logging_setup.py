@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -22,6 +23,7 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _HANDLER_NAME = "clinrules-json"
 LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error", "asyncio")
 WINDOW_SECONDS = 60.0
+_TRACEBACK = "Traceback (most recent call last)"
 UNLIMITED = frozenset({"service.access"})
 
 
@@ -51,6 +53,13 @@ class NoTracebackFilter(logging.Filter):
         if record.name.startswith("asyncio") and isinstance(record.msg, str):
             # asyncio appends the failing task or socket (with its exception's message) after the first line.
             record.msg, record.args = record.getMessage().split("\n", 1)[0], None
+        if _TRACEBACK in str(record.msg) or (record.args and _TRACEBACK in record.getMessage()):
+            # Some callers log a formatted traceback as the message itself (Starlette's lifespan does).
+            text = record.getMessage()
+            last = text.strip().splitlines()[-1]
+            record.error_type = last.split(":", 1)[0].rsplit(".", 1)[-1]
+            record.msg = text.split(_TRACEBACK, 1)[0].strip() or "error (traceback removed)"
+            record.args = None
         if record.exc_info:
             exc = record.exc_info[1]
             if exc is not None and not hasattr(record, "error_type"):
@@ -68,9 +77,10 @@ class RateLimitFilter(logging.Filter):
     Access logs (one line per answered request, so bounded by the service's own throughput) pass.
     """
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.per_minute = per_minute
+        self.clock = clock
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str], tuple[float, int, int]] = {}
 
@@ -78,7 +88,7 @@ class RateLimitFilter(logging.Filter):
         if record.name in UNLIMITED:
             return True
         key = (record.name, str(record.msg).split("\n", 1)[0][:120])
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             start, passed, dropped = self._windows.get(key, (now, 0, 0))
             if now - start >= WINDOW_SECONDS:
@@ -122,7 +132,6 @@ def configure_logging(level: str = "INFO", rate_per_minute: int = 30) -> None:
     for name in LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = [h for h in logger.handlers if h.get_name() != _HANDLER_NAME]
-        if name in ("service", "engine") or not logger.handlers:
-            logger.addHandler(handler)
+        logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = False
