@@ -11,6 +11,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, field_
 
 TOPIC_SYSTEM = "urn:clinrules:topic"
 OVERRIDE_SYSTEM = "urn:clinrules:override-reason"
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 bearer token characters
 
 
 class _Open(BaseModel):
@@ -38,7 +39,6 @@ class FhirAuthorization(_Open):
         return value
 
 
-_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 

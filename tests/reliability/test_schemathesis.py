@@ -24,7 +24,7 @@ from schemathesis import GenerationMode, checks  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.cds.services import SERVICES  # noqa: E402
 from service.settings import Settings  # noqa: E402
-from tests.network_guard import loopback_only  # noqa: E402
+from tests.reliability.loopback_guard import loopback_only  # noqa: E402
 from tests.reliability.service_app import settings_for  # noqa: E402
 from tests.service.fixtures import load_fixture  # noqa: E402
 
