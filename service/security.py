@@ -154,7 +154,7 @@ class JwtVerifier:
             log.info("token rejected", extra={"reason": type(exc).__name__})
             raise unauthorized() from None
         try:
-            self._remember(str(claims["iss"]), str(claims["jti"]), expires)
+            self._remember(str(claims["iss"]), str(claims["jti"]), expires, datetime.now(UTC))
         except _Reject as exc:
             log.info("token rejected", extra={"reason": str(exc)})
             raise unauthorized() from None
@@ -185,6 +185,8 @@ class JwtVerifier:
             leeway=self.leeway,
             options={"require": ["iss", "aud", "exp", "iat", "jti"]},
         )
+        if not all(_is_text(claims[name]) for name in ("iss", "jti")):
+            raise _Reject("iss or jti is not text")
         iat, exp = claims["iat"], claims["exp"]
         if not all(_finite_number(v) for v in (iat, exp)):
             raise _Reject("iat or exp is not a finite number")
@@ -195,9 +197,8 @@ class JwtVerifier:
             raise _Reject("lifetime too long")
         return claims, datetime.fromtimestamp(exp, UTC)
 
-    def _remember(self, issuer: str, jti: str, exp: datetime) -> None:
-        now = datetime.now(UTC)
-        key = hashlib.sha256(f"{issuer}\0{jti}".encode("utf-8", "surrogatepass")).hexdigest()
+    def _remember(self, issuer: str, jti: str, exp: datetime, now: datetime) -> None:
+        key = hashlib.sha256(f"{issuer}\0{jti}".encode()).hexdigest()
         with self.sessions() as session:
             try:
                 with session.begin():
@@ -207,6 +208,17 @@ class JwtVerifier:
                     session.add(SeenToken(key=key, expires_at=exp + timedelta(seconds=self.leeway)))
             except IntegrityError:
                 raise _Reject("jti replayed") from None
+
+
+def _is_text(value: Any) -> bool:
+    """A string that is valid Unicode (JSON can carry lone surrogates, which cannot be encoded)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _finite_number(value: Any) -> bool:
