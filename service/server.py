@@ -14,7 +14,6 @@ from service.logging_setup import configure_logging
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("service.server")
-BACKLOG = 1024
 
 
 class SettingsRefused(SystemExit):
@@ -70,7 +69,6 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
         host=host or settings.host,
         port=port if port is not None else settings.port,
         workers=workers or settings.workers,
-        backlog=BACKLOG,
         timeout_keep_alive=5,
         access_log=False,
         log_config=None,
