@@ -24,7 +24,7 @@ _HANDLER_NAME = "clinrules-json"
 LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error", "asyncio")
 WINDOW_SECONDS = 60.0
 _TRACEBACK = "Traceback (most recent call last)"
-UNLIMITED = frozenset({"service.access"})
+ACCESS_LOGGER = "service.access"
 
 
 def scrub(text: str) -> str:
@@ -74,7 +74,8 @@ class RateLimitFilter(logging.Filter):
     """Pass at most ``per_minute`` records of each kind (logger and message template) a minute.
 
     The first record of a kind in a new minute carries ``suppressed``: how many were left out before.
-    Access logs (one line per answered request, so bounded by the service's own throughput) pass.
+    Access lines of answers below 400 all pass (one per request served); those of refused requests are
+    limited per route and status, so a client probing with bad requests cannot flood the log either.
     """
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
@@ -82,12 +83,15 @@ class RateLimitFilter(logging.Filter):
         self.per_minute = per_minute
         self.clock = clock
         self._lock = threading.Lock()
-        self._windows: dict[tuple[str, str], tuple[float, int, int]] = {}
+        self._windows: dict[tuple[str, ...], tuple[float, int, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name in UNLIMITED:
-            return True
-        key = (record.name, str(record.msg).split("\n", 1)[0][:120])
+        key: tuple[str, ...] = (record.name, str(record.msg).split("\n", 1)[0][:120])
+        if record.name == ACCESS_LOGGER:
+            status = getattr(record, "status", 500)
+            if isinstance(status, int) and status < 400:
+                return True
+            key = (*key, str(status), str(getattr(record, "route", "")))
         now = self.clock()
         with self._lock:
             start, passed, dropped = self._windows.get(key, (now, 0, 0))

@@ -54,7 +54,14 @@ def test_each_kind_of_line_is_rate_limited_and_the_gap_is_counted() -> None:
 
     passed = [limit.filter(record("uvicorn.error", "Invalid HTTP request received.")) for _ in range(500)]
     assert sum(passed) == 5
-    assert all(limit.filter(record("service.access", "request")) for _ in range(500))  # one per answer
+    served = [record("service.access", "request") for _ in range(500)]
+    for line in served:
+        line.status, line.route = 200, "/health"
+    assert all(limit.filter(line) for line in served)  # one line per request served, all kept
+    refused = [record("service.access", "request") for _ in range(500)]
+    for line in refused:
+        line.status, line.route = 404, "(unmatched)"
+    assert sum(limit.filter(line) for line in refused) == 5
     assert limit.filter(record("service.other", "another kind"))
     clock[0] += WINDOW_SECONDS - 1
     assert not limit.filter(record("uvicorn.error", "Invalid HTTP request received."))
