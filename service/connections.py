@@ -26,6 +26,10 @@ log = logging.getLogger("service.connections")
 
 # Descriptors a worker needs beside its client connections: database, logs, listening socket, FHIR fetches.
 SPARE_DESCRIPTORS = 256
+# The listen queue, and so the most connections asyncio accepts in one burst before the cap can shed any:
+# the cap leaves room for a whole burst, or a flood of connects runs the worker out of descriptors and
+# asyncio stops accepting (the health probe too) for a second at a time.
+BACKLOG = 256
 
 
 @cache
@@ -39,7 +43,7 @@ def limits() -> tuple[float, int]:
     most = settings.max_connections
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY:
-        most = min(most, max(16, soft - SPARE_DESCRIPTORS))
+        most = min(most, max(16, soft - SPARE_DESCRIPTORS - BACKLOG))
     return settings.header_timeout_seconds, most
 
 

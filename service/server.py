@@ -9,7 +9,7 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
-from service.connections import SPARE_DESCRIPTORS, GuardedH11Protocol
+from service.connections import BACKLOG, SPARE_DESCRIPTORS, GuardedH11Protocol
 from service.logging_setup import configure_logging
 from service.settings import Settings, get_settings
 
@@ -54,8 +54,8 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings.log_level, settings.log_rate_per_minute)
-    soft = raise_descriptor_limit(settings.max_connections + SPARE_DESCRIPTORS)
-    if soft != resource.RLIM_INFINITY and soft < settings.max_connections + SPARE_DESCRIPTORS:
+    soft = raise_descriptor_limit(settings.max_connections + SPARE_DESCRIPTORS + BACKLOG)
+    if soft != resource.RLIM_INFINITY and soft < settings.max_connections + SPARE_DESCRIPTORS + BACKLOG:
         log.warning(
             "the open-file limit is below CLINRULES_MAX_CONNECTIONS plus spare descriptors: fewer are kept",
             extra={"open_file_limit": soft, "max_connections": settings.max_connections},
@@ -69,6 +69,7 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
         host=host or settings.host,
         port=port if port is not None else settings.port,
         workers=workers or settings.workers,
+        backlog=BACKLOG,
         timeout_keep_alive=5,
         access_log=False,
         log_config=None,
