@@ -14,7 +14,12 @@ from fastapi.openapi.utils import get_openapi
 
 from service.logging_setup import configure_logging
 from service.metrics import Metrics
-from service.middleware import BodyLimitMiddleware, ObservabilityMiddleware
+from service.middleware import (
+    BodyLimitMiddleware,
+    LastResortMiddleware,
+    ObservabilityMiddleware,
+    SecurityHeadersMiddleware,
+)
 from service.openapi_docs import extra_schemas
 from service.problems import install_problem_handlers
 from service.routes import cds_hooks, docs, evaluate, health, metrics, rules, ui
@@ -47,8 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(cfg.log_level)
-        state = build_state(cfg, app_metrics)
+        configure_logging(cfg.log_level, cfg.log_rate_per_minute)
+        try:
+            state = build_state(cfg, app_metrics)
+        except Exception as exc:
+            # Logs keep no exception messages (they could quote request data); a start-up error holds none
+            # and names the file or setting to fix, so it is written out here.
+            log.critical("start-up failed", extra={"error_type": type(exc).__name__, "error": str(exc)})
+            raise
         app.state.clinrules = state
         log.info(
             "service started",
@@ -86,9 +97,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (*routers, docs.router):
         app.include_router(router)
     # Middleware added last runs first: CORS outermost (so that every answer, a 413 too, carries its
-    # headers), then observability, then the body limit.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=cfg.max_body_bytes)
+    # headers), then the security headers, observability, the last-resort 500, then the body limits.
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=cfg.max_body_bytes, timeout_seconds=cfg.body_timeout_seconds
+    )
+    app.add_middleware(LastResortMiddleware)
     app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
+    app.add_middleware(SecurityHeadersMiddleware)
     if cfg.cors_origins:
         app.add_middleware(
             CORSMiddleware,

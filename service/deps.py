@@ -11,8 +11,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from service.json_body import parse_json_body
+from service.json_body import parse_json_body, require_json_content_type
 from service.problems import ProblemError
+from service.security import audiences_for, local_base_url
 from service.state import ServiceState
 
 
@@ -37,7 +38,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 async def json_body(request: Request, state: StateDep) -> Any:
-    """The request body as JSON, checked for content type, depth and number range (else 400/415)."""
+    """The request body as JSON: a JSON content type is required (else 415); depth, numbers, text checked."""
+    require_json_content_type(request.headers.get("content-type"))
     body = await request.body()
     return parse_json_body(body, request.headers.get("content-type"), state.settings.max_json_depth)
 
@@ -46,24 +48,31 @@ JsonBody = Annotated[Any, Depends(json_body)]
 
 
 async def base_url(request: Request, state: StateDep) -> str:
-    """This service's external base URL: the ``public_url`` setting, else the request's."""
+    """This service's external base URL, for links: the ``public_url`` setting.
+
+    Without it, the address the connection arrived at (the socket's, never the ``Host`` header, which the
+    caller writes): right for a service used on this machine, wrong behind a proxy.
+    """
     configured = state.settings.public_url
-    return (configured or str(request.base_url)).rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    return local_base_url(request.scope)
 
 
 BaseUrl = Annotated[str, Depends(base_url)]
 
 
-def verify_token(request: Request, state: StateDep, base: BaseUrl) -> dict[str, Any] | None:
-    """When JWT is enabled, verify the bearer token (bare 401 if bad); return its claims, else None."""
+def verify_token(request: Request, state: StateDep) -> dict[str, Any] | None:
+    """When JWT is enabled, verify the bearer token (bare 401 if bad); return its claims, else None.
+
+    ``aud`` must be the configured audience (``jwt_audience``, else ``public_url``) or this endpoint's URL
+    under it; settings refuse JWT without one of them.
+    """
     if state.verifier is None:
         return None
-    audience = (state.settings.jwt_audience or base).rstrip("/")
-    path = request.url.path
-    # CDS Hooks: aud is the URL of the service endpoint; a feedback call may name its service's URL.
-    endpoints = {path, path.removesuffix("/feedback")}
-    audiences = {audience, audience + "/", *(root + p for root in (audience, base) for p in endpoints)}
-    return state.verifier.verify(request.headers.get("authorization"), sorted(audiences))
+    configured = state.settings.jwt_audience or state.settings.public_url or ""
+    audiences = audiences_for(configured, request.url.path)
+    return state.verifier.verify(request.headers.get("authorization"), audiences)
 
 
 TokenClaims = Annotated[dict[str, Any] | None, Depends(verify_token)]

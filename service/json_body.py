@@ -1,4 +1,4 @@
-"""Reading a JSON request body defensively: content type, size, depth and number range are checked.
+"""Reading a JSON request body defensively: content type, size, depth, number range and Unicode are checked.
 
 Malformed or hostile bodies become 4xx problems, never a 500.
 """
@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
-from service.problems import TYPE_BASE, ProblemError
+from engine.errors import FieldProblem
+from service.problems import TYPE_BASE, ProblemError, invalid_fields
 
 JSON_MEDIA_TYPES = ("application/json", "application/fhir+json")
 MAX_NUMBER = 1e15
@@ -37,6 +39,15 @@ def _parse_constant(text: str) -> Any:
     raise _BadNumber(f"{text} is not valid JSON")
 
 
+# A JSON escape of a UTF-16 surrogate (\ud800-\udfff): only then can a decoded string hold a lone one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+MAX_REPORTED = 20
+
+
+def _unsupported(detail: str) -> ProblemError:
+    return ProblemError(415, "Unsupported Media Type", detail, type_=TYPE_BASE + "unsupported-media-type")
+
+
 def check_content_type(content_type: str | None) -> None:
     """Accept ``application/json``, ``application/fhir+json`` and any ``+json`` type (or none); else 415."""
     if content_type is None or not content_type.strip():
@@ -44,12 +55,47 @@ def check_content_type(content_type: str | None) -> None:
     media = content_type.split(";", 1)[0].strip().lower()
     if media in JSON_MEDIA_TYPES or (media.startswith("application/") and media.endswith("+json")):
         return
-    raise ProblemError(
-        415,
-        "Unsupported Media Type",
-        "Send the request body as application/json.",
-        type_=TYPE_BASE + "unsupported-media-type",
-    )
+    raise _unsupported("Send the request body as application/json.")
+
+
+def require_json_content_type(content_type: str | None) -> None:
+    """A request body must say it is JSON: no ``Content-Type`` is a 415 too.
+
+    A browser page of another origin can POST without a CORS preflight only with no content type or a
+    form/text one; requiring a JSON type closes that door.
+    """
+    if content_type is None or not content_type.strip():
+        raise _unsupported("Send the request body with Content-Type: application/json.")
+    check_content_type(content_type)
+
+
+def lone_surrogates(data: Any, limit: int = MAX_REPORTED) -> list[FieldProblem]:
+    """Each string (or member name) in ``data`` holding a lone UTF-16 surrogate, which is not Unicode text."""
+    found: list[FieldProblem] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack and len(found) < limit:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if not _is_unicode(item):
+                found.append(FieldProblem(path or "(body)", "is not valid Unicode text (a lone surrogate)"))
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if not _is_unicode(key):
+                    found.append(FieldProblem(path or "(body)", "has a member name that is not Unicode"))
+                    continue
+                stack.append((value, f"{path}.{key}" if path else key))
+        elif isinstance(item, list):
+            stack.extend((value, f"{path}.{i}" if path else str(i)) for i, value in enumerate(item))
+    found.sort(key=lambda p: p.field)
+    return found
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
@@ -105,4 +151,8 @@ def parse_json_body(body: bytes, content_type: str | None, max_depth: int) -> An
             f"Nesting deeper than {max_depth} levels is refused.",
             type_=TYPE_BASE + "too-deep",
         )
+    if _SURROGATE_ESCAPE.search(body):
+        problems = lone_surrogates(data)
+        if problems:
+            raise invalid_fields(problems, "The request has text that is not valid Unicode")
     return data

@@ -1,6 +1,10 @@
-"""Structured JSON logs (python-json-logger) with a filter that scrubs anything token-like.
+"""Structured JSON logs (python-json-logger): scrubbed of tokens, without tracebacks, rate-limited.
 
-Nothing in the service logs tokens or patient data on purpose; the filter is a second line of defence.
+Nothing in the service logs tokens or patient data on purpose; the filters are further lines of defence:
+a traceback or an exception's message can quote request data (a patient id in a URL, a token), so records
+keep only the exception's type; and each kind of message is logged at most ``rate_per_minute`` times a
+minute (then one line says how many were left out), so a flood of errors (a slowloris, a descriptor
+shortage) cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -8,13 +12,19 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
+import time
+from collections.abc import Callable
 
 from pythonjsonlogger.json import JsonFormatter
 
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9\-._~+/]+=*")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _HANDLER_NAME = "clinrules-json"
-LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error")
+LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error", "asyncio")
+WINDOW_SECONDS = 60.0
+_TRACEBACK = "Traceback (most recent call last)"
+ACCESS_LOGGER = "service.access"
 
 
 def scrub(text: str) -> str:
@@ -36,6 +46,68 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class NoTracebackFilter(logging.Filter):
+    """Drop tracebacks and stack traces from records, keeping the exception's type as ``error_type``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("asyncio") and isinstance(record.msg, str):
+            # asyncio appends the failing task or socket (with its exception's message) after the first line.
+            record.msg, record.args = record.getMessage().split("\n", 1)[0], None
+        if _TRACEBACK in str(record.msg) or (record.args and _TRACEBACK in record.getMessage()):
+            # Some callers log a formatted traceback as the message itself (Starlette's lifespan does).
+            text = record.getMessage()
+            last = text.strip().splitlines()[-1]
+            record.error_type = last.split(":", 1)[0].rsplit(".", 1)[-1]
+            record.msg = text.split(_TRACEBACK, 1)[0].strip() or "error (traceback removed)"
+            record.args = None
+        if record.exc_info:
+            exc = record.exc_info[1]
+            if exc is not None and not hasattr(record, "error_type"):
+                record.error_type = type(exc).__name__
+            record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+class RateLimitFilter(logging.Filter):
+    """Pass at most ``per_minute`` records of each kind (logger and message template) a minute.
+
+    The first record of a kind in a new minute carries ``suppressed``: how many were left out before.
+    Access lines of answers below 400 all pass (one per request served); those of refused requests are
+    limited per route and status, so a client probing with bad requests cannot flood the log either.
+    """
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.per_minute = per_minute
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, ...], tuple[float, int, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key: tuple[str, ...] = (record.name, str(record.msg).split("\n", 1)[0][:120])
+        if record.name == ACCESS_LOGGER:
+            status = getattr(record, "status", 500)
+            if isinstance(status, int) and status < 400:
+                return True
+            key = (*key, str(status), str(getattr(record, "route", "")))
+        now = self.clock()
+        with self._lock:
+            start, passed, dropped = self._windows.get(key, (now, 0, 0))
+            if now - start >= WINDOW_SECONDS:
+                if dropped:
+                    record.suppressed = dropped
+                start, passed, dropped = now, 0, 0
+            if passed >= self.per_minute:
+                self._windows[key] = (start, passed, dropped + 1)
+                return False
+            if len(self._windows) > 10_000:  # many kinds of message: forget the old windows
+                self._windows.clear()
+            self._windows[key] = (start, passed + 1, dropped)
+        return True
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is at the time of each record (it may be replaced)."""
 
@@ -48,8 +120,8 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send the service's, the engine's and uvicorn's logs to stderr as JSON lines (idempotent)."""
+def configure_logging(level: str = "INFO", rate_per_minute: int = 30) -> None:
+    """Send the service's, the engine's, uvicorn's and asyncio's logs to stderr as JSON lines (idempotent)."""
     handler = _StderrHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(
@@ -58,11 +130,12 @@ def configure_logging(level: str = "INFO") -> None:
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )
+    handler.addFilter(RateLimitFilter(rate_per_minute))
+    handler.addFilter(NoTracebackFilter())
     handler.addFilter(RedactingFilter())
     for name in LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = [h for h in logger.handlers if h.get_name() != _HANDLER_NAME]
-        if name in ("service", "engine") or not logger.handlers:
-            logger.addHandler(handler)
+        logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = False

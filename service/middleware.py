@@ -1,4 +1,5 @@
-"""ASGI middleware: request body size limit (413), and per-request metrics and JSON access logs.
+"""ASGI middleware: security headers, a last-resort 500, the request body's size and time limits (413, 408),
+and per-request metrics and JSON access logs.
 
 Access logs carry the method, the route *template* (never the raw path or query string), the status
 and the duration: no tokens, no patient data.
@@ -6,6 +7,7 @@ and the duration: no tokens, no patient data.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -15,12 +17,96 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.metrics import Metrics
 
 access_log = logging.getLogger("service.access")
+error_log = logging.getLogger("service.errors")
+
+# The page (/ui) loads its script, style and data from this origin only, and never inline.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# /docs: Swagger UI, served by the service itself; it sets inline styles and shows data: images.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; worker-src blob:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
 
 
-async def _send_problem(send: Send, status: int, title: str, detail: str, path: str) -> None:
+class SecurityHeadersMiddleware:
+    """Every answer carries a Content-Security-Policy, frame denial, ``nosniff`` and a referrer policy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                if b"content-security-policy" not in present:
+                    extra.append((b"content-security-policy", csp.encode()))
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class LastResortMiddleware:
+    """An exception no handler took becomes a bare 500 problem, logged by its type only.
+
+    Starlette's own last resort re-raises to the server, which logs the traceback, and a traceback can
+    quote request data (a patient id, a token). Here nothing goes further.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            error_log.error(
+                "unhandled error", extra={"error_type": type(exc).__name__, "route": _route_template(scope)}
+            )
+            if not started:
+                await _send_problem(
+                    send,
+                    500,
+                    "Internal Server Error",
+                    "The service failed to handle this request.",
+                    str(scope.get("path", "")),
+                    "about:blank",
+                )
+
+
+async def _send_problem(send: Send, status: int, title: str, detail: str, path: str, type_: str) -> None:
     body = json.dumps(
         {
-            "type": "urn:clinrules:problem:too-large",
+            "type": type_,
             "title": title,
             "status": status,
             "detail": detail,
@@ -40,12 +126,18 @@ async def _send_problem(send: Send, status: int, title: str, detail: str, path: 
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies larger than ``max_bytes`` with 413, by Content-Length or while streaming."""
+TOO_LARGE = "urn:clinrules:problem:too-large"
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimitMiddleware:
+    """Refuse request bodies larger than ``max_bytes`` with 413 (by Content-Length or while streaming), and
+    bodies not received within ``timeout_seconds`` with 408 (a client trickling its body holds a connection).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,27 +149,26 @@ class BodyLimitMiddleware:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _send_problem(send, 400, "Bad Request", "Invalid Content-Length.", scope["path"])
+                    await _send_problem(
+                        send, 400, "Bad Request", "Invalid Content-Length.", scope["path"], "about:blank"
+                    )
                     return
                 if declared > self.max_bytes:
-                    await _send_problem(send, 413, "Content Too Large", detail, scope["path"])
+                    await _send_problem(send, 413, "Content Too Large", detail, scope["path"], TOO_LARGE)
                     return
-        # Read the body up front (bounded), so a chunked body over the limit is refused before any work.
-        chunks: list[bytes] = []
-        total = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > self.max_bytes:
-                await _send_problem(send, 413, "Content Too Large", detail, scope["path"])
-                return
-            chunks.append(chunk)
-            more = bool(message.get("more_body", False))
-        body = b"".join(chunks)
+        # Read the body first (bounded in size and time): one over the limit is refused before any work.
+        try:
+            async with asyncio.timeout(self.timeout):
+                body = await self._read(receive)
+        except TimeoutError:
+            slow = f"The request body was not received within {self.timeout:g} seconds."
+            await _send_problem(send, 408, "Request Timeout", slow, scope["path"], "about:blank")
+            return
+        if body is None:
+            return
+        if len(body) > self.max_bytes:
+            await _send_problem(send, 413, "Content Too Large", detail, scope["path"], TOO_LARGE)
+            return
         delivered = False
 
         async def replay() -> Message:
@@ -88,6 +179,23 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body (or its first bytes past the limit); None if the client went away."""
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            chunks.append(chunk)
+            if total > self.max_bytes:
+                break
+            more = bool(message.get("more_body", False))
+        return b"".join(chunks)
 
 
 class ObservabilityMiddleware:

@@ -183,7 +183,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error", extra={"error_type": type(exc).__name__, "path": request.url.path})
+    route = getattr(request.scope.get("route"), "path", "(unmatched)")
+    log.error("unhandled error", extra={"error_type": type(exc).__name__, "route": route})
     return problem_response(
         500, "Internal Server Error", "The service failed to handle this request.", instance=request.url.path
     )

@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-import socket
-from typing import Any
+import logging
+import resource
+import sys
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from pydantic import ValidationError
 
+from service.connections import BACKLOG, SPARE_DESCRIPTORS, GuardedH11Protocol
 from service.logging_setup import configure_logging
-from service.settings import get_settings
+from service.settings import Settings, get_settings
+
+log = logging.getLogger("service.server")
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """h11 with TCP_NODELAY on every connection.
+class SettingsRefused(SystemExit):
+    """The settings cannot start a safe service; the message names the setting."""
 
-    With ``workers > 1`` uvicorn binds the socket itself (``socket.socket(family)``, proto 0), and asyncio
-    only sets TCP_NODELAY when ``sock.proto == IPPROTO_TCP``; the response's head and body go out as two
-    writes and the second waits for the client's delayed ACK: +40 ms on every keep-alive request.
-    """
 
-    def connection_made(self, transport: Any) -> None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
+def read_settings() -> Settings:
+    """The settings, or a :class:`SettingsRefused` naming each wrong one (never echoing its value)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "CLINRULES_" + "_".join(str(p) for p in error["loc"]).upper() if error["loc"] else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"  {name}: {message}" if name else f"  {message}")
+        raise SettingsRefused("clinrules: the settings are refused:\n" + "\n".join(lines)) from None
+
+
+def raise_descriptor_limit(wanted: int) -> int:
+    """Raise the open-file limit towards ``wanted`` (at most the hard limit); return the soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
 
 
 def welcome(host: str, port: int) -> str:
@@ -39,20 +55,35 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
 
     With several workers, each process loads and compiles the rules once and keeps its own metrics.
     """
-    settings = get_settings()
-    configure_logging(settings.log_level)
+    try:
+        settings = read_settings()
+    except SettingsRefused as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings.log_level, settings.log_rate_per_minute)
+    soft = raise_descriptor_limit(settings.max_connections + SPARE_DESCRIPTORS + BACKLOG)
+    if soft != resource.RLIM_INFINITY and soft < settings.max_connections + SPARE_DESCRIPTORS + BACKLOG:
+        log.warning(
+            "the open-file limit is below CLINRULES_MAX_CONNECTIONS plus spare descriptors: fewer are kept",
+            extra={"open_file_limit": soft, "max_connections": settings.max_connections},
+        )
+    if not settings.public_url:
+        log.info("CLINRULES_PUBLIC_URL is unset: card links name the address each connection arrived at")
     bind_host = host or settings.host
     bind_port = port if port is not None else settings.port
     print(welcome(bind_host, bind_port), flush=True)  # for people; the JSON logs follow on stderr
     uvicorn.run(
         "service.app:create_app",
         factory=True,
-        http=NoDelayH11Protocol,
+        http=GuardedH11Protocol,
         host=bind_host,
         port=bind_port,
         workers=workers or settings.workers,
+        backlog=BACKLOG,
+        timeout_keep_alive=5,
         access_log=False,
         log_config=None,
         server_header=False,
         proxy_headers=False,
+        h11_max_incomplete_event_size=16 * 1024,
     )

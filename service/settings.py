@@ -14,8 +14,9 @@ import time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.cds.trust import NotTrusted, check_trusted_entry
@@ -51,7 +52,8 @@ class Settings(BaseSettings):
         description="Trusted issuer -> its JWKS (a JWKS object, a JSON string, or a path to a JWKS file).",
     )
     jwt_audience: str | None = Field(
-        default=None, description="Expected `aud` (this service's URL); default: the request's base URL."
+        default=None,
+        description="Expected `aud` (this service's URL); default: public_url (one is required with JWT).",
     )
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=600, description="Clock skew allowed on exp/iat.")
     jwt_max_age_seconds: int = Field(
@@ -71,7 +73,7 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         default=None,
-        description="This service's external base URL (card source links, default JWT audience).",
+        description="This service's external base URL (card links, default JWT audience).",
     )
     # ---- fetching from FHIR servers (service/cds/fetcher.py, trust.py; SECURITY.md "Fetching") ----------
     fhir_trusted_servers: list[str] = Field(
@@ -108,6 +110,51 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="Log level of the JSON logs."
     )
+
+    # --- Service hardening: connections, headers, logs (SECURITY.md) ---
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Time a client has to send a request's headers, from connecting or its previous answer.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="Time a client has to send a request's body (else 408)."
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=16,
+        le=100_000,
+        description="Open connections per worker; at the limit the slowest unfinished request is dropped.",
+    )
+    log_rate_per_minute: int = Field(
+        default=30, ge=1, le=100_000, description="Log lines of one kind a minute before they are summarised."
+    )
+
+    @field_validator("public_url", "jwt_audience")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(
+                "must be an absolute http(s) URL without query or fragment, e.g. https://cds.example.org"
+            )
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _jwt_needs_audience_and_issuers(self) -> Settings:
+        if self.jwt_enabled and not (self.jwt_audience or self.public_url):
+            raise ValueError(
+                "CLINRULES_JWT_ENABLED is true but neither CLINRULES_JWT_AUDIENCE nor CLINRULES_PUBLIC_URL "
+                "is set: set one to this service's external URL, the `aud` each CDS client's token carries"
+            )
+        if self.jwt_enabled and not self.jwt_issuers:
+            raise ValueError(
+                "CLINRULES_JWT_ENABLED is true but CLINRULES_JWT_ISSUERS is empty: no client could ever call"
+            )
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -20,7 +20,8 @@ Feature: CDS Hooks authentication
     And the problem says nothing more
 
     Examples:
-      | kind     |
-      | expired  |
-      | foreign  |
-      | replayed |
+      | kind        |
+      | expired     |
+      | foreign     |
+      | replayed    |
+      | misdirected |

@@ -12,6 +12,15 @@ Feature: Errors are problem details
     When the EHR posts 'hook=patient-view' to "/evaluate" as "text/plain"
     Then the service answers a 415 problem
 
+  Scenario: a body without a content type
+    When the EHR posts '{"patient": {"sex": "female"}}' to "/evaluate" without a content type
+    Then the service answers a 415 problem
+
+  Scenario: text that is not Unicode
+    When the EHR posts '{"patient": {"id": "\ud800"}}' to "/evaluate" as "application/json"
+    Then the service answers a 422 problem
+    And the problem names the field "patient.id"
+
   Scenario: a scenario with a wrong field
     When the EHR posts '{"patient": {"sex": "robot"}}' to "/evaluate" as "application/json"
     Then the service answers a 422 problem

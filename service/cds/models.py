@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -10,6 +11,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, field_
 
 TOPIC_SYSTEM = "urn:clinrules:topic"
 OVERRIDE_SYSTEM = "urn:clinrules:override-reason"
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 bearer token characters
 
 
 class _Open(BaseModel):
@@ -27,6 +29,14 @@ class FhirAuthorization(_Open):
     scope: str
     subject: str
     patient: str | None = None
+
+    @field_validator("access_token")
+    @classmethod
+    def _bearer_token_characters(cls, value: SecretStr) -> SecretStr:
+        # RFC 6750 b64token: only these can go into an Authorization header (anything else cannot be sent).
+        if not _B64TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be a bearer token: ASCII letters, digits and -._~+/ (then = padding)")
+        return value
 
 
 class CdsRequest(_Open):

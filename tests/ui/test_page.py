@@ -53,6 +53,9 @@ def browser_page(page_url: str) -> Iterator[Any]:
         page = browser.new_page(viewport={"width": 1366, "height": 800})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # The service's Content-Security-Policy must never block anything the page itself does.
+        csp = "Content Security Policy"
+        page.on("console", lambda msg: errors.extend([msg.text] if csp in msg.text else []))
         page.goto(f"{page_url}/ui")
         yield page
         assert errors == [], errors
@@ -123,11 +126,12 @@ def test_examples_and_errors(browser_page: Any) -> None:
     page.wait_for_selector('#results article.card[data-topic="iris-risk"]')
     page.fill("#scenario", "{not json")
     page.keyboard.press("Control+Enter")
-    page.wait_for_function("document.getElementById('status').textContent.includes('Not valid JSON')")
+    # Selectors, not wait_for_function: polling a JavaScript string is eval, which the page's CSP forbids.
+    page.wait_for_selector("#status:has-text('Not valid JSON')")
     page.fill("#scenario", json.dumps({"patient": {"sex": "female"}, "observations": [
         {"kind": "cd4", "time": "2026-05-01", "value": 1, "unit": "mg"}]}))  # fmt: skip
     page.keyboard.press("Control+Enter")
-    page.wait_for_function("document.getElementById('status').classList.contains('error')")
+    page.wait_for_selector("#status.error:has-text('observations.0.unit')")
     assert "observations.0.unit" in page.inner_text("#status")
 
 

@@ -125,7 +125,9 @@ def service_running_secured(service_world: ServiceWorld) -> None:
     """
     jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_KEY.public_key()))
     service_world.start(
-        jwt_enabled=True, jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}}
+        jwt_enabled=True,
+        jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}},
+        jwt_audience="http://testserver",
     )
 
 
@@ -228,18 +230,23 @@ def call(service_world: ServiceWorld, service_id: str) -> None:
 
 @when(parsers.parse('the EHR calls the "{service_id}" service with a {kind} token'))
 def call_with_token(service_world: ServiceWorld, service_id: str, kind: str) -> None:
-    """POST with a valid, expired, foreign or replayed token."""
+    """POST with a valid, expired, foreign, replayed or misdirected token."""
+    other_service = "http://other-cds.example/cds-services/patient-view"
     tokens = {
         "valid": _token(),
         "expired": _token(exp=int(time.time()) - 600, iat=int(time.time()) - 900),
         "foreign": _token(iss="https://intruder.example"),
+        "misdirected": _token(aud=other_service),
     }
+    headers: dict[str, str] = {}
     if kind == "replayed":
         token = _token()
         _call(service_world, service_id, {"Authorization": f"Bearer {token}"})
     else:
         token = tokens[kind]
-    _call(service_world, service_id, {"Authorization": f"Bearer {token}"})
+    if kind == "misdirected":  # minted for another CDS service, replayed here under that service's name
+        headers["Host"] = "other-cds.example"
+    _call(service_world, service_id, {"Authorization": f"Bearer {token}", **headers})
 
 
 @when(parsers.parse('the EHR posts {body} to "{path}" as "{content_type}"'))
@@ -249,6 +256,12 @@ def post_raw(service_world: ServiceWorld, body: str, path: str, content_type: st
     service_world.response = service_world.http.post(
         path, content=raw, headers={"content-type": content_type}
     )
+
+
+@when(parsers.parse('the EHR posts {body} to "{path}" without a content type'))
+def post_untyped(service_world: ServiceWorld, body: str, path: str) -> None:
+    """POST a literal body with no Content-Type header (what a page of another origin can send freely)."""
+    service_world.response = service_world.http.post(path, content=body.strip("'").encode())
 
 
 @when(parsers.parse('the EHR sends "{method}" to "{path}"'))
