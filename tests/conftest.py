@@ -8,7 +8,13 @@ import pytest
 
 from tests.steps.target import EngineTarget, Target
 
-pytest_plugins = ["tests.steps.given", "tests.steps.when", "tests.steps.then", "tests.steps.service_steps"]
+pytest_plugins = [
+    "tests.steps.given",
+    "tests.steps.when",
+    "tests.steps.then",
+    "tests.steps.service_steps",
+    "tests.databases",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

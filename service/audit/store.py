@@ -1,0 +1,186 @@
+"""Writing and reading the audit trail, card feedback and used JWT ids, one short transaction each.
+
+Each write is a Core ``INSERT`` (no ORM unit of work) committed before the caller answers: on PostgreSQL a
+commit is flushed to the WAL, on SQLite ``synchronous=FULL`` fsyncs it, so an acknowledged record
+survives a crash of the process or the machine.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, bindparam, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from service.audit.tables import cards, evaluations, feedback, seen_tokens
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    """What the audit keeps of a card: no text, no patient data."""
+
+    uuid: str
+    rule_id: str
+    rule_version: str
+    topic: str
+    indicator: str
+    suggestion_uuids: list[str]
+    override_codes: list[str]
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """A card as the audit holds it, what feedback on it is checked against."""
+
+    uuid: str
+    service: str
+    topic: str
+    suggestion_uuids: list[str]
+    override_codes: list[str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One clinician's outcome for a card, ready to store."""
+
+    card: StoredCard
+    outcome: str
+    accepted_suggestions: Sequence[str]
+    override_system: str | None
+    override_code: str | None
+    has_user_comment: bool
+    outcome_timestamp: datetime
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """How many rows ``prune`` removed from each table."""
+
+    evaluations: int
+    cards: int
+    feedback: int
+    seen_tokens: int
+
+
+class AuditStore:
+    """The audit, feedback and replay store over one engine (thread-safe: each call has its own connection)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert_evaluation = insert(evaluations)
+        self._insert_card = insert(cards)
+        self._insert_feedback = insert(feedback)
+        self._insert_token = insert(seen_tokens)
+        self._find_card = select(
+            cards.c.uuid, cards.c.service, cards.c.topic, cards.c.suggestion_uuids, cards.c.override_codes
+        ).where(cards.c.uuid == bindparam("uuid"))
+
+    def record_evaluation(
+        self,
+        *,
+        service: str,
+        hook: str | None,
+        hook_instance: str | None,
+        ruleset_version: str,
+        topics: Sequence[str],
+        latency_ms: float,
+        patient_hash: str | None,
+        cards: Sequence[IssuedCard] = (),
+        finding_count: int | None = None,
+        shadow_topics: Sequence[str] = (),
+    ) -> str:
+        """Store an evaluation and its cards in one transaction, durable on return; return its id."""
+        evaluation_id = str(uuid.uuid4())
+        row = {
+            "id": evaluation_id,
+            "created_at": datetime.now(UTC),
+            "service": service,
+            "hook": hook,
+            "hook_instance": hook_instance,
+            "ruleset_version": ruleset_version,
+            "topics": list(topics),
+            "card_count": len(cards) if finding_count is None else finding_count,
+            "latency_ms": round(latency_ms, 3),
+            "patient_hash": patient_hash,
+            "shadow_topics": list(shadow_topics),
+        }
+        card_rows = [
+            {
+                "uuid": card.uuid,
+                "evaluation_id": evaluation_id,
+                "service": service,
+                "rule_id": card.rule_id,
+                "rule_version": card.rule_version,
+                "topic": card.topic,
+                "indicator": card.indicator,
+                "suggestion_uuids": card.suggestion_uuids,
+                "override_codes": card.override_codes,
+            }
+            for card in cards
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(self._insert_evaluation, row)
+            if card_rows:
+                conn.execute(self._insert_card, card_rows)
+        return evaluation_id
+
+    def find_card(self, card_uuid: str) -> StoredCard | None:
+        """The card issued with this uuid (by any replica), if any."""
+        with self.engine.connect() as conn:
+            found = conn.execute(self._find_card, {"uuid": card_uuid}).first()
+        if found is None:
+            return None
+        return StoredCard(found.uuid, found.service, found.topic, found.suggestion_uuids, found.override_codes)
+
+    def record_feedback(self, service: str, outcomes: Sequence[Outcome]) -> None:
+        """Store every outcome in one transaction (all or none), durable on return."""
+        received = datetime.now(UTC)
+        rows = [
+            {
+                "received_at": received,
+                "service": service,
+                "card_uuid": o.card.uuid,
+                "topic": o.card.topic,
+                "outcome": o.outcome,
+                "accepted_suggestions": list(o.accepted_suggestions),
+                "override_reason_system": o.override_system,
+                "override_reason_code": o.override_code,
+                "has_user_comment": o.has_user_comment,
+                "outcome_timestamp": o.outcome_timestamp,
+            }
+            for o in outcomes
+        ]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(self._insert_feedback, rows)
+
+    def remember_token(self, key: str, expires_at: datetime, now: datetime) -> bool:
+        """Record a token id until ``expires_at``; False when it is already recorded (a replay).
+
+        Ids expired by ``now`` are dropped in the same transaction. The primary key makes two replicas
+        racing on one id agree: one insert wins, the other fails.
+        """
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(delete(seen_tokens).where(seen_tokens.c.expires_at < now))
+                conn.execute(self._insert_token, {"key": key, "expires_at": expires_at})
+        except IntegrityError:
+            return False
+        return True
+
+    def prune(self, before: datetime, now: datetime | None = None) -> Pruned:
+        """Delete evaluations made before ``before``, with their cards and the feedback on those cards,
+        and token ids expired by ``now``; one transaction."""
+        old_evaluations = select(evaluations.c.id).where(evaluations.c.created_at < before)
+        old_cards = select(cards.c.uuid).where(cards.c.evaluation_id.in_(old_evaluations))
+        with self.engine.begin() as conn:
+            fb = conn.execute(delete(feedback).where(feedback.c.card_uuid.in_(old_cards))).rowcount
+            cd = conn.execute(delete(cards).where(cards.c.evaluation_id.in_(old_evaluations))).rowcount
+            ev = conn.execute(delete(evaluations).where(evaluations.c.created_at < before)).rowcount
+            tk = conn.execute(
+                delete(seen_tokens).where(seen_tokens.c.expires_at < (now or datetime.now(UTC)))
+            ).rowcount
+        return Pruned(evaluations=ev, cards=cd, feedback=fb, seen_tokens=tk)
