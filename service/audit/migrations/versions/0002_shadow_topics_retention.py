@@ -21,8 +21,10 @@ depends_on = None
 
 def upgrade() -> None:
     """Add ``evaluations.shadow_topics`` and ``ix_feedback_received_at``."""
-    with op.batch_alter_table("evaluations") as batch:
-        batch.add_column(sa.Column("shadow_topics", sa.JSON, nullable=True, server_default=sa.text("'[]'")))
+    # A plain ADD COLUMN on both databases: existing rows read the default, no table is copied.
+    op.add_column(
+        "evaluations", sa.Column("shadow_topics", sa.JSON, nullable=True, server_default=sa.text("'[]'"))
+    )
     op.create_index("ix_feedback_received_at", "feedback", ["received_at"])
 
 
