@@ -9,6 +9,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from service.logging_setup import configure_logging
+from service.metrics import multiprocess_directory
 from service.settings import get_settings
 
 
@@ -30,19 +31,22 @@ class NoDelayH11Protocol(H11Protocol):
 def run(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Serve the app; unset arguments come from settings (embedded defaults 127.0.0.1:8000, 1 worker).
 
-    With several workers, each process loads and compiles the rules once and keeps its own metrics.
+    With several workers, each process loads and compiles the rules once; their metrics are shared through
+    the Prometheus client's multiprocess files, so one scrape sees the whole server.
     """
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        http=NoDelayH11Protocol,
-        host=host or settings.host,
-        port=port if port is not None else settings.port,
-        workers=workers or settings.workers,
-        access_log=False,
-        log_config=None,
-        server_header=False,
-        proxy_headers=False,
-    )
+    count = workers or settings.workers
+    with multiprocess_directory(count):
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            http=NoDelayH11Protocol,
+            host=host or settings.host,
+            port=port if port is not None else settings.port,
+            workers=count,
+            access_log=False,
+            log_config=None,
+            server_header=False,
+            proxy_headers=False,
+        )
