@@ -352,7 +352,8 @@ def db_prune(
         engine.dispose()
     out.print(
         f"kept {keep} days (from {cutoff.isoformat(timespec='seconds')}): removed {pruned.evaluations} "
-        f"evaluations, {pruned.cards} cards, {pruned.feedback} feedback, {pruned.seen_tokens} expired token ids",
+        f"evaluations, {pruned.cards} cards, {pruned.feedback} feedback, "
+        f"{pruned.seen_tokens} expired token ids",
         highlight=False,
     )
 

@@ -63,7 +63,7 @@ class Metrics:
 
 
 def render(metrics: Metrics) -> bytes:
-    """The Prometheus text of the whole server: every worker's values in multiprocess mode, else this one's."""
+    """The Prometheus text of the whole server: all workers' values in multiprocess mode, else this one's."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+
 from service.audit import AuditStore
 from service.problems import ProblemError
 

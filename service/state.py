@@ -30,7 +30,8 @@ class ServiceState:
     verifier: JwtVerifier | None
 
     def close(self) -> None:
-        """Release database connections."""
+        """Write the audit records still queued, then release database connections."""
+        self.audit.close()
         self.engine.dispose()
 
 

@@ -1,8 +1,8 @@
-"""Writing and reading the audit trail, card feedback and used JWT ids, one short transaction each.
+"""Writing and reading the audit trail, card feedback and used JWT ids.
 
-Each write is a Core ``INSERT`` (no ORM unit of work) committed before the caller answers: on PostgreSQL a
-commit is flushed to the WAL, on SQLite ``synchronous=FULL`` fsyncs it, so an acknowledged record
-survives a crash of the process or the machine.
+Writes are Core ``INSERT``s (no ORM unit of work) batched by :class:`GroupCommitter` and committed before
+the caller returns: on PostgreSQL the commit is flushed to its WAL, on SQLite ``synchronous=FULL`` fsyncs
+it, so an acknowledged record survives a crash of the process or of the machine.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, bindparam, delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, Insert, bindparam, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from service.audit.group_commit import GroupCommitter
 from service.audit.tables import cards, evaluations, feedback, seen_tokens
+
+EVALUATION, CARD, FEEDBACK = 0, 1, 2  # insert order: a card after its evaluation, feedback after its card
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,8 @@ class AuditStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._insert_evaluation = insert(evaluations)
-        self._insert_card = insert(cards)
-        self._insert_feedback = insert(feedback)
-        self._insert_token = insert(seen_tokens)
+        self.writer = GroupCommitter(engine, [insert(evaluations), insert(cards), insert(feedback)])
+        self._insert_token = _insert_ignoring_duplicates(engine)
         self._find_card = select(
             cards.c.uuid, cards.c.service, cards.c.topic, cards.c.suggestion_uuids, cards.c.override_codes
         ).where(cards.c.uuid == bindparam("uuid"))
@@ -121,10 +122,7 @@ class AuditStore:
             }
             for card in cards
         ]
-        with self.engine.begin() as conn:
-            conn.execute(self._insert_evaluation, row)
-            if card_rows:
-                conn.execute(self._insert_card, card_rows)
+        self.writer.run([(EVALUATION, [row]), (CARD, card_rows)])
         return evaluation_id
 
     def find_card(self, card_uuid: str) -> StoredCard | None:
@@ -133,7 +131,9 @@ class AuditStore:
             found = conn.execute(self._find_card, {"uuid": card_uuid}).first()
         if found is None:
             return None
-        return StoredCard(found.uuid, found.service, found.topic, found.suggestion_uuids, found.override_codes)
+        return StoredCard(
+            found.uuid, found.service, found.topic, found.suggestion_uuids, found.override_codes
+        )
 
     def record_feedback(self, service: str, outcomes: Sequence[Outcome]) -> None:
         """Store every outcome in one transaction (all or none), durable on return."""
@@ -154,22 +154,25 @@ class AuditStore:
             for o in outcomes
         ]
         if rows:
-            with self.engine.begin() as conn:
-                conn.execute(self._insert_feedback, rows)
+            self.writer.run([(FEEDBACK, rows)])
 
     def remember_token(self, key: str, expires_at: datetime, now: datetime) -> bool:
         """Record a token id until ``expires_at``; False when it is already recorded (a replay).
 
         Ids expired by ``now`` are dropped in the same transaction. The primary key makes two replicas
-        racing on one id agree: one insert wins, the other fails.
+        racing on one id agree: one insert wins, the other inserts nothing.
         """
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(delete(seen_tokens).where(seen_tokens.c.expires_at < now))
-                conn.execute(self._insert_token, {"key": key, "expires_at": expires_at})
-        except IntegrityError:
-            return False
-        return True
+
+        def insert_once(conn: Connection) -> bool:
+            conn.execute(delete(seen_tokens).where(seen_tokens.c.expires_at < now))
+            inserted = conn.execute(self._insert_token, {"key": key, "expires_at": expires_at}).first()
+            return inserted is not None
+
+        return bool(self.writer.run(work=insert_once))
+
+    def close(self) -> None:
+        """Write what is queued and stop the writer thread."""
+        self.writer.close()
 
     def prune(self, before: datetime, now: datetime | None = None) -> Pruned:
         """Delete evaluations made before ``before``, with their cards and the feedback on those cards,
@@ -184,3 +187,12 @@ class AuditStore:
                 delete(seen_tokens).where(seen_tokens.c.expires_at < (now or datetime.now(UTC)))
             ).rowcount
         return Pruned(evaluations=ev, cards=cd, feedback=fb, seen_tokens=tk)
+
+
+def _insert_ignoring_duplicates(engine: Engine) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` into ``seen_tokens``: no row back is a replay."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(engine.dialect.name)
+    if dialect is None:
+        raise ValueError(f"the JWT replay store needs PostgreSQL or SQLite, not {engine.dialect.name}")
+    statement: Insert = dialect.insert(seen_tokens).on_conflict_do_nothing(index_elements=["key"])
+    return statement.returning(seen_tokens.c.key)

@@ -133,9 +133,7 @@ def call_service(
     },
     openapi_extra=feedback_request_body(),
 )
-def feedback(
-    service: ServiceDep, claims: TokenClaims, body: JsonBody, state: StateDep
-) -> dict[str, int]:
+def feedback(service: ServiceDep, claims: TokenClaims, body: JsonBody, state: StateDep) -> dict[str, int]:
     """Store each card's outcome (accepted suggestions, or the override reason) for the audit.
 
     Every card must have been issued by this service; suggestion ids and override reason codes must be

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -31,7 +32,8 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on it
+        # A file, not a pipe: a chatty server never blocks on it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the server
         command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
         self.proc = subprocess.Popen(
             [*command, "--workers", str(workers)],
@@ -54,8 +56,9 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        message = self.stderr()
         self.kill()
-        raise AssertionError(f"the server did not become ready: {self.stderr()}")
+        raise AssertionError(f"the server did not become ready: {message}")
 
     def stderr(self) -> str:
         """The end of what the server wrote to stderr."""
@@ -65,19 +68,16 @@ class Server:
     def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
         """Send ``sig`` to the whole process group and wait for the server to end."""
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-        try:  # workers of a killed server may outlive it for a moment
+        with contextlib.suppress(ProcessLookupError):  # workers of a killed server may outlive it a moment
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self.log.close()
 
 
 @contextmanager

@@ -76,7 +76,9 @@ def test_evaluation_and_feedback_survive_restart(db_settings: Settings, reader: 
         assert answer.override_reason_code == card["overrideReasons"][0]["code"]
         # Feedback on the card still works after the restart.
         again = {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-06-01T10:00:00Z"}
-        assert client.post("/cds-services/patient-view/feedback", json={"feedback": [again]}).status_code == 200
+        assert (
+            client.post("/cds-services/patient-view/feedback", json={"feedback": [again]}).status_code == 200
+        )
     assert _counts(reader) == (1, 1, 2)
 
 
@@ -119,9 +121,9 @@ def test_failed_request_stores_nothing(
 
 def test_feedback_is_all_or_none(db_settings: Settings, reader: Engine) -> None:
     with TestClient(create_app(db_settings)) as client:
-        card = client.post(
-            "/cds-services/patient-view", json=load_fixture("patient-view-iris-risk")
-        ).json()["cards"][0]
+        card = client.post("/cds-services/patient-view", json=load_fixture("patient-view-iris-risk")).json()[
+            "cards"
+        ][0]
         bad = {**_override(card), "overrideReason": {"reason": {**card["overrideReasons"][0], "code": "x"}}}
         answer = client.post("/cds-services/patient-view/feedback", json={"feedback": [_override(card), bad]})
         assert answer.status_code == 422

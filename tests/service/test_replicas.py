@@ -65,7 +65,9 @@ def test_two_replicas_share_replay_protection_feedback_and_audit(postgres_url: s
         second = {**request, "hookInstance": str(uuid.uuid4())}
         assert _post(f"{b.url}/cds-services/patient-view", second, _token()).status_code == 200
         metrics_b = httpx.get(f"{b.url}/metrics", timeout=10).text
-        assert re.search(r'clinrules_feedback_total\{outcome="overridden",topic="iris-risk"\} 1\.0', metrics_b)
+        assert re.search(
+            r'clinrules_feedback_total\{outcome="overridden",topic="iris-risk"\} 1\.0', metrics_b
+        )
 
     engine = create_engine(postgres_url)
     try:

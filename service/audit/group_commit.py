@@ -1,0 +1,103 @@
+"""Group commit: one writer thread per process commits the records of many requests in one transaction.
+
+A request hands its rows to the writer and waits; the writer takes everything queued, inserts it with one
+``executemany`` per table, commits (one fsync for the whole batch) and only then releases each waiter,
+with the error of its own rows if they failed. So an answer is sent only once its record is on disk, and
+the cost of a commit, and of SQLite's single writer lock, is shared by every request that came meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Executable
+
+log = logging.getLogger("service.audit")
+
+Rows = Sequence[tuple[int, Sequence[dict[str, Any]]]]
+"""A request's rows: (index of the insert statement, its rows); statements run in index order."""
+Work = Callable[[Connection], Any]
+"""Work of one request that needs its own result (run after the batch's inserts, same transaction)."""
+
+
+@dataclass
+class _Item:
+    rows: Rows
+    work: Work | None
+    done: Future[Any] = field(default_factory=Future)
+
+
+class GroupCommitter:
+    """Writes requests' rows in shared transactions on a background thread (started on first use)."""
+
+    def __init__(self, engine: Engine, inserts: Sequence[Executable], max_batch: int = 512) -> None:
+        self.engine = engine
+        self.inserts = list(inserts)
+        self.max_batch = max_batch
+        self._queue: list[_Item] = []
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def run(self, rows: Rows = (), work: Work | None = None) -> Any:
+        """Write ``rows`` (and run ``work``) in the next batch; return ``work``'s result once committed."""
+        item = _Item(rows, work)
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the audit store is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="audit-group-commit", daemon=True)
+                self._thread.start()
+            self._queue.append(item)
+            self._ready.notify()
+        return item.done.result()
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._closed:
+                    self._ready.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self._commit(batch)
+
+    def _write(self, conn: Connection, batch: list[_Item]) -> list[Any]:
+        merged: list[list[dict[str, Any]]] = [[] for _ in self.inserts]
+        for item in batch:
+            for index, rows in item.rows:
+                merged[index].extend(rows)
+        for statement, rows in zip(self.inserts, merged, strict=True):
+            if rows:
+                conn.execute(statement, rows)
+        return [item.work(conn) if item.work is not None else None for item in batch]
+
+    def _commit(self, batch: list[_Item]) -> None:
+        try:
+            with self.engine.begin() as conn:
+                results = self._write(conn, batch)
+        except BaseException as exc:
+            if len(batch) == 1:
+                batch[0].done.set_exception(exc)
+                return
+            # One request's rows broke the batch: write each alone, so that only that one fails.
+            log.info("audit batch failed; writing its records one by one", extra={"records": len(batch)})
+            for item in batch:
+                self._commit([item])
+            return
+        for item, result in zip(batch, results, strict=True):
+            item.done.set_result(result)
