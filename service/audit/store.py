@@ -69,7 +69,7 @@ class Pruned:
 
 
 class AuditStore:
-    """The audit, feedback and replay store over one engine (thread-safe: each call has its own connection)."""
+    """The audit, feedback and replay store over one engine (thread-safe; writes go through group commit)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
