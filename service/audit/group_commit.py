@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable
@@ -25,11 +23,21 @@ Work = Callable[[Connection], Any]
 """Work of one request that needs its own result (run after the batch's inserts, same transaction)."""
 
 
-@dataclass
 class _Item:
-    rows: Rows
-    work: Work | None
-    done: Future[Any] = field(default_factory=Future)
+    """One request's rows, and the lock its thread waits on until the writer has committed them."""
+
+    __slots__ = ("done", "error", "result", "rows", "work")
+
+    def __init__(self, rows: Rows, work: Work | None) -> None:
+        self.rows, self.work = rows, work
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = threading.Lock()  # a bare lock is the cheapest one-shot event: held until committed
+        self.done.acquire()
+
+    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result, self.error = result, error
+        self.done.release()
 
 
 class GroupCommitter:
@@ -55,7 +63,10 @@ class GroupCommitter:
                 self._thread.start()
             self._queue.append(item)
             self._ready.notify()
-        return item.done.result()
+        item.done.acquire()
+        if item.error is not None:
+            raise item.error
+        return item.result
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
@@ -92,7 +103,7 @@ class GroupCommitter:
                 results = self._write(conn, batch)
         except BaseException as exc:
             if len(batch) == 1:
-                batch[0].done.set_exception(exc)
+                batch[0].finish(error=exc)
                 return
             # One request's rows broke the batch: write each alone, so that only that one fails.
             log.info("audit batch failed; writing its records one by one", extra={"records": len(batch)})
@@ -100,4 +111,4 @@ class GroupCommitter:
                 self._commit([item])
             return
         for item, result in zip(batch, results, strict=True):
-            item.done.set_result(result)
+            item.finish(result)
