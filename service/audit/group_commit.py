@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("service.audit")
 
@@ -51,6 +52,9 @@ class GroupCommitter:
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        # The writer's own connection, kept between batches: no pool checkout, liveness ping or reset
+        # round trip per batch. Dropped after any error, so the next batch connects afresh.
+        self._conn: Connection | None = None
 
     def run(self, rows: Rows = (), work: Work | None = None) -> Any:
         """Write ``rows`` (and run ``work``) in the next batch; return ``work``'s result once committed."""
@@ -83,6 +87,7 @@ class GroupCommitter:
                 while not self._queue and not self._closed:
                     self._ready.wait()
                 if not self._queue:
+                    self._drop_connection()
                     return
                 batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
             self._commit(batch)
@@ -97,11 +102,26 @@ class GroupCommitter:
                 conn.execute(statement, rows)
         return [item.work(conn) if item.work is not None else None for item in batch]
 
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                log.info("closing the audit writer's connection failed")
+            self._conn = None
+
     def _commit(self, batch: list[_Item]) -> None:
+        reused = self._conn is not None
         try:
-            with self.engine.begin() as conn:
-                results = self._write(conn, batch)
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with self._conn.begin():
+                results = self._write(self._conn, batch)
         except BaseException as exc:
+            self._drop_connection()
+            if reused and isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                self._commit(batch)  # the kept connection had died (server restart, idle timeout)
+                return
             if len(batch) == 1:
                 batch[0].finish(error=exc)
                 return
