@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,11 @@ from engine.errors import ClinrulesError, FieldProblem, KnowledgeBaseError, Scen
 from engine.findings import Evaluation
 from engine.knowledge import KnowledgeBase, load_knowledge_base
 from engine.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from service.settings import Settings
 
 app = typer.Typer(
     help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
@@ -283,7 +288,8 @@ db_app = typer.Typer(help="The audit database: schema version, upgrades, retenti
 app.add_typer(db_app, name="db")
 
 
-def _db_engine() -> Any:
+def _db_engine() -> tuple[Settings, Engine]:
+    """The settings, and an engine on the configured database."""
     from service.database import make_engine
     from service.settings import get_settings
 
