@@ -1,7 +1,7 @@
 """Group commit: one writer thread per process commits the records of many requests in one transaction.
 
 A request hands its rows to the writer and waits; the writer takes everything queued, inserts it with one
-``executemany`` per table, commits (one fsync for the whole batch) and only then releases each waiter,
+driver ``executemany`` per table, commits (one fsync for the whole batch) and only then releases each waiter,
 with the error of its own rows if they failed. So an answer is sent only once its record is on disk, and
 the cost of a commit, and of SQLite's single writer lock, is shared by every request that came meanwhile.
 """
@@ -13,13 +13,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("service.audit")
 
-Rows = Sequence[tuple[int, Sequence[dict[str, Any]]]]
-"""A request's rows: (index of the insert statement, its rows); statements run in index order."""
+Rows = Sequence[tuple[int, Sequence[tuple[Any, ...]]]]
+"""A request's rows: (index of the insert statement, its rows as driver values); run in index order."""
 Work = Callable[[Connection], Any]
 """Work of one request that needs its own result (run after the batch's inserts, same transaction)."""
 
@@ -44,7 +44,7 @@ class _Item:
 class GroupCommitter:
     """Writes requests' rows in shared transactions on a background thread (started on first use)."""
 
-    def __init__(self, engine: Engine, inserts: Sequence[Executable], max_batch: int = 512) -> None:
+    def __init__(self, engine: Engine, inserts: Sequence[str], max_batch: int = 512) -> None:
         self.engine = engine
         self.inserts = list(inserts)
         self.max_batch = max_batch
@@ -93,13 +93,13 @@ class GroupCommitter:
             self._commit(batch)
 
     def _write(self, conn: Connection, batch: list[_Item]) -> list[Any]:
-        merged: list[list[dict[str, Any]]] = [[] for _ in self.inserts]
+        merged: list[list[tuple[Any, ...]]] = [[] for _ in self.inserts]
         for item in batch:
             for index, rows in item.rows:
                 merged[index].extend(rows)
         for statement, rows in zip(self.inserts, merged, strict=True):
             if rows:
-                conn.execute(statement, rows)
+                conn.exec_driver_sql(statement, rows)
         return [item.work(conn) if item.work is not None else None for item in batch]
 
     def _drop_connection(self) -> None:

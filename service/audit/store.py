@@ -1,6 +1,7 @@
 """Writing and reading the audit trail, card feedback and used JWT ids.
 
-Writes are Core ``INSERT``s (no ORM unit of work) batched by :class:`GroupCommitter` and committed before
+Writes are plain ``INSERT``s (no ORM unit of work; rows encoded once by :class:`RowEncoder`) batched by
+:class:`GroupCommitter` and committed before
 the caller returns: on PostgreSQL the commit is flushed to its WAL, on SQLite ``synchronous=FULL`` fsyncs
 it, so an acknowledged record survives a crash of the process or of the machine.
 """
@@ -12,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Insert, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, Insert, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from service.audit.group_commit import GroupCommitter
+from service.audit.rows import RowEncoder, insert_statements
 from service.audit.tables import cards, evaluations, feedback, seen_tokens
 
 EVALUATION, CARD, FEEDBACK = 0, 1, 2  # insert order: a card after its evaluation, feedback after its card
@@ -73,7 +75,8 @@ class AuditStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.writer = GroupCommitter(engine, [insert(evaluations), insert(cards), insert(feedback)])
+        self.encode = RowEncoder(engine)
+        self.writer = GroupCommitter(engine, insert_statements(self.encode))
         self._insert_token = _insert_ignoring_duplicates(engine)
         self._find_card = select(
             cards.c.uuid, cards.c.service, cards.c.topic, cards.c.suggestion_uuids, cards.c.override_codes
@@ -95,31 +98,32 @@ class AuditStore:
     ) -> str:
         """Store an evaluation and its cards in one transaction, durable on return; return its id."""
         evaluation_id = str(uuid.uuid4())
-        row = {
-            "id": evaluation_id,
-            "created_at": datetime.now(UTC),
-            "service": service,
-            "hook": hook,
-            "hook_instance": hook_instance,
-            "ruleset_version": ruleset_version,
-            "topics": list(topics),
-            "card_count": len(cards) if finding_count is None else finding_count,
-            "latency_ms": round(latency_ms, 3),
-            "patient_hash": patient_hash,
-            "shadow_topics": list(shadow_topics),
-        }
+        encode = self.encode
+        row = (  # in the order of rows.EVALUATION_COLUMNS
+            evaluation_id,
+            encode.time(datetime.now(UTC)),
+            service,
+            hook,
+            hook_instance,
+            ruleset_version,
+            encode.json(list(topics)),
+            len(cards) if finding_count is None else finding_count,
+            round(latency_ms, 3),
+            patient_hash,
+            encode.json(list(shadow_topics)),
+        )
         card_rows = [
-            {
-                "uuid": card.uuid,
-                "evaluation_id": evaluation_id,
-                "service": service,
-                "rule_id": card.rule_id,
-                "rule_version": card.rule_version,
-                "topic": card.topic,
-                "indicator": card.indicator,
-                "suggestion_uuids": card.suggestion_uuids,
-                "override_codes": card.override_codes,
-            }
+            (  # rows.CARD_COLUMNS
+                card.uuid,
+                evaluation_id,
+                service,
+                card.rule_id,
+                card.rule_version,
+                card.topic,
+                card.indicator,
+                encode.json(card.suggestion_uuids),
+                encode.json(card.override_codes),
+            )
             for card in cards
         ]
         self.writer.run([(EVALUATION, [row]), (CARD, card_rows)])
@@ -137,20 +141,21 @@ class AuditStore:
 
     def record_feedback(self, service: str, outcomes: Sequence[Outcome]) -> None:
         """Store every outcome in one transaction (all or none), durable on return."""
-        received = datetime.now(UTC)
+        encode = self.encode
+        received = encode.time(datetime.now(UTC))
         rows = [
-            {
-                "received_at": received,
-                "service": service,
-                "card_uuid": o.card.uuid,
-                "topic": o.card.topic,
-                "outcome": o.outcome,
-                "accepted_suggestions": list(o.accepted_suggestions),
-                "override_reason_system": o.override_system,
-                "override_reason_code": o.override_code,
-                "has_user_comment": o.has_user_comment,
-                "outcome_timestamp": o.outcome_timestamp,
-            }
+            (  # rows.FEEDBACK_COLUMNS
+                received,
+                service,
+                o.card.uuid,
+                o.card.topic,
+                o.outcome,
+                encode.json(list(o.accepted_suggestions)),
+                o.override_system,
+                o.override_code,
+                encode.flag(o.has_user_comment),
+                encode.time(o.outcome_timestamp),
+            )
             for o in outcomes
         ]
         if rows:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, create_engine, func, insert, select
+from sqlalchemy import Connection, create_engine, func, select
 
 from service.audit.group_commit import GroupCommitter
 from service.audit.migrate import upgrade
@@ -17,16 +18,15 @@ from service.audit.tables import seen_tokens
 from service.database import make_engine
 
 
-def _token(key: str) -> list[tuple[int, list[dict[str, Any]]]]:
-    from datetime import UTC, datetime
-
-    return [(0, [{"key": key * 64, "expires_at": datetime.now(UTC)}])]
+def _token(key: str) -> list[tuple[int, list[tuple[Any, ...]]]]:
+    return [(0, [(key * 64, datetime.now(UTC))])]
 
 
 def test_a_failing_request_fails_alone_and_batches_are_shared(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine)
-    writer = GroupCommitter(engine, [insert(seen_tokens)])
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    writer = GroupCommitter(engine, [f"INSERT INTO seen_tokens (key, expires_at) VALUES ({mark}, {mark})"])
     transactions: list[int] = []  # requests queued while the writer was busy
     started = threading.Event()
 
