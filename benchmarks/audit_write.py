@@ -1,4 +1,4 @@
-"""The audit write: CPU per record before (ORM flush) and now (Core inserts, group commit), and the
+"""The audit write: CPU per record before (ORM flush) and now (group commit of driver inserts), and the
 saturated patient-view rate of ``clinrules serve --workers 2`` on SQLite and on PostgreSQL.
 
     python benchmarks/audit_write.py [--postgres URL] [--runs 5] [--threads 4 16 40] [--writes 150]
@@ -8,7 +8,7 @@ Write cost: two processes (as two workers) each run N (``--threads``) threads th
 patient-view evaluations with one card, all at once on the same database; CPU time (user + system, the
 process's whole, writer thread included) over records stored. "before" is the path of release 0.1.0 (an
 ORM session per request, ``flush``, ``commit``; SQLite ``synchronous=NORMAL``); "now" is
-:class:`service.audit.AuditStore` (Core inserts, group commit; SQLite ``synchronous=FULL``, fsynced).
+:class:`service.audit.AuditStore` (driver inserts, group commit; SQLite ``synchronous=FULL``, fsynced).
 Saturation: ``clinrules serve --workers 2`` on 127.0.0.1 and ``--clients`` keep-alive connections sending
 patient-views back to back (closed loop) from a separate process for ``--seconds`` after a 1-second
 warm-up. PostgreSQL runs when ``--postgres`` (or ``CLINRULES_TEST_POSTGRES_URL``) names a server; each
@@ -150,7 +150,7 @@ def _store_writer(url: str) -> tuple[Writer, Engine]:
     return write, engine
 
 
-PATHS = {"before (ORM flush)": _orm_writer, "now (Core, group commit)": _store_writer}
+PATHS = {"before (ORM flush)": _orm_writer, "now (group commit)": _store_writer}
 
 # --- the write-cost measurement ---------------------------------------------------------------------
 
