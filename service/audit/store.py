@@ -1,9 +1,9 @@
 """Writing and reading the audit trail, card feedback and used JWT ids.
 
-Writes are plain ``INSERT``s (no ORM unit of work; rows encoded once by :class:`RowEncoder`) batched by
-:class:`GroupCommitter` and committed before
-the caller returns: on PostgreSQL the commit is flushed to its WAL, on SQLite ``synchronous=FULL`` fsyncs
-it, so an acknowledged record survives a crash of the process or of the machine.
+Writes are plain ``INSERT``s (no ORM unit of work; rows encoded once by :class:`RowEncoder`), batched by
+:class:`GroupCommitter` and committed before the caller returns: on PostgreSQL the commit is flushed to
+its WAL, on SQLite ``synchronous=FULL`` fsyncs it, so an acknowledged record survives a crash of the
+process or of the machine. Reads and deletes (feedback checks, pruning) are SQLAlchemy Core.
 """
 
 from __future__ import annotations
