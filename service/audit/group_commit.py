@@ -1,9 +1,10 @@
 """Group commit: one writer thread per process commits the records of many requests in one transaction.
 
 A request hands its rows to the writer and waits; the writer takes everything queued, inserts it with one
-driver ``executemany`` per table, commits (one fsync for the whole batch) and only then releases each waiter,
-with the error of its own rows if they failed. So an answer is sent only once its record is on disk, and
-the cost of a commit, and of SQLite's single writer lock, is shared by every request that came meanwhile.
+multi-row driver ``INSERT`` per table, commits (one fsync for the whole batch) and only then releases each
+waiter, with the error of its own rows if they failed. So an answer is sent only once its record is on
+disk, and the cost of a commit, and of SQLite's single writer lock, is shared by every request that came
+meanwhile.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+
+from service.audit.rows import InsertSql
 
 log = logging.getLogger("service.audit")
 
@@ -44,7 +47,7 @@ class _Item:
 class GroupCommitter:
     """Writes requests' rows in shared transactions on a background thread (started on first use)."""
 
-    def __init__(self, engine: Engine, inserts: Sequence[str], max_batch: int = 512) -> None:
+    def __init__(self, engine: Engine, inserts: Sequence[InsertSql], max_batch: int = 512) -> None:
         self.engine = engine
         self.inserts = list(inserts)
         self.max_batch = max_batch
@@ -97,9 +100,9 @@ class GroupCommitter:
         for item in batch:
             for index, rows in item.rows:
                 merged[index].extend(rows)
-        for statement, rows in zip(self.inserts, merged, strict=True):
-            if rows:
-                conn.exec_driver_sql(statement, rows)
+        for insert, rows in zip(self.inserts, merged, strict=True):
+            for sql, parameters in insert.statements(rows):
+                conn.exec_driver_sql(sql, parameters)
         return [item.work(conn) if item.work is not None else None for item in batch]
 
     def _drop_connection(self) -> None:

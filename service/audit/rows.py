@@ -8,7 +8,8 @@ skips SQLAlchemy's per-row bind processing. Rows written this way read back thro
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,28 @@ from sqlalchemy import JSON, Engine, Table
 from service.audit.tables import cards, evaluations, feedback
 
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite (naive UTC)
+MAX_PARAMETERS = 30_000  # per statement; SQLite allows 32,766, PostgreSQL 65,535
+
+
+@dataclass(frozen=True)
+class InsertSql:
+    """A multi-row ``INSERT``: ``prefix`` then one ``row`` of parameter marks per row."""
+
+    prefix: str
+    row: str
+    width: int
+
+    def statements(self, rows: Sequence[tuple[Any, ...]]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """SQL and flat parameters inserting ``rows``, as few statements as the parameter limit allows.
+
+        One statement for many rows, not an ``executemany``: the driver steps the database once, and
+        Python's GIL is not given up and fought for again at every row.
+        """
+        chunk = max(1, MAX_PARAMETERS // self.width)
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            sql = self.prefix + ", ".join([self.row] * len(part))
+            yield sql, tuple(value for row in part for value in row)
 
 
 class RowEncoder:
@@ -28,15 +51,16 @@ class RowEncoder:
             raise ValueError(f"the audit store needs PostgreSQL or SQLite, not {self.dialect}")
         self.sqlite = self.dialect == "sqlite"
 
-    def insert_sql(self, table: Table, columns: Sequence[str]) -> str:
-        """``INSERT INTO table (columns) VALUES (...)`` in the driver's parameter style."""
+    def insert_sql(self, table: Table, columns: Sequence[str]) -> InsertSql:
+        """``INSERT INTO table (columns) VALUES (...), ...`` in the driver's parameter style."""
         marks = []
         for name in columns:
             if self.sqlite:
                 marks.append("?")
             else:
                 marks.append("%s::json" if isinstance(table.c[name].type, JSON) else "%s")
-        return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(marks)})"
+        prefix = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+        return InsertSql(prefix, f"({', '.join(marks)})", len(columns))
 
     def json(self, value: Any) -> str:
         """A JSON column's value as text."""
@@ -91,7 +115,7 @@ FEEDBACK_COLUMNS = (
 )
 
 
-def insert_statements(encoder: RowEncoder) -> list[str]:
+def insert_statements(encoder: RowEncoder) -> list[InsertSql]:
     """The inserts of evaluations, cards and feedback, in the order a batch runs them."""
     return [
         encoder.insert_sql(evaluations, EVALUATION_COLUMNS),

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, create_engine, func, select
 
 from service.audit.group_commit import GroupCommitter
 from service.audit.migrate import upgrade
+from service.audit.rows import InsertSql
 from service.audit.tables import seen_tokens
 from service.database import make_engine
 
@@ -26,7 +27,9 @@ def test_a_failing_request_fails_alone_and_batches_are_shared(database_url: str)
     engine = make_engine(database_url)
     upgrade(engine)
     mark = "?" if engine.dialect.name == "sqlite" else "%s"
-    writer = GroupCommitter(engine, [f"INSERT INTO seen_tokens (key, expires_at) VALUES ({mark}, {mark})"])
+    writer = GroupCommitter(
+        engine, [InsertSql("INSERT INTO seen_tokens (key, expires_at) VALUES ", f"({mark}, {mark})", 2)]
+    )
     transactions: list[int] = []  # requests queued while the writer was busy
     started = threading.Event()
 
