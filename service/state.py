@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -9,11 +10,14 @@ from sqlalchemy import Engine
 from engine.evaluator import Evaluator
 from engine.knowledge import KnowledgeBase, load_knowledge_base
 from service.audit import AuditStore
-from service.audit.migrate import prepare
+from service.audit.migrate import SchemaVersionError, prepare
 from service.database import make_engine
 from service.metrics import Metrics
 from service.security import JwtVerifier
 from service.settings import Settings
+
+
+log = logging.getLogger("service.state")
 
 
 @dataclass
@@ -43,6 +47,10 @@ def build_state(settings: Settings, metrics: Metrics) -> ServiceState:
     engine = make_engine(settings.database_url)
     try:
         prepare(engine, settings.database_auto_upgrade)
+    except SchemaVersionError as exc:
+        log.critical("the database schema cannot be used: %s", exc)  # the reason, not just a traceback
+        engine.dispose()
+        raise
     except Exception:
         engine.dispose()
         raise
