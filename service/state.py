@@ -16,7 +16,6 @@ from service.metrics import Metrics
 from service.security import JwtVerifier
 from service.settings import Settings
 
-
 log = logging.getLogger("service.state")
 
 
