@@ -5,11 +5,9 @@ They are ``async`` because none of them blocks: a plain ``def`` dependency costs
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from service.json_body import parse_json_body, require_json_content_type
 from service.problems import ProblemError
@@ -26,15 +24,6 @@ async def get_state(request: Request) -> ServiceState:
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
-
-
-async def get_session(state: StateDep) -> AsyncIterator[Session]:
-    """A database session for the request, closed afterwards (routes commit their own transaction)."""
-    with state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 async def json_body(request: Request, state: StateDep) -> Any:

@@ -21,11 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from service.audit_models import SeenToken
+from service.audit import AuditStore
 from service.problems import ProblemError
 
 log = logging.getLogger("service.security")
@@ -120,12 +117,12 @@ class JwtVerifier:
     def __init__(
         self,
         issuers: dict[str, Any],
-        sessions: sessionmaker[Session],
+        replay_store: AuditStore,
         leeway_seconds: int = 30,
         max_age_seconds: int = 3600,
     ) -> None:
         self.keys = {iss: verification_keys(jwks) for iss, jwks in issuers.items()}
-        self.sessions = sessions
+        self.replay_store = replay_store
         self.leeway = leeway_seconds
         self.max_age = max_age_seconds
 
@@ -199,15 +196,9 @@ class JwtVerifier:
 
     def _remember(self, issuer: str, jti: str, exp: datetime, now: datetime) -> None:
         key = hashlib.sha256(f"{issuer}\0{jti}".encode()).hexdigest()
-        with self.sessions() as session:
-            try:
-                with session.begin():
-                    session.execute(
-                        delete(SeenToken).where(SeenToken.expires_at < now - timedelta(seconds=self.leeway))
-                    )
-                    session.add(SeenToken(key=key, expires_at=exp + timedelta(seconds=self.leeway)))
-            except IntegrityError:
-                raise _Reject("jti replayed") from None
+        leeway = timedelta(seconds=self.leeway)
+        if not self.replay_store.remember_token(key, exp + leeway, now - leeway):
+            raise _Reject("jti replayed")
 
 
 def _is_text(value: Any) -> bool:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from service.connections import BACKLOG, SPARE_DESCRIPTORS, GuardedH11Protocol
 from service.logging_setup import configure_logging
+from service.metrics import multiprocess_directory
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("service.server")
@@ -53,7 +54,8 @@ def welcome(host: str, port: int) -> str:
 def run(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Serve the app; unset arguments come from settings (embedded defaults 127.0.0.1:8000, 1 worker).
 
-    With several workers, each process loads and compiles the rules once and keeps its own metrics.
+    With several workers, each process loads and compiles the rules once; their metrics are shared through
+    the Prometheus client's multiprocess files, so one scrape sees the whole server.
     """
     try:
         settings = read_settings()
@@ -72,18 +74,20 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     bind_host = host or settings.host
     bind_port = port if port is not None else settings.port
     print(welcome(bind_host, bind_port), flush=True)  # for people; the JSON logs follow on stderr
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        http=GuardedH11Protocol,
-        host=bind_host,
-        port=bind_port,
-        workers=workers or settings.workers,
-        backlog=BACKLOG,
-        timeout_keep_alive=5,
-        access_log=False,
-        log_config=None,
-        server_header=False,
-        proxy_headers=False,
-        h11_max_incomplete_event_size=16 * 1024,
-    )
+    count = workers or settings.workers
+    with multiprocess_directory(count):
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            http=GuardedH11Protocol,
+            host=bind_host,
+            port=bind_port,
+            workers=count,
+            backlog=BACKLOG,
+            timeout_keep_alive=5,
+            access_log=False,
+            log_config=None,
+            server_header=False,
+            proxy_headers=False,
+            h11_max_incomplete_event_size=16 * 1024,
+        )

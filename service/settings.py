@@ -32,10 +32,24 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CLINRULES_", env_file=".env", extra="ignore")
 
+    # --- database (audit, feedback, JWT replay store) ---
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_DB_FILE}",
-        description="SQLAlchemy URL of the audit and feedback database (SQLite file by default).",
+        description="SQLAlchemy URL of the audit and feedback database: a SQLite file by default, or "
+        "`postgresql+psycopg://user:password@host:5432/db` (required for several replicas).",
     )
+    database_auto_upgrade: bool = Field(
+        default=True,
+        description="Upgrade the database schema at start-up; when false, start-up refuses a database "
+        "that `clinrules db upgrade` has not brought up to date.",
+    )
+    audit_retention_days: int = Field(
+        default=2190,
+        ge=1,
+        description="Days audit rows (evaluations, their cards and feedback) are kept by `clinrules db "
+        "prune` (default 2190, six years).",
+    )
+    # --- end database ---
     patient_id_salt: SecretStr | None = Field(
         default=None,
         description="Salt for hashing patient ids; generated and kept beside the database if unset.",
@@ -189,12 +203,9 @@ class Settings(BaseSettings):
     @cached_property
     def sqlite_path(self) -> Path | None:
         """The database file when the database is a SQLite file, else None."""
-        prefix = "sqlite:///"
-        url = self.database_url
-        if not url.startswith("sqlite") or ":memory:" in url or not url.startswith(prefix):
-            return None
-        path = url.removeprefix(prefix).split("?", 1)[0]
-        return Path(path) if path else None
+        from service.database import sqlite_file
+
+        return sqlite_file(self.database_url)
 
     def resolve_salt(self) -> bytes:
         """The patient-id salt: the setting, else read from (or generated into) the salt file."""

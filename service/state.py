@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from engine.evaluator import Evaluator
 from engine.knowledge import KnowledgeBase, load_knowledge_base
-from service.database import init_database, make_engine, make_session_factory
+from service.audit import AuditStore
+from service.audit.migrate import SchemaVersionError, prepare
+from service.database import make_engine
 from service.metrics import Metrics
 from service.security import JwtVerifier
 from service.settings import Settings
+
+log = logging.getLogger("service.state")
 
 
 @dataclass
@@ -23,28 +27,35 @@ class ServiceState:
     kb: KnowledgeBase
     evaluator: Evaluator
     engine: Engine
-    sessions: sessionmaker[Session]
+    audit: AuditStore
     salt: bytes
     metrics: Metrics
     verifier: JwtVerifier | None
 
     def close(self) -> None:
-        """Release database connections."""
+        """Write the audit records still queued, then release database connections."""
+        self.audit.close()
         self.engine.dispose()
 
 
 def build_state(settings: Settings, metrics: Metrics) -> ServiceState:
-    """Load and compile the rules, open the database, create tables, and prepare JWT verification."""
+    """Load and compile the rules, open the database and bring its schema up to date (or refuse a newer
+    one: :class:`service.audit.migrate.SchemaVersionError`), and prepare JWT verification."""
     kb = load_knowledge_base(settings.rules_dir, settings.thresholds)
     evaluator = Evaluator(kb)
-    db_path = settings.sqlite_path
-    if db_path is not None:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    init_database(engine)
-    sessions = make_session_factory(engine)
+    try:
+        prepare(engine, settings.database_auto_upgrade)
+    except SchemaVersionError as exc:
+        log.critical("the database schema cannot be used: %s", exc)  # the reason, not just a traceback
+        engine.dispose()
+        raise
+    except Exception:
+        engine.dispose()
+        raise
+    audit = AuditStore(engine)
     verifier = (
-        JwtVerifier(settings.jwt_issuers, sessions, settings.jwt_leeway_seconds, settings.jwt_max_age_seconds)
+        JwtVerifier(settings.jwt_issuers, audit, settings.jwt_leeway_seconds, settings.jwt_max_age_seconds)
         if settings.jwt_enabled
         else None
     )
@@ -53,7 +64,7 @@ def build_state(settings: Settings, metrics: Metrics) -> ServiceState:
         kb=kb,
         evaluator=evaluator,
         engine=engine,
-        sessions=sessions,
+        audit=audit,
         salt=settings.resolve_salt(),
         metrics=metrics,
         verifier=verifier,

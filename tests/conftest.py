@@ -9,7 +9,7 @@ import pytest
 from service.suites.steps import STEP_PLUGINS
 from service.suites.steps.target import EngineTarget, Target
 
-pytest_plugins = [*STEP_PLUGINS, "tests.network_guard"]
+pytest_plugins = [*STEP_PLUGINS, "tests.network_guard", "tests.databases"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

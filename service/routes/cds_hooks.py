@@ -11,17 +11,16 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from engine.errors import FieldProblem
 from engine.fhir import scenario_from_resources
-from service.audit import find_card, record_evaluation, record_feedback
+from service.audit import Outcome
 from service.cds.cards import card_json, cards_for, data_quality_card, issued
 from service.cds.fetcher import gate_for
 from service.cds.models import OVERRIDE_SYSTEM, CdsRequest, CdsResponse, Discovery, FeedbackRequest
 from service.cds.prefetch import resolve_prefetch
 from service.cds.services import SERVICES, CdsService, prefetch_templates
-from service.deps import BaseUrl, JsonBody, SessionDep, StateDep, TokenClaims
+from service.deps import BaseUrl, JsonBody, StateDep, TokenClaims
 from service.openapi_docs import cds_request_body, feedback_request_body
 from service.patient_hash import hash_patient_id
 from service.problems import ProblemError, invalid_fields, problem_responses, validation_problems
@@ -74,7 +73,6 @@ async def call_service(
     claims: TokenClaims,
     body: JsonBody,
     state: StateDep,
-    session: SessionDep,
     base: BaseUrl,
     http: Request,
 ) -> JSONResponse:
@@ -102,7 +100,7 @@ async def call_service(
         issuer=issuer if isinstance(issuer, str) else None,
     )
     return await run_in_threadpool(
-        _evaluate, service, request, context, resources, fetched, state, session, base, now, start
+        _evaluate, service, request, context, resources, fetched, state, base, now, start
     )
 
 
@@ -113,7 +111,6 @@ def _evaluate(
     resources: list[dict[str, Any]],
     fetched: list[str],
     state: ServiceState,
-    session: Session,
     base: str,
     now: datetime,
     start: float,
@@ -127,18 +124,16 @@ def _evaluate(
         raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])
     evaluation = state.evaluator.evaluate(imported.scenario, now)
     pairs = cards_for(evaluation.findings, base, draft_orders, state.kb.value_sets)
-    with session.begin():
-        record_evaluation(
-            session,
-            service=service.id,
-            hook=service.hook,
-            hook_instance=str(request.hookInstance),
-            ruleset_version=evaluation.ruleset_version,
-            topics=[f.topic for f, _ in pairs],
-            latency_ms=(time.perf_counter() - start) * 1000,
-            patient_hash=hash_patient_id(context.patientId, state.salt),
-            cards=[issued(card, finding) for finding, card in pairs],
-        )
+    state.audit.record_evaluation(
+        service=service.id,
+        hook=service.hook,
+        hook_instance=str(request.hookInstance),
+        ruleset_version=evaluation.ruleset_version,
+        topics=[f.topic for f, _ in pairs],
+        latency_ms=(time.perf_counter() - start) * 1000,
+        patient_hash=hash_patient_id(context.patientId, state.salt),
+        cards=[issued(card, finding) for finding, card in pairs],
+    )
     state.metrics.evaluations.labels(service.id).inc()
     for finding, card in pairs:
         state.metrics.cards.labels(service.id, finding.topic, card.indicator).inc()
@@ -168,9 +163,7 @@ def _evaluate(
     },
     openapi_extra=feedback_request_body(),
 )
-def feedback(
-    service: ServiceDep, claims: TokenClaims, body: JsonBody, state: StateDep, session: SessionDep
-) -> dict[str, int]:
+def feedback(service: ServiceDep, claims: TokenClaims, body: JsonBody, state: StateDep) -> dict[str, int]:
     """Store each card's outcome (accepted suggestions, or the override reason) for the audit.
 
     Every card must have been issued by this service; suggestion ids and override reason codes must be
@@ -178,41 +171,39 @@ def feedback(
     hold patient data); only that one was given.
     """
     data: FeedbackRequest = _validate(FeedbackRequest, body)
-    outcomes: list[tuple[str, str]] = []
-    with session.begin():
-        for i, item in enumerate(data.feedback):
-            card = find_card(session, str(item.card))
-            if card is None or card.service != service.id:
-                raise ProblemError(
-                    404, "Not Found", f"feedback.{i}.card: no card {item.card} was issued by {service.id}."
+    outcomes: list[Outcome] = []
+    for i, item in enumerate(data.feedback):
+        card = state.audit.find_card(str(item.card))
+        if card is None or card.service != service.id:
+            raise ProblemError(
+                404, "Not Found", f"feedback.{i}.card: no card {item.card} was issued by {service.id}."
+            )
+        problems = []
+        unknown = [s.id for s in item.acceptedSuggestions if s.id not in card.suggestion_uuids]
+        if unknown:
+            problems.append(
+                FieldProblem(
+                    f"feedback.{i}.acceptedSuggestions",
+                    f"not suggestions of this card: {', '.join(unknown[:5])}",
                 )
-            problems = []
-            unknown = [s.id for s in item.acceptedSuggestions if s.id not in card.suggestion_uuids]
-            if unknown:
-                problems.append(
-                    FieldProblem(
-                        f"feedback.{i}.acceptedSuggestions",
-                        f"not suggestions of this card: {', '.join(unknown[:5])}",
-                    )
+            )
+        # CDS Hooks lets the client offer override reasons of its own (in its own code system): those are
+        # kept as given; a code in this service's system must be one the card offered.
+        reason = item.overrideReason.reason if item.overrideReason else None
+        if (
+            reason is not None
+            and reason.system in (None, OVERRIDE_SYSTEM)
+            and reason.code not in card.override_codes
+        ):
+            problems.append(
+                FieldProblem(
+                    f"feedback.{i}.overrideReason.reason.code", "not an override reason of this card"
                 )
-            # CDS Hooks lets the client offer override reasons of its own (in its own code system): those are
-            # kept as given; a code in this service's system must be one the card offered.
-            reason = item.overrideReason.reason if item.overrideReason else None
-            if (
-                reason is not None
-                and reason.system in (None, OVERRIDE_SYSTEM)
-                and reason.code not in card.override_codes
-            ):
-                problems.append(
-                    FieldProblem(
-                        f"feedback.{i}.overrideReason.reason.code", "not an override reason of this card"
-                    )
-                )
-            if problems:
-                raise invalid_fields(problems)
-            record_feedback(
-                session,
-                service=service.id,
+            )
+        if problems:
+            raise invalid_fields(problems)
+        outcomes.append(
+            Outcome(
                 card=card,
                 outcome=item.outcome,
                 accepted_suggestions=[s.id for s in item.acceptedSuggestions],
@@ -221,7 +212,8 @@ def feedback(
                 has_user_comment=bool(item.overrideReason and item.overrideReason.userComment),
                 outcome_timestamp=item.outcomeTimestamp,
             )
-            outcomes.append((card.topic, item.outcome))
-    for topic, outcome in outcomes:
-        state.metrics.feedback.labels(topic, outcome).inc()
+        )
+    state.audit.record_feedback(service.id, outcomes)
+    for stored in outcomes:
+        state.metrics.feedback.labels(stored.card.topic, stored.outcome).inc()
     return {"stored": len(data.feedback)}

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Query
 from engine.fhir import looks_like_fhir, scenario_from_bundle
 from engine.scenario import Scenario
 from engine.validation import parse_scenario
-from service.audit import record_evaluation
-from service.deps import JsonBody, SessionDep, StateDep, TokenClaims
+from service.deps import JsonBody, StateDep, TokenClaims
 from service.openapi_docs import evaluate_request_body
 from service.patient_hash import hash_patient_id
 from service.problems import problem_responses
@@ -32,7 +31,6 @@ def evaluate(
     claims: TokenClaims,
     body: JsonBody,
     state: StateDep,
-    session: SessionDep,
     at: Annotated[
         datetime | None, Query(description="Evaluation time (ISO 8601); default: the scenario's, else now.")
     ] = None,
@@ -59,18 +57,16 @@ def evaluate(
     response = EvaluateResponse(
         **{**evaluation.model_dump(), "notes": [*evaluation.notes, *notes]}, input_format=input_format
     )
-    with session.begin():
-        record_evaluation(
-            session,
-            service="evaluate",
-            hook=None,
-            hook_instance=None,
-            ruleset_version=evaluation.ruleset_version,
-            topics=evaluation.topics,
-            latency_ms=(time.perf_counter() - start) * 1000,
-            patient_hash=hash_patient_id(patient_id, state.salt),
-            finding_count=len(evaluation.findings),
-        )
+    state.audit.record_evaluation(
+        service="evaluate",
+        hook=None,
+        hook_instance=None,
+        ruleset_version=evaluation.ruleset_version,
+        topics=evaluation.topics,
+        latency_ms=(time.perf_counter() - start) * 1000,
+        patient_hash=hash_patient_id(patient_id, state.salt),
+        finding_count=len(evaluation.findings),
+    )
     state.metrics.evaluations.labels("evaluate").inc()
     for finding in evaluation.findings:
         state.metrics.cards.labels("evaluate", finding.topic, finding.indicator.value).inc()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from service.metrics import Metrics
+from service.metrics import Metrics, render
 
 router = APIRouter(tags=["metrics"])
 
@@ -17,6 +17,6 @@ router = APIRouter(tags=["metrics"])
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
 )
 def metrics(request: Request) -> Response:
-    """The metrics of this worker process in the Prometheus text format."""
+    """The metrics of the whole server (all its workers) in the Prometheus text format."""
     registry: Metrics = request.app.state.metrics
-    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(render(registry), media_type=CONTENT_TYPE_LATEST)

@@ -24,9 +24,9 @@ from schemathesis import GenerationMode, checks  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.cds.services import SERVICES  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from service.suites.steps.fixtures import load_fixture  # noqa: E402
 from tests.reliability.loopback_guard import loopback_only  # noqa: E402
 from tests.reliability.service_app import settings_for  # noqa: E402
-from service.suites.steps.fixtures import load_fixture  # noqa: E402
 
 EXAMPLES_PER_MODE = 15
 FIRING = ["patient-view-iris-risk", "order-select-art-cryptococcal", "order-sign-thalidomide-pregnant"]

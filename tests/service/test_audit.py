@@ -1,94 +1,105 @@
-"""Audit and feedback storage: committed before the answer, kept across restarts, never half-written,
-and no patient data but a salted hash of the id."""
+"""Audit and feedback storage, on SQLite and on PostgreSQL: committed before the answer, kept across
+restarts, never half-written, no patient data but a salted hash of the id, and files only the owner reads."""
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, func, select, text
 
 from service.app import create_app
-from service.audit_models import CardRecord, EvaluationRecord, FeedbackRecord
+from service.audit.tables import cards, evaluations, feedback, metadata
 from service.patient_hash import hash_patient_id
 from service.settings import Settings
 from service.state import ServiceState
 from service.suites.steps.fixtures import load_fixture
 
 
-def _counts(client: TestClient) -> tuple[int, int, int]:
+@pytest.fixture
+def db_settings(database_url: str) -> Settings:
+    """Settings on an empty database of each backend."""
+    return Settings(database_url=database_url, patient_id_salt="audit-tests", _env_file=None)
+
+
+@pytest.fixture
+def reader(database_url: str) -> Iterator[Engine]:
+    """An engine of its own on the test database, to read what the service stored."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with engine.connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.scalar(select(func.count()).select_from(t)) or 0 for t in (evaluations, cards, feedback)
+        )
+
+
+def _state(client: TestClient) -> ServiceState:
     state: ServiceState = client.app.state.clinrules  # type: ignore[attr-defined]
-    with state.sessions() as s:
-        return (
-            s.scalar(select(func.count()).select_from(EvaluationRecord)) or 0,
-            s.scalar(select(func.count()).select_from(CardRecord)) or 0,
-            s.scalar(select(func.count()).select_from(FeedbackRecord)) or 0,
-        )
+    return state
 
 
-def test_evaluation_and_feedback_survive_restart(settings: Settings, tmp_path: Path) -> None:
+def _override(card: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "card": card["uuid"],
+        "outcome": "overridden",
+        "outcomeTimestamp": "2026-06-01T09:05:00Z",
+        "overrideReason": {"reason": card["overrideReasons"][0]},
+    }
+
+
+def test_evaluation_and_feedback_survive_restart(db_settings: Settings, reader: Engine) -> None:
     request = load_fixture("patient-view-iris-risk")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(db_settings)) as client:
         card = client.post("/cds-services/patient-view", json=request).json()["cards"][0]
-        item = {
-            "card": card["uuid"],
-            "outcome": "overridden",
-            "outcomeTimestamp": "2026-06-01T09:05:00Z",
-            "overrideReason": {"reason": card["overrideReasons"][0]},
-        }
-        assert (
-            client.post("/cds-services/patient-view/feedback", json={"feedback": [item]}).status_code == 200
-        )
-        salt = client.app.state.clinrules.salt  # type: ignore[attr-defined]
-    with TestClient(create_app(settings)) as client:
-        assert _counts(client) == (1, 1, 1)
-        state: ServiceState = client.app.state.clinrules  # type: ignore[attr-defined]
-        assert state.salt == salt  # the generated salt is persisted
-        with state.sessions() as s:
-            record = s.scalars(select(EvaluationRecord)).one()
-            feedback = s.scalars(select(FeedbackRecord)).one()
+        stored = client.post("/cds-services/patient-view/feedback", json={"feedback": [_override(card)]})
+        assert stored.status_code == 200
+    assert _counts(reader) == (1, 1, 1)  # on disk once the service has stopped
+    with TestClient(create_app(db_settings)) as client:
+        with reader.connect() as conn:
+            record = conn.execute(select(evaluations)).one()
+            answer = conn.execute(select(feedback)).one()
         assert record.hook == "patient-view" and record.hook_instance == request["hookInstance"]
-        assert record.topics == ["iris-risk"] and record.latency_ms > 0
-        assert record.patient_hash == hash_patient_id("pv-iris-1", salt)
+        assert record.topics == ["iris-risk"] and record.latency_ms > 0 and record.shadow_topics == []
+        assert record.patient_hash == hash_patient_id("pv-iris-1", b"audit-tests")
+        assert answer.outcome == "overridden"
+        assert answer.override_reason_code == card["overrideReasons"][0]["code"]
+        # Feedback on the card still works after the restart.
+        again = {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-06-01T10:00:00Z"}
         assert (
-            feedback.outcome == "overridden"
-            and feedback.override_reason_code == card["overrideReasons"][0]["code"]
+            client.post("/cds-services/patient-view/feedback", json={"feedback": [again]}).status_code == 200
         )
-        # Feedback for the card still works after the restart.
-        again = {
-            "feedback": [
-                {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-06-01T10:00:00Z"}
-            ]
-        }
-        assert client.post("/cds-services/patient-view/feedback", json=again).status_code == 200
+    assert _counts(reader) == (1, 1, 2)
 
 
-def test_database_holds_no_patient_data(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+def test_database_holds_no_patient_data(db_settings: Settings, reader: Engine) -> None:
+    with TestClient(create_app(db_settings)) as client:
         for name in ("patient-view-iris-risk", "order-sign-thalidomide-pregnant"):
             request = load_fixture(name)
             assert client.post(f"/cds-services/{request['hook']}", json=request).status_code == 200
-        assert (
-            client.post(
-                "/evaluate", json={"patient": {"id": "native-77", "birth_date": "1980-01-01"}}
-            ).status_code
-            == 200
-        )
-    assert settings.sqlite_path is not None
-    dump = "\n".join(sqlite3.connect(settings.sqlite_path).iterdump())
+        scenario = {"patient": {"id": "native-77", "birth_date": "1980-01-01"}}
+        assert client.post("/evaluate", json=scenario).status_code == 200
+    with reader.connect() as conn:
+        dump = "\n".join(str(row) for table in metadata.sorted_tables for row in conn.execute(select(table)))
+        assert conn.scalar(select(func.count()).select_from(evaluations)) == 3
     for secret in ("pv-iris-1", "os-thal-1", "native-77", "1979-06-14", "thalidomide 100 mg", "dr-ade"):
         assert secret not in dump
-    assert dump.count('INSERT INTO "evaluations"') == 3
 
 
-def test_failed_request_stores_nothing(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        state: ServiceState = client.app.state.clinrules  # type: ignore[attr-defined]
+def test_failed_request_stores_nothing(
+    db_settings: Settings, reader: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(db_settings), raise_server_exceptions=False) as client:
         import service.routes.cds_hooks as hooks
 
         def fail_after_evaluation(*args: object, **kwargs: object) -> None:
@@ -97,26 +108,75 @@ def test_failed_request_stores_nothing(settings: Settings, monkeypatch: pytest.M
         monkeypatch.setattr(hooks, "issued", fail_after_evaluation)
         response = client.post("/cds-services/patient-view", json=load_fixture("patient-view-iris-risk"))
         assert response.status_code == 500
-        assert _counts(client) == (0, 0, 0)
-        bad = {
-            "feedback": [
-                {
-                    "card": "3f9a2c1e-7b5d-4e8a-9c0f-1a2b3c4d5e6f",
-                    "outcome": "accepted",
-                    "outcomeTimestamp": "2026-06-01T09:05:00Z",
-                }
-            ]
+        assert _counts(reader) == (0, 0, 0)
+        unknown = {
+            "card": "3f9a2c1e-7b5d-4e8a-9c0f-1a2b3c4d5e6f",
+            "outcome": "accepted",
+            "outcomeTimestamp": "2026-06-01T09:05:00Z",
         }
-        assert client.post("/cds-services/patient-view/feedback", json=bad).status_code == 404
-        assert _counts(client) == (0, 0, 0)
-        assert state.sessions is not None
+        answer = client.post("/cds-services/patient-view/feedback", json={"feedback": [unknown]})
+        assert answer.status_code == 404
+        assert _counts(reader) == (0, 0, 0)
 
 
-def test_sqlite_uses_wal(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
-        state: ServiceState = client.app.state.clinrules  # type: ignore[attr-defined]
-        with state.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+def test_feedback_is_all_or_none(db_settings: Settings, reader: Engine) -> None:
+    with TestClient(create_app(db_settings)) as client:
+        card = client.post("/cds-services/patient-view", json=load_fixture("patient-view-iris-risk")).json()[
+            "cards"
+        ][0]
+        bad = {**_override(card), "overrideReason": {"reason": {**card["overrideReasons"][0], "code": "x"}}}
+        answer = client.post("/cds-services/patient-view/feedback", json={"feedback": [_override(card), bad]})
+        assert answer.status_code == 422
+    assert _counts(reader) == (1, 1, 0)
+
+
+def test_shadow_topics_are_stored_with_the_evaluation(db_settings: Settings, reader: Engine) -> None:
+    with TestClient(create_app(db_settings)) as client:
+        store = _state(client).audit
+        store.record_evaluation(
+            service="patient-view",
+            hook="patient-view",
+            hook_instance="h-1",
+            ruleset_version="v1",
+            topics=["iris-risk"],
+            latency_ms=1.5,
+            patient_hash=None,
+            shadow_topics=["iris-risk-shadow"],
+        )
+    with reader.connect() as conn:
+        assert conn.execute(select(evaluations.c.shadow_topics)).scalar_one() == ["iris-risk-shadow"]
+
+
+def test_sqlite_commits_are_fsynced(tmp_path: Path) -> None:
+    # Regression: synchronous=NORMAL let a power loss drop acknowledged records.
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", _env_file=None)
+    with TestClient(create_app(settings)) as client, _state(client).engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_database_files_are_readable_by_the_owner_only(tmp_path: Path) -> None:
+    # Regression (issue 10, row 8): the database and its WAL were created 0644.
+    previous = os.umask(0o022)
+    try:
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'data' / 'a.db'}", _env_file=None)
+        with TestClient(create_app(settings)) as client:
+            request = load_fixture("patient-view-iris-risk")
+            assert client.post("/cds-services/patient-view", json=request).status_code == 200
+            files = ["a.db", "a.db-wal", "a.db-shm", ".clinrules-salt"]
+            modes = {name: (tmp_path / "data" / name).stat().st_mode & 0o777 for name in files}
+    finally:
+        os.umask(previous)
+    assert modes == dict.fromkeys(files, 0o600)
+
+
+def test_an_old_world_readable_database_is_narrowed(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    db.touch(mode=0o644)
+    os.chmod(db, 0o644)
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{db}", _env_file=None))):
+        pass
+    assert db.stat().st_mode & 0o777 == 0o600
 
 
 def test_configured_salt_is_used(tmp_path: Path) -> None:
@@ -128,21 +188,22 @@ def test_configured_salt_is_used(tmp_path: Path) -> None:
     assert "pepper" not in repr(settings)
 
 
-def test_workers_starting_together_on_a_new_database_all_start(tmp_path: Path) -> None:
+def test_workers_starting_together_on_a_new_database_all_start(database_url: str, reader: Engine) -> None:
     # Regression: with several workers, one lost the race to CREATE TABLE and uvicorn stopped them all.
-    db = tmp_path / "fresh.db"
-    start = time.time() + 2  # every process imports first, then all create the tables at the same moment
+    start = time.time() + 2  # every process imports first, then all migrate at the same moment
     code = (
-        "import time; from service.database import make_engine, init_database; "
-        f"engine = make_engine('sqlite:///{db}'); time.sleep(max(0, {start} - time.time())); "
-        "init_database(engine)"
+        "import time; from service.database import make_engine; from service.audit.migrate import upgrade; "
+        f"engine = make_engine({database_url!r}); time.sleep(max(0, {start} - time.time())); "
+        "upgrade(engine)"
     )
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for _ in range(8)
+        for _ in range(6)
     ]
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0] * 8, [err.decode()[-300:] for _, err in results]
+    results = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err.decode()[-400:] for _, err in results]
+    with reader.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
 
 
 def test_workers_creating_the_salt_together_agree(tmp_path: Path) -> None:

@@ -1,0 +1,137 @@
+"""Group commit: one writer thread per process commits the records of many requests in one transaction.
+
+A request hands its rows to the writer and waits; the writer takes everything queued, inserts it with one
+multi-row driver ``INSERT`` per table, commits (one fsync for the whole batch) and only then releases each
+waiter, with the error of its own rows if they failed. So an answer is sent only once its record is on
+disk, and the cost of a commit, and of SQLite's single writer lock, is shared by every request that came
+meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from service.audit.rows import InsertSql
+
+log = logging.getLogger("service.audit")
+
+Rows = Sequence[tuple[int, Sequence[tuple[Any, ...]]]]
+"""A request's rows: (index of the insert statement, its rows as driver values); run in index order."""
+Work = Callable[[Connection], Any]
+"""Work of one request that needs its own result (run after the batch's inserts, same transaction)."""
+
+
+class _Item:
+    """One request's rows, and the lock its thread waits on until the writer has committed them."""
+
+    __slots__ = ("done", "error", "result", "rows", "work")
+
+    def __init__(self, rows: Rows, work: Work | None) -> None:
+        self.rows, self.work = rows, work
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = threading.Lock()  # a bare lock is the cheapest one-shot event: held until committed
+        self.done.acquire()
+
+    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result, self.error = result, error
+        self.done.release()
+
+
+class GroupCommitter:
+    """Writes requests' rows in shared transactions on a background thread (started on first use)."""
+
+    def __init__(self, engine: Engine, inserts: Sequence[InsertSql], max_batch: int = 512) -> None:
+        self.engine = engine
+        self.inserts = list(inserts)
+        self.max_batch = max_batch
+        self._queue: list[_Item] = []
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        # The writer's own connection, kept between batches: no pool checkout, liveness ping or reset
+        # round trip per batch. Dropped after any error, so the next batch connects afresh.
+        self._conn: Connection | None = None
+
+    def run(self, rows: Rows = (), work: Work | None = None) -> Any:
+        """Write ``rows`` (and run ``work``) in the next batch; return ``work``'s result once committed."""
+        item = _Item(rows, work)
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the audit store is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="audit-group-commit", daemon=True)
+                self._thread.start()
+            self._queue.append(item)
+            self._ready.notify()
+        item.done.acquire()
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._closed:
+                    self._ready.wait()
+                if not self._queue:
+                    self._drop_connection()
+                    return
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self._commit(batch)
+
+    def _write(self, conn: Connection, batch: list[_Item]) -> list[Any]:
+        merged: list[list[tuple[Any, ...]]] = [[] for _ in self.inserts]
+        for item in batch:
+            for index, rows in item.rows:
+                merged[index].extend(rows)
+        for insert, rows in zip(self.inserts, merged, strict=True):
+            for sql, parameters in insert.statements(rows):
+                conn.exec_driver_sql(sql, parameters)
+        return [item.work(conn) if item.work is not None else None for item in batch]
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                log.info("closing the audit writer's connection failed")
+            self._conn = None
+
+    def _commit(self, batch: list[_Item]) -> None:
+        reused = self._conn is not None
+        try:
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with self._conn.begin():
+                results = self._write(self._conn, batch)
+        except BaseException as exc:
+            self._drop_connection()
+            if reused and isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                self._commit(batch)  # the kept connection had died (server restart, idle timeout)
+                return
+            if len(batch) == 1:
+                batch[0].finish(error=exc)
+                return
+            # One request's rows broke the batch: write each alone, so that only that one fails.
+            log.info("audit batch failed; writing its records one by one", extra={"records": len(batch)})
+            for item in batch:
+                self._commit([item])
+            return
+        for item, result in zip(batch, results, strict=True):
+            item.finish(result)

@@ -1,0 +1,67 @@
+"""Group commit: requests that wait together share one transaction, and a request whose rows fail gets its
+own error while the others of its batch are stored."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, create_engine, func, select
+
+from service.audit.group_commit import GroupCommitter
+from service.audit.migrate import upgrade
+from service.audit.rows import InsertSql
+from service.audit.tables import seen_tokens
+from service.database import make_engine
+
+
+def _token(key: str) -> list[tuple[int, list[tuple[Any, ...]]]]:
+    return [(0, [(key * 64, datetime.now(UTC))])]
+
+
+def test_a_failing_request_fails_alone_and_batches_are_shared(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    writer = GroupCommitter(
+        engine, [InsertSql("INSERT INTO seen_tokens (key, expires_at) VALUES ", f"({mark}, {mark})", 2)]
+    )
+    transactions: list[int] = []  # requests queued while the writer was busy
+    started = threading.Event()
+
+    def slow(conn: Connection) -> None:  # holds the writer so that the next requests queue up together
+        started.set()
+        time.sleep(0.5)
+
+    def broken(conn: Connection) -> None:
+        raise ValueError("bad rows")
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            first = pool.submit(writer.run, _token("a"), slow)
+            assert started.wait(10)
+            later = [pool.submit(writer.run, _token(k)) for k in "bcd"]
+            bad = pool.submit(writer.run, _token("e"), broken)
+            deadline = time.monotonic() + 10
+            while len(writer._queue) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            transactions.append(len(writer._queue))  # all four wait behind the slow one, in one batch
+            first.result(timeout=30)
+            for f in later:
+                f.result(timeout=30)
+            with pytest.raises(ValueError, match="bad rows"):
+                bad.result(timeout=30)
+    finally:
+        writer.close()
+        engine.dispose()
+    assert transactions == [4]
+    reader = create_engine(database_url)
+    with reader.connect() as conn:
+        keys = sorted(k[0] for k in conn.execute(select(seen_tokens.c.key)).scalars())
+        assert conn.scalar(select(func.count()).select_from(seen_tokens)) == 4
+    reader.dispose()
+    assert keys == ["a", "b", "c", "d"]
