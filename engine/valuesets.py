@@ -57,7 +57,8 @@ class ObservationSet(_Strict):
         """The factor that converts ``unit`` to the canonical unit, or None if it is not a known spelling."""
         if unit is None:
             return None
-        return self.units.get(unit, self._normalised_units.get(normalise_unit(unit)))
+        factor = self.units.get(unit)
+        return factor if factor is not None else self._normalised_units.get(normalise_unit(unit))
 
 
 class CodeSet(_Strict):
@@ -153,7 +154,7 @@ class ValueSets(_Strict):
         """The condition concepts a coding (system URI or short name) and a display text belong to."""
         found = self.terminology.concepts("conditions", system, code)
         if text:
-            found = found | {c for c, spec in self.conditions.items() if spec.matches_text(text)}
+            found = found | self._text_concepts("conditions", text)
         return found
 
     def medication_classes(
@@ -162,8 +163,38 @@ class ValueSets(_Strict):
         """The medication classes of an ingredient or product name and a code (RxNorm unless ``system``)."""
         found = self.terminology.concepts("medications", system or "rxnorm", rxnorm)
         if ingredient:
-            found = found | {c for c, spec in self.medications.items() if spec.matches_text(ingredient)}
+            found = found | self._text_concepts("medications", ingredient)
         return found
+
+    def _text_concepts(self, kind: str, text: str) -> frozenset[str]:
+        """The concepts of ``kind`` whose names appear in ``text``, matched once per distinct text.
+
+        Matching runs every concept's pattern over the text; records repeat the same few hundred names, so
+        the answer is remembered (the memo is emptied when it reaches its cap, which bounds odd input).
+        """
+        memo = self._text_memo
+        key = (kind, text)
+        known = memo.get(key)
+        if known is None:
+            sets = self.conditions if kind == "conditions" else self.medications
+            known = remember(memo, key, frozenset(c for c, spec in sets.items() if spec.matches_text(text)))
+        return known
+
+    @cached_property
+    def _text_memo(self) -> dict[tuple[str, str], frozenset[str]]:
+        return {}
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A dict, private to these value sets, for answers derived from them (a caller's memo of look-ups).
+
+        Callers bound what they keep (see :func:`remember`); the value sets never change once loaded, so an
+        answer stays right for as long as they are used.
+        """
+        return self._memos.setdefault(name, {})
+
+    @cached_property
+    def _memos(self) -> dict[str, dict[Any, Any]]:
+        return {}
 
     def observation_kind(self, code: str, system: str | None = "http://loinc.org") -> str | None:
         """The observation concept a code (LOINC unless ``system`` says otherwise) stands for, if any."""
@@ -193,6 +224,17 @@ class ValueSets(_Strict):
         """What ``code`` is recognised as, with the source of each (every system if ``system`` is None)."""
         systems = [system] if system else sorted(self.systems)
         return [r for s in systems for r in self.terminology.explain(s, code)]
+
+
+_TEXT_MEMO_SIZE = 20_000
+
+
+def remember(memo: dict[Any, Any], key: Any, value: Any, cap: int = _TEXT_MEMO_SIZE) -> Any:
+    """Store ``value`` under ``key`` in a memo of at most ``cap`` entries (emptied when full); return it."""
+    if len(memo) >= cap:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})

@@ -98,18 +98,24 @@ class Gatherer:
                 f"{label}: only this page of the search result was given (it has a next link); "
                 "the other pages were not read, so an alert may be missing"
             )
-        shell = self.report.validate(BundleShell, {"entry": bundle.get("entry", [])}, label)
-        if shell is None:
-            return
-        for index, entry in enumerate(shell.entry):
-            if entry.resource is None:
+        entries = bundle.get("entry", [])
+        pairs: list[tuple[str | None, Any]]
+        if _well_formed(entries):
+            pairs = [(e.get("fullUrl"), e.get("resource")) for e in entries]
+        else:  # the shell's validation names what is wrong
+            shell = self.report.validate(BundleShell, {"entry": entries}, label)
+            if shell is None:
+                return
+            pairs = [(e.fullUrl, e.resource) for e in shell.entry]
+        for index, (full_url, resource) in enumerate(pairs):
+            if resource is None:
                 continue  # an entry without a resource (a search link, a deleted resource) carries no data
-            if not looks_like_fhir(entry.resource):
+            if not looks_like_fhir(resource):
                 self.report.invalid(
                     f"{label}.entry.{index}.resource", "not a FHIR resource (no resourceType)"
                 )
                 continue
-            yield from self._walk([entry.resource], entry.fullUrl, depth + 1, draft)
+            yield from self._walk([resource], full_url, depth + 1, draft)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
         seen: dict[tuple[str, str], Found] = {}
@@ -189,6 +195,17 @@ def _next_link(bundle: dict[str, Any]) -> str | None:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
+
+
+def _well_formed(entries: Any) -> bool:
+    """True when ``entries`` is what :class:`BundleShell` accepts unchanged (so it need not be copied): a list
+    of objects whose ``fullUrl`` is a string and whose ``resource`` an object, each absent or null."""
+    return isinstance(entries, list) and all(
+        isinstance(e, dict)
+        and isinstance(e.get("fullUrl", ""), str | None)
+        and isinstance(e.get("resource"), dict | None)
+        for e in entries
+    )
 
 
 def _as_list(items: Iterable[Any]) -> list[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine.fhir import items
 from engine.fhir import terminology as terms
 from engine.fhir.gather import Found, observation_parts
 from engine.fhir.models import CodeableConcept, ObservationBody, ObservationHead, Quantity
@@ -17,6 +18,8 @@ from engine.scenario import MEASUREMENTS, Observation, ObservationKind
 from engine.valuesets import ValueSets
 
 IGNORED_STATUS = frozenset({"entered-in-error", "cancelled"})
+# A tuple, not the frozenset MEASUREMENTS: membership by identity, without hashing an enum in Python.
+_MEASURED = tuple(MEASUREMENTS)
 
 
 def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
@@ -79,11 +82,11 @@ def _value(
     report: Report,
 ) -> Observation | None:
     """One part's value as a scenario Observation, read as its kind reads it."""
-    where = f"{resource_label}.{prefix}"
+    where = resource_label + "." + prefix
     unit: str | None = None
     comparator: str | None = None
     value: float | bool | str
-    if kind in MEASUREMENTS:
+    if kind in _MEASURED:
         if raw.get("valueQuantity") is None:
             report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
             return None
@@ -132,6 +135,9 @@ def _value(
         if answer is None:
             return None
         value = answer
+    built = items.observation(vs, kind, when, value, unit, comparator)
+    if built is not None:
+        return built
     try:
         return Observation.model_validate(
             {"kind": kind, "time": when, "value": value, "unit": unit, "comparator": comparator}

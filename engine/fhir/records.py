@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
+from engine.fhir import items
 from engine.fhir import terminology as terms
 from engine.fhir.gather import Found, resolve_medication
 from engine.fhir.models import (
@@ -114,37 +115,40 @@ def read_condition(found: Found, vs: ValueSets, report: Report) -> tuple[Conditi
         *(c.display for c in head.code.coding),
         recognise=lambda t: vs.condition_concepts(None, None, t),
     )
-    fields = {
-        "code": primary["code"] if primary and len(primary["code"]) <= 32 else None,
-        "system": CodeSystem(vs.system_name(primary["system"]) or "icd10cm")
-        if primary
-        else CodeSystem.icd10cm,
-        "codings": codings,
-        "text": text,
-    }
+    code = primary["code"] if primary and len(primary["code"]) <= 32 else None
+    system = CodeSystem(vs.system_name(primary["system"]) or "icd10cm") if primary else CodeSystem.icd10cm
+    fields = {"code": code, "system": system, "codings": codings, "text": text}
     if not codings and not text:
         return None
-    try:
-        probe = Condition(**fields)
-    except ValidationError as exc:
-        report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
-        return None
-    if not probe.concepts:
+    coded = items.codings(codings)
+    fast = items.condition_fields_clean(code, text, coded)
+    if coded is not None and fast:
+        concepts = items.condition_concepts(vs, system, code, text, coded)
+    else:
+        try:
+            concepts = Condition(**fields).concepts
+        except ValidationError as exc:
+            report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
+            return None
+    if not concepts:
         _unread("Condition", head.code, vs, report)
         return None
     body = report.validate(ConditionBody, found.raw, found.label)
     if body is None:
         return None
     period = body.onsetPeriod
+    status = CLINICAL_STATUS.get(status_code(body.clinicalStatus) or "", ConditionStatus.unknown)
+    onset = instant(body.onsetDateTime or (period.start if period else None), found.label, "onset", report)
+    recorded = instant(body.recordedDate, found.label, "recordedDate", report)
+    built = (
+        items.condition(code, system, coded, text, status, onset, recorded, concepts)
+        if coded is not None and fast
+        else None
+    )
+    if built is not None:
+        return body, built
     try:
-        condition = Condition(
-            **fields,
-            status=CLINICAL_STATUS.get(status_code(body.clinicalStatus) or "", ConditionStatus.unknown),
-            onset=instant(
-                body.onsetDateTime or (period.start if period else None), found.label, "onset", report
-            ),
-            recorded=instant(body.recordedDate, found.label, "recordedDate", report),
-        )
+        condition = Condition(**fields, status=status, onset=onset, recorded=recorded)
     except ValidationError as exc:
         report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
         return None
@@ -179,19 +183,20 @@ def read_medication(
         (c["code"] for c in codings if vs.system_name(c["system"]) == "rxnorm" and len(c["code"]) <= 32), None
     )
     status = MEDICATION_STATUS.get(head.status or "", MedicationStatus.unknown)
-    fields = {
-        "ingredient": names or terms.code_label(codings[0]["system"], codings[0]["code"]),
-        "code": rxnorm,
-        "codings": codings,
-        "status": status,
-        "draft": found.draft or status is MedicationStatus.draft,
-    }
-    try:
-        probe = Medication(**fields)
-    except ValidationError as exc:
-        report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
-        return None
-    if not probe.classes:
+    ingredient = names or terms.code_label(codings[0]["system"], codings[0]["code"])
+    draft = found.draft or status is MedicationStatus.draft
+    fields = {"ingredient": ingredient, "code": rxnorm, "codings": codings, "status": status, "draft": draft}
+    coded = items.codings(codings)
+    fast = items.medication_fields_clean(ingredient, rxnorm, coded)
+    if coded is not None and fast:
+        classes = items.medication_classes(vs, ingredient, rxnorm, coded)
+    else:
+        try:
+            classes = Medication(**fields).classes
+        except ValidationError as exc:
+            report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
+            return None
+    if not classes:
         _unread("Medication", concept, vs, report)
         return None
     body: MedicationRequestBody | MedicationStatementBody | None
@@ -215,13 +220,17 @@ def read_medication(
         start = period.start if period else body.effectiveDateTime
         end = period.end if period else None
         days = None
+    began = instant(start, found.label, "start", report)
+    ended = instant(end, found.label, "end", report)
+    built = (
+        items.medication(ingredient, rxnorm, coded, status, draft, days, began, ended, classes)
+        if coded is not None and fast
+        else None
+    )
+    if built is not None:
+        return body, built
     try:
-        medication = Medication(
-            **fields,
-            days_supply=days,
-            start=instant(start, found.label, "start", report),
-            end=instant(end, found.label, "end", report),
-        )
+        medication = Medication(**fields, days_supply=days, start=began, end=ended)
     except ValidationError as exc:
         report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
         return None
