@@ -308,13 +308,37 @@ def _check_published(data: Any, path: Path, value_sets: ValueSets) -> None:
 
 
 _DEFAULT: ValueSets | None = None
+_DEFAULT_STAMP: tuple[tuple[int, int], ...] = ()
+
+
+def _stamp(path: Path, value_sets: ValueSets) -> tuple[tuple[int, int], ...]:
+    """When and how large the files of ``value_sets`` (read from ``path``) are: what says they changed."""
+    files = [path] + ([path.parent / value_sets.published] if value_sets.published else [])
+    try:
+        return tuple((s.st_mtime_ns, s.st_size) for s in (f.stat() for f in files))
+    except OSError:
+        return ()
 
 
 def default_value_sets() -> ValueSets:
     """The value sets shipped in the project's ``rules/`` folder (cached)."""
-    global _DEFAULT
+    global _DEFAULT, _DEFAULT_STAMP
     if _DEFAULT is None:
         from engine.paths import default_rules_dir
 
-        _DEFAULT = load_value_sets(default_rules_dir() / "valuesets.yaml")
+        path = default_rules_dir() / "valuesets.yaml"
+        _DEFAULT = load_value_sets(path)
+        _DEFAULT_STAMP = _stamp(path, _DEFAULT)
     return _DEFAULT
+
+
+def shared_value_sets(path: Path) -> ValueSets:
+    """The value sets in ``path``: the default ones (loaded once per process) when ``path`` is the default
+    file and its files are unchanged since they were loaded; otherwise read from ``path`` now."""
+    from engine.paths import default_rules_dir
+
+    if path.resolve() == (default_rules_dir() / "valuesets.yaml").resolve():
+        value_sets = default_value_sets()
+        if _DEFAULT_STAMP and _stamp(path, value_sets) == _DEFAULT_STAMP:
+            return value_sets
+    return load_value_sets(path)

@@ -4,7 +4,7 @@ Observation (itself and its ``component``s)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,13 +59,16 @@ class Gatherer:
 
     def gather(self, resources: Iterable[Any], draft_orders: Iterable[Any]) -> Gathered:
         """The resources of the prefetch and the draft orders (only MedicationRequests are orders)."""
-        drafts = [
-            f for f in self._walk(_as_list(draft_orders), None, 0, True) if f.type == "MedicationRequest"
-        ]
-        prefetch = list(self._walk(_as_list(resources), None, 0, False))
-        return Gathered(self._deduplicate(drafts + prefetch), self.medications)
+        orders: list[Found] = []
+        self._walk(_as_list(draft_orders), None, 0, True, orders)
+        found = [f for f in orders if f.type == "MedicationRequest"]
+        self._walk(_as_list(resources), None, 0, False, found)
+        return Gathered(self._deduplicate(found), self.medications)
 
-    def _walk(self, items: Iterable[Any], full_url: str | None, depth: int, draft: bool) -> Iterator[Found]:
+    def _walk(
+        self, items: Iterable[Any], full_url: str | None, depth: int, draft: bool, out: list[Found]
+    ) -> None:
+        """Append to ``out`` every resource a rule reads in ``items`` (and the Bundles among them)."""
         for item in items:
             self._count += 1
             position = self._count
@@ -79,9 +82,9 @@ class Gatherer:
                 if depth >= MAX_BUNDLE_DEPTH:
                     self.report.note(f"{label}: Bundles nested more than {MAX_BUNDLE_DEPTH} deep; left out")
                     continue
-                yield from self._bundle(item, label, depth, draft)
+                self._bundle(item, label, depth, draft, out)
             elif kind in READ_TYPES:
-                yield Found(item, label, full_url, draft)
+                out.append(Found(item, label, full_url, draft))
             elif kind == "Medication":
                 found = Found(item, label, full_url, draft)
                 if isinstance(rid, str) and rid:
@@ -91,7 +94,7 @@ class Gatherer:
             elif kind not in RESOURCE_TYPES:
                 self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
 
-    def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool) -> Iterator[Found]:
+    def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool, out: list[Found]) -> None:
         if _next_link(bundle) is not None:
             self.report.next_links.append(label)
             self.report.note(
@@ -115,7 +118,7 @@ class Gatherer:
                     f"{label}.entry.{index}.resource", "not a FHIR resource (no resourceType)"
                 )
                 continue
-            yield from self._walk([resource], full_url, depth + 1, draft)
+            self._walk((resource,), full_url, depth + 1, draft, out)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
         seen: dict[tuple[str, str], Found] = {}
