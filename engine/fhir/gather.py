@@ -22,7 +22,7 @@ def looks_like_fhir(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("resourceType"), str)
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     """One resource found in the input: the JSON, a label for messages, its Bundle fullUrl, and whether it is
     a draft order (from ``draftOrders``)."""

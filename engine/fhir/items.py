@@ -120,7 +120,7 @@ def condition(
     start, when = _time(onset), _time(recorded)
     if start is _MISSING or when is _MISSING:
         return None
-    values = {"code": code, "system": system, "codings": coded, "text": text, "status": status}
+    values = {"code": code, "system": system, "codings": list(coded), "text": text, "status": status}
     item = _make(Condition, values | {"onset": start, "recorded": when})
     item.__dict__["concepts"] = concepts  # what the cached property would compute
     return item
@@ -151,10 +151,28 @@ def medication(
         return None
     if isinstance(began, datetime) and isinstance(ended, datetime) and ended < began:
         return None
-    values = {"ingredient": ingredient, "code": code, "codings": coded, "status": status, "start": began}
+    values = {
+        "ingredient": ingredient,
+        "code": code,
+        "codings": list(coded),
+        "status": status,
+        "start": began,
+    }
     item = _make(Medication, values | {"end": ended, "days_supply": days_supply, "draft": draft})
     item.__dict__["classes"] = classes
     return item
+
+
+def _kept_unit(vs: ValueSets, kind: ObservationKind) -> str | object | None:
+    """The canonical unit of a measurement kind, when the model keeps a value in it unchanged (a stripped
+    unit whose factor is 1); else ``_MISSING``, which no unit equals."""
+    memo = vs.memo("kept-unit")
+    if kind not in memo:
+        spec = vs.observations[kind.value]
+        unit = spec.unit
+        kept = unit is not None and _clean(unit, 1_000) and spec.factor(unit) in (None, 1)
+        memo[kind] = unit if kept else _MISSING
+    return memo[kind]  # type: ignore[no-any-return]
 
 
 def observation(
@@ -170,15 +188,7 @@ def observation(
     if not isinstance(time, datetime):
         return None
     if kind in _MEASURED:
-        spec = vs.observations[kind.value]
-        if (
-            type(value) is not float
-            or not math.isfinite(value)
-            or value < 0
-            or unit != spec.unit
-            or not _clean(unit, 1_000)
-            or spec.factor(unit) not in (None, 1)
-        ):
+        if type(value) is not float or not math.isfinite(value) or value < 0 or unit != _kept_unit(vs, kind):
             return None
     elif unit is not None or comparator is not None:
         return None

@@ -24,13 +24,17 @@ __all__ = [
     "Coding",
     "ConditionBody",
     "ConditionHead",
+    "ConditionWhole",
     "FhirTime",
     "MedicationCode",
     "MedicationHead",
     "MedicationRequestBody",
+    "MedicationRequestWhole",
     "MedicationStatementBody",
+    "MedicationStatementWhole",
     "ObservationBody",
     "ObservationHead",
+    "ObservationWhole",
     "PatientModel",
     "Quantity",
     "Reference",
@@ -110,6 +114,14 @@ def _decode(kind: type, value: Any) -> Any:
 
 
 T = TypeVar("T")
+
+
+def whole(data: Any, kind: type[T]) -> T | None:
+    """``data`` as ``kind`` when it is valid throughout, else None (the caller then reads it in parts)."""
+    try:
+        return msgspec.convert(data, kind, strict=True, dec_hook=_decode)
+    except (msgspec.ValidationError, OverflowError, SystemError):
+        return None
 
 
 def convert(data: Any, kind: type[T]) -> T:
@@ -253,6 +265,51 @@ class MedicationRequestBody(_Narrow, frozen=True):
 
 class MedicationStatementBody(_Narrow, frozen=True):
     """MedicationStatement body: subject and when it was (or is) taken."""
+
+    subject: Reference | None = None
+    effectiveDateTime: Time | None = None
+    effectivePeriod: Period | None = None
+
+
+# ---- whole resources ------------------------------------------------------------------------------
+# Head and body together, in one pass: tried first, because most resources are valid throughout. When one
+# fails, the intake reads the resource in two steps as above, so what is refused, and the message, is the
+# same as if it had never been tried (an unread resource's malformed body is never a problem).
+
+
+class ObservationWhole(ObservationHead, frozen=True):
+    """Observation head and body, and the value of the observation itself (not of its components)."""
+
+    subject: Reference | None = None
+    effectiveDateTime: Time | None = None
+    effectiveInstant: Time | None = None
+    effectivePeriod: Period | None = None
+    issued: Time | None = None
+    valueQuantity: Quantity | None = None
+    valueCodeableConcept: CodeableConcept | None = None
+    valueBoolean: bool | None = None
+
+
+class ConditionWhole(ConditionHead, frozen=True):
+    """Condition head and body."""
+
+    subject: Reference | None = None
+    clinicalStatus: CodeableConcept | None = None
+    onsetDateTime: Time | None = None
+    onsetPeriod: Period | None = None
+    recordedDate: Time | None = None
+
+
+class MedicationRequestWhole(MedicationHead, frozen=True):
+    """MedicationRequest head and body."""
+
+    subject: Reference | None = None
+    authoredOn: Time | None = None
+    dispenseRequest: _DispenseRequest | None = None
+
+
+class MedicationStatementWhole(MedicationHead, frozen=True):
+    """MedicationStatement head and body."""
 
     subject: Reference | None = None
     effectiveDateTime: Time | None = None

@@ -11,11 +11,18 @@ from pydantic import ValidationError
 from engine.fhir import items
 from engine.fhir import terminology as terms
 from engine.fhir.gather import Found, observation_parts
-from engine.fhir.models import CodeableConcept, ObservationBody, ObservationHead, Quantity
+from engine.fhir.models import (
+    CodeableConcept,
+    ObservationBody,
+    ObservationHead,
+    ObservationWhole,
+    Quantity,
+    whole,
+)
 from engine.fhir.report import Report
 from engine.fhir.times import first_error, instant
 from engine.scenario import MEASUREMENTS, Observation, ObservationKind
-from engine.valuesets import ValueSets
+from engine.valuesets import ValueSets, remember
 
 IGNORED_STATUS = frozenset({"entered-in-error", "cancelled"})
 # A tuple, not the frozenset MEASUREMENTS: membership by identity, without hashing an enum in Python.
@@ -32,12 +39,32 @@ def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
     return None
 
 
+def _conversion(vs: ValueSets, kind: ObservationKind, quantity: Quantity) -> tuple[float, str | None] | str:
+    """The factor to the canonical unit and that unit, for a quantity's coded and printed units; or why it
+    cannot be converted. Remembered per distinct (kind, system, code, unit): records repeat a few units."""
+    memo = vs.memo("conversion")
+    key = (kind, quantity.system, quantity.code, quantity.unit)
+    known = memo.get(key)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    candidates = [
+        u for u in (quantity.code if quantity.system in (None, terms.UCUM) else None, quantity.unit) if u
+    ]
+    if not candidates:
+        return "no unit"
+    factor = next((f for f in (terms.unit_factor(vs, kind, u) for u in candidates) if f is not None), None)
+    if factor is None:
+        return f"unit '{candidates[0]}' cannot be converted"
+    return remember(memo, key, (factor, terms.canonical_unit(vs, kind)))  # type: ignore[no-any-return]
+
+
 def read_observation(
     found: Found, vs: ValueSets, report: Report
-) -> tuple[ObservationBody, list[Observation]] | None:
+) -> tuple[ObservationBody | ObservationWhole, list[Observation]] | None:
     """The observations one Observation resource holds (one per recognised part), with its body (for the
     subject check). None when no rule can use it: not recognised, or entered in error / cancelled."""
-    head = report.validate(ObservationHead, found.raw, found.label)
+    valid = whole(found.raw, ObservationWhole)
+    head = valid if valid is not None else report.validate(ObservationHead, found.raw, found.label)
     if head is None or head.status in IGNORED_STATUS:
         return None
     parts = [(prefix, raw, kind_of(vs, code)) for prefix, raw, code in observation_parts(found, head)]
@@ -49,7 +76,7 @@ def read_observation(
         if systems and not any(terms.known_system(vs, s) for s in systems):
             report.unread_systems("Observation", systems)
         return None
-    body = report.validate(ObservationBody, found.raw, found.label)
+    body = valid if valid is not None else report.validate(ObservationBody, found.raw, found.label)
     if body is None:
         return None
     period = body.effectivePeriod
@@ -65,7 +92,9 @@ def read_observation(
         if when is None:
             report.note(f"{label}: no effective time or issued time for {kind.value}; left out")
             continue
-        observation = _value(raw, prefix, kind, when, found.label, label, vs, report)
+        observation = _value(
+            raw, prefix, kind, when, found.label, label, vs, report, valid if not prefix else None
+        )
         if observation is not None:
             out.append(observation)
     return body, out
@@ -80,8 +109,10 @@ def _value(
     label: str,
     vs: ValueSets,
     report: Report,
+    valid: ObservationWhole | None = None,
 ) -> Observation | None:
-    """One part's value as a scenario Observation, read as its kind reads it."""
+    """One part's value as a scenario Observation, read as its kind reads it (from ``valid`` when the part is
+    the resource itself and it was read whole)."""
     where = resource_label + "." + prefix
     unit: str | None = None
     comparator: str | None = None
@@ -90,7 +121,11 @@ def _value(
         if raw.get("valueQuantity") is None:
             report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
             return None
-        quantity = report.validate(Quantity, raw["valueQuantity"], f"{where}valueQuantity")
+        quantity = (
+            valid.valueQuantity
+            if valid is not None
+            else report.validate(Quantity, raw["valueQuantity"], f"{where}valueQuantity")
+        )
         if quantity is None:
             return None
         if quantity.value is not None and not math.isfinite(quantity.value):
@@ -99,24 +134,20 @@ def _value(
         if quantity.value is None:
             report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
             return None
-        candidates = [
-            u for u in (quantity.code if quantity.system in (None, terms.UCUM) else None, quantity.unit) if u
-        ]
-        if not candidates:
-            report.note(f"{label}: no unit for {kind.value}; left out")
+        conversion = _conversion(vs, kind, quantity)
+        if isinstance(conversion, str):
+            report.note(f"{label}: {conversion} for {kind.value}; left out")
             return None
-        factor = next(
-            (f for f in (terms.unit_factor(vs, kind, u) for u in candidates) if f is not None), None
-        )
-        if factor is None:
-            report.note(f"{label}: unit '{candidates[0]}' cannot be converted for {kind.value}; left out")
-            return None
+        factor, unit = conversion
         value = round(quantity.value * factor, 6) if factor != 1 else quantity.value
-        unit = terms.canonical_unit(vs, kind)
         comparator = quantity.comparator
     elif kind is ObservationKind.pregnancy_status:
-        concept = report.validate(
-            CodeableConcept, raw.get("valueCodeableConcept") or {}, f"{where}valueCodeableConcept"
+        concept = (
+            valid.valueCodeableConcept or CodeableConcept()
+            if valid is not None and raw.get("valueCodeableConcept")
+            else report.validate(
+                CodeableConcept, raw.get("valueCodeableConcept") or {}, f"{where}valueCodeableConcept"
+            )
         )
         if concept is None:
             return None
@@ -131,7 +162,11 @@ def _value(
         if raw.get("valueBoolean") is None:
             report.note(f"{label}: the assessment {kind.value} needs valueBoolean; left out")
             return None
-        answer = report.validate(bool, raw["valueBoolean"], f"{where}valueBoolean")
+        answer = (
+            valid.valueBoolean
+            if valid is not None
+            else report.validate(bool, raw["valueBoolean"], f"{where}valueBoolean")
+        )
         if answer is None:
             return None
         value = answer
