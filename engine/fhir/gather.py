@@ -31,14 +31,11 @@ class Found:
     label: str
     full_url: str | None
     draft: bool
+    type: str  # the resource type
+    rid: str | None  # the resource id, when it has one
     # A Medication's code once read (several orders may point at one Medication: it is read once).
     code: CodeableConcept | None = None
     code_read: bool = False
-
-    @property
-    def type(self) -> str:
-        """The resource type."""
-        return str(self.raw["resourceType"])
 
 
 @dataclass
@@ -70,29 +67,33 @@ class Gatherer:
     ) -> None:
         """Append to ``out`` every resource a rule reads in ``items`` (and the Bundles among them)."""
         for item in items:
-            self._count += 1
-            position = self._count
-            if not looks_like_fhir(item):
-                self.report.invalid(f"item {position}", "not a FHIR resource (no resourceType)")
-                continue
-            kind = item["resourceType"]
-            rid = item.get("id")
-            label = f"{kind}/{rid}" if isinstance(rid, str) and rid else f"{kind} (item {position})"
-            if kind == "Bundle":
-                if depth >= MAX_BUNDLE_DEPTH:
-                    self.report.note(f"{label}: Bundles nested more than {MAX_BUNDLE_DEPTH} deep; left out")
-                    continue
-                self._bundle(item, label, depth, draft, out)
-            elif kind in READ_TYPES:
-                out.append(Found(item, label, full_url, draft))
-            elif kind == "Medication":
-                found = Found(item, label, full_url, draft)
-                if isinstance(rid, str) and rid:
-                    self.medications[f"Medication/{rid}"] = found
-                if full_url:
-                    self.medications[full_url] = found
-            elif kind not in RESOURCE_TYPES:
-                self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
+            self._one(item, full_url, depth, draft, out)
+
+    def _one(self, item: Any, full_url: str | None, depth: int, draft: bool, out: list[Found]) -> None:
+        self._count += 1
+        kind = item.get("resourceType") if isinstance(item, dict) else None
+        if not isinstance(kind, str):
+            self.report.invalid(f"item {self._count}", "not a FHIR resource (no resourceType)")
+            return
+        rid = item.get("id")
+        if not isinstance(rid, str) or not rid:
+            rid = None
+        label = f"{kind}/{rid}" if rid else f"{kind} (item {self._count})"
+        if kind in READ_TYPES:
+            out.append(Found(item, label, full_url, draft, kind, rid))
+        elif kind == "Bundle":
+            if depth >= MAX_BUNDLE_DEPTH:
+                self.report.note(f"{label}: Bundles nested more than {MAX_BUNDLE_DEPTH} deep; left out")
+                return
+            self._bundle(item, label, depth, draft, out)
+        elif kind == "Medication":
+            found = Found(item, label, full_url, draft, kind, rid)
+            if rid:
+                self.medications[f"Medication/{rid}"] = found
+            if full_url:
+                self.medications[full_url] = found
+        elif kind not in RESOURCE_TYPES:
+            self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
 
     def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool, out: list[Found]) -> None:
         if _next_link(bundle) is not None:
@@ -102,10 +103,8 @@ class Gatherer:
                 "the other pages were not read, so an alert may be missing"
             )
         entries = bundle.get("entry", [])
-        pairs: list[tuple[str | None, Any]]
-        if _well_formed(entries):
-            pairs = [(e.get("fullUrl"), e.get("resource")) for e in entries]
-        else:  # the shell's validation names what is wrong
+        pairs = _plain_entries(entries)
+        if pairs is None:  # the shell's validation names what is wrong
             shell = self.report.validate(BundleShell, {"entry": entries}, label)
             if shell is None:
                 return
@@ -113,19 +112,19 @@ class Gatherer:
         for index, (full_url, resource) in enumerate(pairs):
             if resource is None:
                 continue  # an entry without a resource (a search link, a deleted resource) carries no data
-            if not looks_like_fhir(resource):
+            if not isinstance(resource.get("resourceType"), str):
                 self.report.invalid(
                     f"{label}.entry.{index}.resource", "not a FHIR resource (no resourceType)"
                 )
                 continue
-            self._walk((resource,), full_url, depth + 1, draft, out)
+            self._one(resource, full_url, depth + 1, draft, out)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
         seen: dict[tuple[str, str], Found] = {}
         kept: list[Found] = []
         for item in found:
-            rid = item.raw.get("id")
-            if not isinstance(rid, str) or not rid:
+            rid = item.rid
+            if rid is None:
                 kept.append(item)
                 continue
             first = seen.setdefault((item.type, rid), item)
@@ -200,15 +199,23 @@ def _next_link(bundle: dict[str, Any]) -> str | None:
     return None
 
 
-def _well_formed(entries: Any) -> bool:
-    """True when ``entries`` is what :class:`BundleShell` accepts unchanged (so it need not be copied): a list
-    of objects whose ``fullUrl`` is a string and whose ``resource`` an object, each absent or null."""
-    return isinstance(entries, list) and all(
-        isinstance(e, dict)
-        and isinstance(e.get("fullUrl", ""), str | None)
-        and isinstance(e.get("resource"), dict | None)
-        for e in entries
-    )
+def _plain_entries(entries: Any) -> list[tuple[Any, Any]] | None:
+    """Each entry's (fullUrl, resource) when ``entries`` is what :class:`BundleShell` accepts unchanged (a
+    list of objects whose ``fullUrl`` is a string and whose ``resource`` an object, each absent or null), so
+    the entries need not be copied; None otherwise."""
+    if not isinstance(entries, list):
+        return None
+    pairs = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return None
+        full_url, resource = entry.get("fullUrl"), entry.get("resource")
+        if not (full_url is None or isinstance(full_url, str)) or not (
+            resource is None or isinstance(resource, dict)
+        ):
+            return None
+        pairs.append((full_url, resource))
+    return pairs
 
 
 def _as_list(items: Iterable[Any]) -> list[Any]:
