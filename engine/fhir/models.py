@@ -75,7 +75,7 @@ def parse_fhir_time(text: str) -> FhirTime:
     """Read a FHIR date/dateTime/instant string; a ValueError names what is wrong with it."""
     if len(text) == 10 and _DAY.fullmatch(text):  # the common case first: YYYY-MM-DD
         try:
-            return FhirTime(datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC), "day")
+            return FhirTime(datetime.fromisoformat(text + "T00:00:00+00:00"), "day")  # the fastest way
         except ValueError as exc:
             raise ValueError(f"is not a valid date ({exc})") from None
     match = _DATE_TIME.fullmatch(text)

@@ -30,7 +30,15 @@ _MEASURED = tuple(MEASUREMENTS)
 
 
 def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
-    """The first coding of ``code`` that names an observation concept."""
+    """The first coding of ``code`` that names an observation concept (remembered per distinct code)."""
+    memo = vs.memo("observation-code")
+    key = tuple((c.system, c.code) for c in code.coding)
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    return remember(memo, key, _first_kind(vs, code))  # type: ignore[no-any-return]
+
+
+def _first_kind(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
     for coding in code.coding:
         if coding.code:
             kind = terms.observation_kind(vs, coding.system, coding.code)
@@ -67,8 +75,12 @@ def read_observation(
     head = valid if valid is not None else report.validate(ObservationHead, found.raw, found.label)
     if head is None or head.status in IGNORED_STATUS:
         return None
-    parts = [(prefix, raw, kind_of(vs, code)) for prefix, raw, code in observation_parts(found, head)]
-    read = [(prefix, raw, kind) for prefix, raw, kind in parts if kind is not None]
+    if head.component:
+        parts = [(prefix, raw, kind_of(vs, code)) for prefix, raw, code in observation_parts(found, head)]
+        read = [(prefix, raw, kind) for prefix, raw, kind in parts if kind is not None]
+    else:  # the common case: the observation itself, no components
+        kind = kind_of(vs, head.code) if head.code is not None else None
+        read = [("", found.raw, kind)] if kind is not None else []
     if not read:
         systems = {
             c.system or "(no system)" for _, _, code in observation_parts(found, head) for c in code.coding
@@ -88,7 +100,7 @@ def read_observation(
     )
     out: list[Observation] = []
     for prefix, raw, kind in read:
-        label = f"{found.label}.{prefix[:-1]}" if prefix else found.label
+        label = found.label + "." + prefix[:-1] if prefix else found.label
         if when is None:
             report.note(f"{label}: no effective time or issued time for {kind.value}; left out")
             continue
