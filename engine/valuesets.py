@@ -190,7 +190,9 @@ class ValueSets(_Strict):
         Callers bound what they keep (see :func:`remember`); the value sets never change once loaded, so an
         answer stays right for as long as they are used.
         """
-        return self._memos.setdefault(name, {})
+        memos = self._memos
+        found = memos.get(name)
+        return found if found is not None else memos.setdefault(name, {})
 
     @cached_property
     def _memos(self) -> dict[str, dict[Any, Any]]:

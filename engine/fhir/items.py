@@ -11,12 +11,14 @@ None and the caller validates the item as before, so every message and every ref
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from engine.scenario import (
+    EARLIEST,
+    LATEST,
     MEASUREMENTS,
     CodeSystem,
     Coding,
@@ -60,6 +62,8 @@ def _time(value: datetime | None) -> datetime | object | None:
     """The time as the model keeps it (UTC), or ``_MISSING`` when the model would refuse it."""
     if value is None:
         return None
+    if value.tzinfo is UTC and EARLIEST <= value < LATEST:
+        return value  # what in_range keeps unchanged: the intake's times are UTC
     try:
         return in_range(value)
     except ValueError:

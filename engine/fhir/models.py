@@ -109,6 +109,11 @@ def _decode(kind: type, value: Any) -> Any:
         # A number here would otherwise be read as seconds since 1970: a wrong date, silently.
         if not isinstance(value, str):
             raise ValueError("a date or time must be a string")
+        if len(value) == 10 and _DAY.fullmatch(value):  # parse_fhir_time's common case, one call less
+            try:
+                return FhirTime(datetime.fromisoformat(value + "T00:00:00+00:00"), "day")
+            except ValueError:
+                pass  # parse_fhir_time says what is wrong
         return parse_fhir_time(value)
     raise NotImplementedError(kind)
 
