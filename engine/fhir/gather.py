@@ -36,6 +36,9 @@ class Found:
     # A Medication's code once read (several orders may point at one Medication: it is read once).
     code: CodeableConcept | None = None
     code_read: bool = False
+    # The resource read whole (engine.fhir.wholes), once read: None when it is not valid throughout.
+    whole: Any = None
+    whole_read: bool = False
 
 
 @dataclass

@@ -32,6 +32,7 @@ from engine.fhir.patient import read_patient
 from engine.fhir.records import read_condition, read_medication
 from engine.fhir.report import Report
 from engine.fhir.times import first_error
+from engine.fhir.wholes import read_wholes
 from engine.scenario import Condition, Medication, Observation, Scenario
 from engine.valuesets import ValueSets, default_value_sets
 
@@ -83,6 +84,7 @@ def scenario_from_resources(
     vs = value_sets or default_value_sets()
     report = Report()
     gathered = Gatherer(report).gather(resources, draft_orders)
+    read_wholes(gathered.found)
     the_patient = read_patient(gathered.found, report)
     observations: list[Observation] = []
     conditions: list[Condition] = []

@@ -24,21 +24,19 @@ __all__ = [
     "Coding",
     "ConditionBody",
     "ConditionHead",
-    "ConditionWhole",
+    "DispenseRequest",
     "FhirTime",
     "MedicationCode",
     "MedicationHead",
     "MedicationRequestBody",
-    "MedicationRequestWhole",
     "MedicationStatementBody",
-    "MedicationStatementWhole",
     "ObservationBody",
     "ObservationHead",
-    "ObservationWhole",
     "PatientModel",
     "Quantity",
     "Reference",
     "convert",
+    "decode_hook",
 ]
 
 
@@ -104,12 +102,15 @@ def parse_fhir_time(text: str) -> FhirTime:
     return FhirTime(moment, "time")
 
 
-def _decode(kind: type, value: Any) -> Any:
+def decode_hook(kind: type, value: Any) -> Any:
+    """msgspec's hook for :class:`FhirTime` fields: a FHIR date or time, from a JSON string only."""
     if kind is FhirTime:
         # A number here would otherwise be read as seconds since 1970: a wrong date, silently.
         if not isinstance(value, str):
             raise ValueError("a date or time must be a string")
-        if len(value) == 10 and _DAY.fullmatch(value):  # parse_fhir_time's common case, one call less
+        if len(value) == 10 and value[4] == "-" == value[7]:  # parse_fhir_time's common case, one call less
+            # fromisoformat reads only ASCII digits here, so it accepts exactly a valid YYYY-MM-DD; on any
+            # other string parse_fhir_time says what is wrong.
             try:
                 return FhirTime(datetime.fromisoformat(value + "T00:00:00+00:00"), "day")
             except ValueError:
@@ -121,18 +122,10 @@ def _decode(kind: type, value: Any) -> Any:
 T = TypeVar("T")
 
 
-def whole(data: Any, kind: type[T]) -> T | None:
-    """``data`` as ``kind`` when it is valid throughout, else None (the caller then reads it in parts)."""
-    try:
-        return msgspec.convert(data, kind, strict=True, dec_hook=_decode)
-    except (msgspec.ValidationError, OverflowError, SystemError):
-        return None
-
-
 def convert(data: Any, kind: type[T]) -> T:
     """``data`` (parsed JSON) as ``kind``, strictly: JSON types as FHIR writes them, unknown elements
     ignored. Raises :class:`msgspec.ValidationError` naming the path (``$.valueQuantity.value``)."""
-    return msgspec.convert(data, kind, strict=True, dec_hook=_decode)
+    return msgspec.convert(data, kind, strict=True, dec_hook=decode_hook)
 
 
 Time = FhirTime
@@ -255,7 +248,7 @@ class MedicationCode(_Narrow, frozen=True):
     code: CodeableConcept | None = None
 
 
-class _DispenseRequest(_Narrow, frozen=True):
+class DispenseRequest(_Narrow, frozen=True):
     validityPeriod: Period | None = None
     expectedSupplyDuration: Quantity | None = None
 
@@ -265,56 +258,11 @@ class MedicationRequestBody(_Narrow, frozen=True):
 
     subject: Reference | None = None
     authoredOn: Time | None = None
-    dispenseRequest: _DispenseRequest | None = None
+    dispenseRequest: DispenseRequest | None = None
 
 
 class MedicationStatementBody(_Narrow, frozen=True):
     """MedicationStatement body: subject and when it was (or is) taken."""
-
-    subject: Reference | None = None
-    effectiveDateTime: Time | None = None
-    effectivePeriod: Period | None = None
-
-
-# ---- whole resources ------------------------------------------------------------------------------
-# Head and body together, in one pass: tried first, because most resources are valid throughout. When one
-# fails, the intake reads the resource in two steps as above, so what is refused, and the message, is the
-# same as if it had never been tried (an unread resource's malformed body is never a problem).
-
-
-class ObservationWhole(ObservationHead, frozen=True):
-    """Observation head and body, and the value of the observation itself (not of its components)."""
-
-    subject: Reference | None = None
-    effectiveDateTime: Time | None = None
-    effectiveInstant: Time | None = None
-    effectivePeriod: Period | None = None
-    issued: Time | None = None
-    valueQuantity: Quantity | None = None
-    valueCodeableConcept: CodeableConcept | None = None
-    valueBoolean: bool | None = None
-
-
-class ConditionWhole(ConditionHead, frozen=True):
-    """Condition head and body."""
-
-    subject: Reference | None = None
-    clinicalStatus: CodeableConcept | None = None
-    onsetDateTime: Time | None = None
-    onsetPeriod: Period | None = None
-    recordedDate: Time | None = None
-
-
-class MedicationRequestWhole(MedicationHead, frozen=True):
-    """MedicationRequest head and body."""
-
-    subject: Reference | None = None
-    authoredOn: Time | None = None
-    dispenseRequest: _DispenseRequest | None = None
-
-
-class MedicationStatementWhole(MedicationHead, frozen=True):
-    """MedicationStatement head and body."""
 
     subject: Reference | None = None
     effectiveDateTime: Time | None = None

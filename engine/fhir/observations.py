@@ -11,16 +11,10 @@ from pydantic import ValidationError
 from engine.fhir import items
 from engine.fhir import terminology as terms
 from engine.fhir.gather import Found, observation_parts
-from engine.fhir.models import (
-    CodeableConcept,
-    ObservationBody,
-    ObservationHead,
-    ObservationWhole,
-    Quantity,
-    whole,
-)
+from engine.fhir.models import CodeableConcept, ObservationBody, ObservationHead, Quantity
 from engine.fhir.report import Report
 from engine.fhir.times import first_error, instant
+from engine.fhir.wholes import ObservationWhole, whole_of
 from engine.scenario import MEASUREMENTS, Observation, ObservationKind
 from engine.valuesets import ValueSets, remember
 
@@ -71,7 +65,7 @@ def read_observation(
 ) -> tuple[ObservationBody | ObservationWhole, list[Observation]] | None:
     """The observations one Observation resource holds (one per recognised part), with its body (for the
     subject check). None when no rule can use it: not recognised, or entered in error / cancelled."""
-    valid = whole(found.raw, ObservationWhole)
+    valid = whole_of(found, ObservationWhole)
     head = valid if valid is not None else report.validate(ObservationHead, found.raw, found.label)
     if head is None or head.status in IGNORED_STATUS:
         return None

@@ -17,17 +17,19 @@ from engine.fhir.models import (
     CodeableConcept,
     ConditionBody,
     ConditionHead,
-    ConditionWhole,
     MedicationHead,
     MedicationRequestBody,
-    MedicationRequestWhole,
     MedicationStatementBody,
-    MedicationStatementWhole,
     Quantity,
-    whole,
 )
 from engine.fhir.report import Report
 from engine.fhir.times import first_error, instant
+from engine.fhir.wholes import (
+    ConditionWhole,
+    MedicationRequestWhole,
+    MedicationStatementWhole,
+    whole_of,
+)
 from engine.scenario import (
     CodeSystem,
     Condition,
@@ -71,7 +73,7 @@ def read_condition(
 ) -> tuple[ConditionBody | ConditionWhole, Condition] | None:
     """The scenario Condition of a Condition resource (with its body, for the subject check), or None when
     no rule can use it (not recognised, refuted, entered in error)."""
-    valid = whole(found.raw, ConditionWhole)
+    valid = whole_of(found, ConditionWhole)
     head = valid if valid is not None else report.validate(ConditionHead, found.raw, found.label)
     if head is None or head.code is None or status_code(head.verificationStatus) in IGNORED_VERIFICATION:
         return None
@@ -123,7 +125,9 @@ def read_medication(
     """The scenario Medication of a MedicationRequest or MedicationStatement, or None when no rule can use it
     (no medication chosen yet, not recognised, entered in error, an order not to give it)."""
     is_request = found.type == "MedicationRequest"
-    valid = whole(found.raw, MedicationRequestWhole if is_request else MedicationStatementWhole)
+    valid: MedicationRequestWhole | MedicationStatementWhole | None = (
+        whole_of(found, MedicationRequestWhole) if is_request else whole_of(found, MedicationStatementWhole)
+    )
     head = valid if valid is not None else report.validate(MedicationHead, found.raw, found.label)
     if head is None or head.status == "entered-in-error" or (is_request and head.doNotPerform):
         return None
