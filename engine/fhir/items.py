@@ -167,32 +167,28 @@ def medication(
     return item
 
 
-def _kept_unit(vs: ValueSets, kind: ObservationKind) -> str | object | None:
-    """The canonical unit of a measurement kind, when the model keeps a value in it unchanged (a stripped
-    unit whose factor is 1); else ``_MISSING``, which no unit equals."""
-    memo = vs.memo("kept-unit")
-    if kind not in memo:
-        spec = vs.observations[kind.value]
-        unit = spec.unit
-        kept = unit is not None and _clean(unit, 1_000) and spec.factor(unit) in (None, 1)
-        memo[kind] = unit if kept else _MISSING
-    return memo[kind]  # type: ignore[no-any-return]
+def kept_unit(vs: ValueSets, kind: ObservationKind, unit: str | None) -> bool:
+    """Whether the model keeps a ``kind`` measurement in ``unit`` as it is: its canonical unit, stripped,
+    with the factor 1 (the model would otherwise convert it)."""
+    spec = vs.observations[kind.value]
+    return unit is not None and unit == spec.unit and _clean(unit, 1_000) and spec.factor(unit) in (None, 1)
 
 
 def observation(
-    vs: ValueSets,
     kind: ObservationKind,
     when: datetime,
     value: float | bool | str,
     unit: str | None,
+    unit_kept: bool,
     comparator: str | None,
 ) -> Observation | None:
-    """The Observation, when the values are those its validation keeps unchanged; else None."""
+    """The Observation, when the values are those its validation keeps unchanged (``unit_kept``: see
+    :func:`kept_unit`); else None."""
     time = _time(when)
     if not isinstance(time, datetime):
         return None
     if kind in _MEASURED:
-        if type(value) is not float or not math.isfinite(value) or value < 0 or unit != _kept_unit(vs, kind):
+        if not unit_kept or type(value) is not float or not math.isfinite(value) or value < 0:
             return None
     elif unit is not None or comparator is not None:
         return None

@@ -35,6 +35,7 @@ class Meaning:
     name: str | None
     coded: list[Coding] | None
     concepts: list[str] | None
+    unread: frozenset[str]  # its code systems, when the knowledge base reads none of them
 
 
 def codings_of(concept: CodeableConcept | None) -> list[dict[str, str]]:
@@ -75,6 +76,14 @@ def names_of(*texts: str | None, recognise: Callable[[str], frozenset[str]]) -> 
     return "; ".join(kept)[:MAX_TEXT]
 
 
+def _unread(vs: ValueSets, concept: CodeableConcept | None) -> frozenset[str]:
+    systems = {c.system or "(no system)" for c in concept.coding if c.code} if concept is not None else set()
+    return frozenset(systems) if systems and not any(terms.known_system(vs, s) for s in systems) else _NONE
+
+
+_NONE: frozenset[str] = frozenset()
+
+
 def _key(concept: CodeableConcept | None, *more: str | None) -> tuple[object, ...]:
     if concept is None:
         return (None, (), *more)
@@ -103,9 +112,9 @@ def condition_meaning(vs: ValueSets, concept: CodeableConcept) -> Meaning | None
         coded = items.codings(codings)
         if coded is not None and items.condition_fields_clean(code, text, coded):
             concepts = items.condition_concepts(vs, system, code, text, coded)
-            meaning = Meaning(code, system, codings, text, coded, concepts)
+            meaning = Meaning(code, system, codings, text, coded, concepts, _unread(vs, concept))
         else:
-            meaning = Meaning(code, system, codings, text, None, None)
+            meaning = Meaning(code, system, codings, text, None, None, _unread(vs, concept))
     return remember(memo, key, meaning)  # type: ignore[no-any-return]
 
 
@@ -133,7 +142,7 @@ def medication_meaning(vs: ValueSets, concept: CodeableConcept | None, display: 
         coded = items.codings(codings)
         if coded is not None and items.medication_fields_clean(ingredient, rxnorm, coded):
             classes = items.medication_classes(vs, ingredient, rxnorm, coded)
-            meaning = Meaning(rxnorm, None, codings, ingredient, coded, classes)
+            meaning = Meaning(rxnorm, None, codings, ingredient, coded, classes, _unread(vs, concept))
         else:
-            meaning = Meaning(rxnorm, None, codings, ingredient, None, None)
+            meaning = Meaning(rxnorm, None, codings, ingredient, None, None, _unread(vs, concept))
     return remember(memo, key, meaning)  # type: ignore[no-any-return]

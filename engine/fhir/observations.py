@@ -41,9 +41,12 @@ def _first_kind(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
     return None
 
 
-def _conversion(vs: ValueSets, kind: ObservationKind, quantity: Quantity) -> tuple[float, str | None] | str:
-    """The factor to the canonical unit and that unit, for a quantity's coded and printed units; or why it
-    cannot be converted. Remembered per distinct (kind, system, code, unit): records repeat a few units."""
+def _conversion(
+    vs: ValueSets, kind: ObservationKind, quantity: Quantity
+) -> tuple[float, str | None, bool] | str:
+    """The factor to the canonical unit, that unit, and whether the scenario model keeps a value in it as it
+    is (:func:`items.kept_unit`), for a quantity's coded and printed units; or why it cannot be converted.
+    Remembered per distinct (kind, system, code, unit): records repeat a few units."""
     memo = vs.memo("conversion")
     key = (kind, quantity.system, quantity.code, quantity.unit)
     known = memo.get(key)
@@ -57,7 +60,8 @@ def _conversion(vs: ValueSets, kind: ObservationKind, quantity: Quantity) -> tup
     factor = next((f for f in (terms.unit_factor(vs, kind, u) for u in candidates) if f is not None), None)
     if factor is None:
         return f"unit '{candidates[0]}' cannot be converted"
-    return remember(memo, key, (factor, terms.canonical_unit(vs, kind)))  # type: ignore[no-any-return]
+    unit = terms.canonical_unit(vs, kind)
+    return remember(memo, key, (factor, unit, items.kept_unit(vs, kind, unit)))  # type: ignore[no-any-return]
 
 
 def read_observation(
@@ -121,6 +125,7 @@ def _value(
     the resource itself and it was read whole)."""
     where = resource_label + "." + prefix
     unit: str | None = None
+    unit_kept = False
     comparator: str | None = None
     value: float | bool | str
     if kind in _MEASURED:
@@ -144,7 +149,7 @@ def _value(
         if isinstance(conversion, str):
             report.note(f"{label}: {conversion} for {kind.value}; left out")
             return None
-        factor, unit = conversion
+        factor, unit, unit_kept = conversion
         value = round(quantity.value * factor, 6) if factor != 1 else quantity.value
         comparator = quantity.comparator
     elif kind is ObservationKind.pregnancy_status:
@@ -176,7 +181,7 @@ def _value(
         if answer is None:
             return None
         value = answer
-    built = items.observation(vs, kind, when, value, unit, comparator)
+    built = items.observation(kind, when, value, unit, unit_kept, comparator)
     if built is not None:
         return built
     try:

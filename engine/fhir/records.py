@@ -10,7 +10,6 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from engine.fhir import items
-from engine.fhir import terminology as terms
 from engine.fhir.gather import Found, resolve_medication
 from engine.fhir.meanings import condition_meaning, medication_meaning
 from engine.fhir.models import (
@@ -62,12 +61,6 @@ def status_code(concept: CodeableConcept | None) -> str | None:
     return next((c.code for c in concept.coding if c.code), None) if concept is not None else None
 
 
-def _unread(kind: str, concept: CodeableConcept | None, vs: ValueSets, report: Report) -> None:
-    systems = {c.system or "(no system)" for c in concept.coding if c.code} if concept is not None else set()
-    if systems and not any(terms.known_system(vs, s) for s in systems):
-        report.unread_systems(kind, systems)
-
-
 def read_condition(
     found: Found, vs: ValueSets, report: Report
 ) -> tuple[ConditionBody | ConditionWhole, Condition] | None:
@@ -95,7 +88,8 @@ def read_condition(
             report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
             return None
     if not concepts:
-        _unread("Condition", head.code, vs, report)
+        if meaning.unread:
+            report.unread_systems("Condition", set(meaning.unread))
         return None
     body = valid if valid is not None else report.validate(ConditionBody, found.raw, found.label)
     if body is None:
@@ -158,7 +152,8 @@ def read_medication(
             report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
             return None
     if not classes:
-        _unread("Medication", concept, vs, report)
+        if meaning.unread:
+            report.unread_systems("Medication", set(meaning.unread))
         return None
     body: MedicationBody | None
     if is_request:
