@@ -87,7 +87,7 @@ _NONE: frozenset[str] = frozenset()
 def _key(concept: CodeableConcept | None, *more: str | None) -> tuple[object, ...]:
     if concept is None:
         return (None, (), *more)
-    return (concept.text, tuple((c.system, c.code, c.display) for c in concept.coding), *more)
+    return (concept.text, tuple([(c.system, c.code, c.display) for c in concept.coding]), *more)
 
 
 def condition_meaning(vs: ValueSets, concept: CodeableConcept) -> Meaning | None:

@@ -26,7 +26,13 @@ _MEASURED = tuple(MEASUREMENTS)
 def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
     """The first coding of ``code`` that names an observation concept (remembered per distinct code)."""
     memo = vs.memo("observation-code")
-    key = tuple((c.system, c.code) for c in code.coding)
+    codings = code.coding
+    # One coding (the usual case) is its own key; a pair of strings never equals a tuple of pairs.
+    key = (
+        (codings[0].system, codings[0].code)
+        if len(codings) == 1
+        else tuple([(c.system, c.code) for c in codings])
+    )
     if key in memo:
         return memo[key]  # type: ignore[no-any-return]
     return remember(memo, key, _first_kind(vs, code))  # type: ignore[no-any-return]
