@@ -11,7 +11,7 @@ None and the caller validates the item as before, so every message and every ref
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -28,6 +28,8 @@ from engine.scenario import (
     MedicationStatus,
     Observation,
     ObservationKind,
+    Patient,
+    Sex,
     in_range,
 )
 from engine.valuesets import ValueSets
@@ -68,6 +70,16 @@ def _time(value: datetime | None) -> datetime | object | None:
         return in_range(value)
     except ValueError:
         return _MISSING
+
+
+def patient(pid: str | None, birth_date: date | None, sex: Sex) -> Patient | None:
+    """The Patient, when the model keeps these values as they are (an id stripped and at most 128 long, a
+    birth date within 1900-2199); else None."""
+    if not _clean(pid, 128) or (
+        birth_date is not None and not EARLIEST.year <= birth_date.year < LATEST.year
+    ):
+        return None
+    return _make(Patient, {"id": pid, "birth_date": birth_date, "sex": sex})
 
 
 def codings(items: list[dict[str, str]]) -> list[Coding] | None:
