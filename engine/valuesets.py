@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -184,19 +185,15 @@ class ValueSets(_Strict):
     def _text_memo(self) -> dict[tuple[str, str], frozenset[str]]:
         return {}
 
-    def memo(self, name: str) -> dict[Any, Any]:
-        """A dict, private to these value sets, for answers derived from them (a caller's memo of look-ups).
+    @cached_property
+    def memos(self) -> defaultdict[str, dict[Any, Any]]:
+        """Dicts, private to these value sets, for answers derived from them (callers' memos of look-ups,
+        by name: ``vs.memos["conversion"]``).
 
         Callers bound what they keep (see :func:`remember`); the value sets never change once loaded, so an
         answer stays right for as long as they are used.
         """
-        memos = self._memos
-        found = memos.get(name)
-        return found if found is not None else memos.setdefault(name, {})
-
-    @cached_property
-    def _memos(self) -> dict[str, dict[Any, Any]]:
-        return {}
+        return defaultdict(dict)
 
     def observation_kind(self, code: str, system: str | None = "http://loinc.org") -> str | None:
         """The observation concept a code (LOINC unless ``system`` says otherwise) stands for, if any."""

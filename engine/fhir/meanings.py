@@ -92,7 +92,7 @@ def _key(concept: CodeableConcept | None, *more: str | None) -> tuple[object, ..
 
 def condition_meaning(vs: ValueSets, concept: CodeableConcept) -> Meaning | None:
     """The fields and concepts of a Condition's code; None when it has neither a coding nor a name."""
-    memo = vs.memo("condition-meaning")
+    memo = vs.memos["condition-meaning"]
     key = _key(concept)
     if key in memo:
         return memo[key]  # type: ignore[no-any-return]
@@ -121,7 +121,7 @@ def condition_meaning(vs: ValueSets, concept: CodeableConcept) -> Meaning | None
 def medication_meaning(vs: ValueSets, concept: CodeableConcept | None, display: str | None) -> Meaning | None:
     """The fields and classes of a medication's code (and its reference's display); None when it has
     neither a coding nor a name (a draft order with no drug chosen yet)."""
-    memo = vs.memo("medication-meaning")
+    memo = vs.memos["medication-meaning"]
     key = _key(concept, display)
     if key in memo:
         return memo[key]  # type: ignore[no-any-return]

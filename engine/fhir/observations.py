@@ -25,7 +25,7 @@ _MEASURED = tuple(MEASUREMENTS)
 
 def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
     """The first coding of ``code`` that names an observation concept (remembered per distinct code)."""
-    memo = vs.memo("observation-code")
+    memo = vs.memos["observation-code"]
     codings = code.coding
     # One coding (the usual case) is its own key; a pair of strings never equals a tuple of pairs.
     key = (
@@ -53,7 +53,7 @@ def _conversion(
     """The factor to the canonical unit, that unit, and whether the scenario model keeps a value in it as it
     is (:func:`items.kept_unit`), for a quantity's coded and printed units; or why it cannot be converted.
     Remembered per distinct (kind, system, code, unit): records repeat a few units."""
-    memo = vs.memo("conversion")
+    memo = vs.memos["conversion"]
     key = (kind, quantity.system, quantity.code, quantity.unit)
     known = memo.get(key)
     if known is not None:

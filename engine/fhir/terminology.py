@@ -34,7 +34,7 @@ def observation_kind(vs: ValueSets, system: str | None, code: str) -> Observatio
     """The observation concept a coding stands for (CD4, viral load, eGFR, pregnancy, an assessment).
 
     Remembered per distinct (system, code): a record repeats the same few codes many times."""
-    memo = vs.memo("observation-kind")
+    memo = vs.memos["observation-kind"]
     key = (system, code)
     if key in memo:
         return memo[key]  # type: ignore[no-any-return]
@@ -50,7 +50,7 @@ def _observation_kind(vs: ValueSets, system: str | None, code: str) -> Observati
 
 def unit_factor(vs: ValueSets, kind: ObservationKind, unit: str) -> float | None:
     """The factor that turns a value in ``unit`` (a UCUM code or a printed unit) into the canonical unit."""
-    memo = vs.memo("unit-factor")
+    memo = vs.memos["unit-factor"]
     key = (kind.value, unit)
     if key in memo:
         return memo[key]  # type: ignore[no-any-return]
