@@ -129,7 +129,6 @@ def _value(
 ) -> Observation | None:
     """One part's value as a scenario Observation, read as its kind reads it (from ``valid`` when the part is
     the resource itself and it was read whole)."""
-    where = resource_label + "." + prefix
     unit: str | None = None
     unit_kept = False
     comparator: str | None = None
@@ -141,12 +140,12 @@ def _value(
         quantity = (
             valid.valueQuantity
             if valid is not None
-            else report.validate(Quantity, raw["valueQuantity"], f"{where}valueQuantity")
+            else report.validate(Quantity, raw["valueQuantity"], f"{resource_label}.{prefix}valueQuantity")
         )
         if quantity is None:
             return None
         if quantity.value is not None and not math.isfinite(quantity.value):
-            report.invalid(f"{where}valueQuantity.value", "must be a finite number")
+            report.invalid(f"{resource_label}.{prefix}valueQuantity.value", "must be a finite number")
             return None
         if quantity.value is None:
             report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
@@ -163,7 +162,9 @@ def _value(
             valid.valueCodeableConcept or CodeableConcept()
             if valid is not None and raw.get("valueCodeableConcept")
             else report.validate(
-                CodeableConcept, raw.get("valueCodeableConcept") or {}, f"{where}valueCodeableConcept"
+                CodeableConcept,
+                raw.get("valueCodeableConcept") or {},
+                f"{resource_label}.{prefix}valueCodeableConcept",
             )
         )
         if concept is None:
@@ -182,7 +183,7 @@ def _value(
         answer = (
             valid.valueBoolean
             if valid is not None
-            else report.validate(bool, raw["valueBoolean"], f"{where}valueBoolean")
+            else report.validate(bool, raw["valueBoolean"], f"{resource_label}.{prefix}valueBoolean")
         )
         if answer is None:
             return None
