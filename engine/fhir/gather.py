@@ -106,13 +106,14 @@ class Gatherer:
                 "the other pages were not read, so an alert may be missing"
             )
         entries = bundle.get("entry", [])
-        pairs = _plain_entries(entries)
-        if pairs is None:  # the shell's validation names what is wrong
+        if not _plain_entries(entries):  # the shell's validation names what is wrong
             shell = self.report.validate(BundleShell, {"entry": entries}, label)
             if shell is None:
                 return
-            pairs = [(e.fullUrl, e.resource) for e in shell.entry]
-        for index, (full_url, resource) in enumerate(pairs):
+            entries = [{"fullUrl": e.fullUrl, "resource": e.resource} for e in shell.entry]
+        one = self._one
+        for index, entry in enumerate(entries):
+            resource = entry.get("resource")
             if resource is None:
                 continue  # an entry without a resource (a search link, a deleted resource) carries no data
             if not isinstance(resource.get("resourceType"), str):
@@ -120,17 +121,16 @@ class Gatherer:
                     f"{label}.entry.{index}.resource", "not a FHIR resource (no resourceType)"
                 )
                 continue
-            self._one(resource, full_url, depth + 1, draft, out)
+            one(resource, entry.get("fullUrl"), depth + 1, draft, out)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
-        seen: dict[tuple[str, str], Found] = {}
+        seen: dict[str, Found] = {}
         kept: list[Found] = []
         for item in found:
-            rid = item.rid
-            if rid is None:
+            if item.rid is None:
                 kept.append(item)
                 continue
-            first = seen.setdefault((item.type, rid), item)
+            first = seen.setdefault(item.label, item)  # "Type/id": one label per type and id
             if first is item:
                 kept.append(item)
             elif first.raw != item.raw and first.draft == item.draft:
@@ -202,23 +202,20 @@ def _next_link(bundle: dict[str, Any]) -> str | None:
     return None
 
 
-def _plain_entries(entries: Any) -> list[tuple[Any, Any]] | None:
-    """Each entry's (fullUrl, resource) when ``entries`` is what :class:`BundleShell` accepts unchanged (a
-    list of objects whose ``fullUrl`` is a string and whose ``resource`` an object, each absent or null), so
-    the entries need not be copied; None otherwise."""
+def _plain_entries(entries: Any) -> bool:
+    """True when ``entries`` is what :class:`BundleShell` accepts unchanged (a list of objects whose
+    ``fullUrl`` is a string and whose ``resource`` an object, each absent or null): read without a copy."""
     if not isinstance(entries, list):
-        return None
-    pairs = []
+        return False
     for entry in entries:
         if not isinstance(entry, dict):
-            return None
+            return False
         full_url, resource = entry.get("fullUrl"), entry.get("resource")
         if not (full_url is None or isinstance(full_url, str)) or not (
             resource is None or isinstance(resource, dict)
         ):
-            return None
-        pairs.append((full_url, resource))
-    return pairs
+            return False
+    return True
 
 
 def _as_list(items: Iterable[Any]) -> list[Any]:
