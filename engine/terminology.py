@@ -191,6 +191,10 @@ class Terminology:
         self._memo[memo_key] = result
         return result
 
+    def forget(self) -> None:
+        """Empty the memo of hierarchical look-ups."""
+        self._memo.clear()
+
     def explain(self, system: str | None, code: str) -> list[Recognition]:
         """Every entry that makes ``code`` mean a concept (or takes it out of one), with its sources."""
         name = self.system_name(system)

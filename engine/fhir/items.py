@@ -50,8 +50,6 @@ def _make(model: type[M], values: dict[str, Any]) -> M:
 
 
 _MEASURED = tuple(MEASUREMENTS)  # membership by identity, without hashing an enum in Python
-_CODINGS: dict[tuple[str, str], Coding] = {}
-_CODINGS_SIZE = 20_000
 _MISSING = object()
 
 
@@ -83,19 +81,14 @@ def patient(pid: str | None, birth_date: date | None, sex: Sex) -> Patient | Non
 
 
 def codings(items: list[dict[str, str]]) -> list[Coding] | None:
-    """The scenario Codings of already-bounded (system, code) pairs; the same pair is one shared item."""
+    """The scenario Codings of already-bounded (system, code) pairs; None when one is not as the model
+    keeps it (unstripped or empty)."""
     out: list[Coding] = []
     for item in items:
         system, code = item["system"], item["code"]
-        known = _CODINGS.get((system, code))
-        if known is None:
-            if not (_clean(system, 256) and _clean(code, 64)):
-                return None
-            known = _make(Coding, {"system": system, "code": code})
-            if len(_CODINGS) >= _CODINGS_SIZE:
-                _CODINGS.clear()
-            _CODINGS[(system, code)] = known
-        out.append(known)
+        if not (_clean(system, 256) and _clean(code, 64)):
+            return None
+        out.append(_make(Coding, {"system": system, "code": code}))
     return out
 
 
