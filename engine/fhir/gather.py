@@ -78,6 +78,12 @@ class Gatherer:
         if not isinstance(kind, str):
             self.report.invalid(f"item {self._count}", "not a FHIR resource (no resourceType)")
             return
+        self._typed(item, kind, full_url, depth, draft, out)
+
+    def _typed(
+        self, item: dict[str, Any], kind: str, full_url: str | None, depth: int, draft: bool, out: list[Found]
+    ) -> None:
+        """A resource whose ``resourceType`` is known to be a string (the ``_count``-th item)."""
         rid = item.get("id")
         if not isinstance(rid, str) or not rid:
             rid = None
@@ -111,17 +117,19 @@ class Gatherer:
             if shell is None:
                 return
             entries = [{"fullUrl": e.fullUrl, "resource": e.resource} for e in shell.entry]
-        one = self._one
+        typed = self._typed
         for index, entry in enumerate(entries):
             resource = entry.get("resource")
             if resource is None:
                 continue  # an entry without a resource (a search link, a deleted resource) carries no data
-            if not isinstance(resource.get("resourceType"), str):
+            kind = resource.get("resourceType")
+            if not isinstance(kind, str):
                 self.report.invalid(
                     f"{label}.entry.{index}.resource", "not a FHIR resource (no resourceType)"
                 )
                 continue
-            one(resource, entry.get("fullUrl"), depth + 1, draft, out)
+            self._count += 1
+            typed(resource, kind, entry.get("fullUrl"), depth + 1, draft, out)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
         seen: dict[str, Found] = {}
