@@ -4,8 +4,9 @@ The intake reads every value through the narrow models and its own checks, so va
 again (pydantic, with the model validators and the recognition of concepts) would repeat work it has done.
 Each builder here first confirms that the values are exactly those the model's validation would leave
 unchanged (stripped strings within their lengths, times within 1900-2199, a period in order, a measurement
-already in its canonical unit); only then is the item made as ``model_construct`` makes it. Anything else returns
-None and the caller validates the item as before, so every message and every refusal stays the model's own.
+already in its canonical unit); only then is the item made, as ``model_construct`` makes it. Anything else
+returns None and the caller validates the item as before, so every message and every refusal stays the
+model's own.
 """
 
 from __future__ import annotations
