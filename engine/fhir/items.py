@@ -50,7 +50,6 @@ def _make(model: type[M], values: dict[str, Any]) -> M:
     return item
 
 
-_MEASURED = tuple(MEASUREMENTS)  # membership by identity, without hashing an enum in Python
 _MISSING = object()
 
 
@@ -193,7 +192,7 @@ def observation(
     time = _time(when)
     if not isinstance(time, datetime):
         return None
-    if kind in _MEASURED:
+    if kind in MEASUREMENTS:
         if not unit_kept or type(value) is not float or not math.isfinite(value) or value < 0:
             return None
     elif unit is not None or comparator is not None:

@@ -19,8 +19,6 @@ from engine.scenario import MEASUREMENTS, Observation, ObservationKind
 from engine.valuesets import ValueSets, remember
 
 IGNORED_STATUS = frozenset({"entered-in-error", "cancelled"})
-# A tuple, not the frozenset MEASUREMENTS: membership by identity, without hashing an enum in Python.
-_MEASURED = tuple(MEASUREMENTS)
 
 
 def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
@@ -104,7 +102,7 @@ def read_observation(
     )
     out: list[Observation] = []
     for prefix, raw, kind in read:
-        label = found.label + "." + prefix[:-1] if prefix else found.label
+        label = f"{found.label}.{prefix[:-1]}" if prefix else found.label
         if when is None:
             report.note(f"{label}: no effective time or issued time for {kind.value}; left out")
             continue
@@ -133,7 +131,7 @@ def _value(
     unit_kept = False
     comparator: str | None = None
     value: float | bool | str
-    if kind in _MEASURED:
+    if kind in MEASUREMENTS:
         if raw.get("valueQuantity") is None:
             report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
             return None
