@@ -33,8 +33,8 @@ def cpu_model() -> str:
 
 
 def machine() -> str:
-    """One line naming the machine, the interpreter, durable-rules, the date and the load when the script
-    started (other processes on a shared machine widen the ranges; the load says how much was going on)."""
+    """One line naming the machine, the interpreter, durable-rules, the date and the load average when the
+    line is written (other processes on a shared machine widen the ranges; the load says how much ran)."""
     try:
         durable = metadata.version("durable_rules")
     except metadata.PackageNotFoundError:
