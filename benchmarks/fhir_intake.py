@@ -135,7 +135,7 @@ def main() -> None:
             intake = results["intake"]
             verdict = (
                 f"Target (issue 9): the intake of the {read}-resource prefetch in at most 200 µs of CPU: "
-                f"median {statistics.median(intake):.0f} µs (runs {min(intake):.0f}-{max(intake):.0f}): "
+                f"median {statistics.median(intake):.1f} µs (runs {min(intake):.1f}-{max(intake):.1f}): "
                 f"**{'met' if statistics.median(intake) <= 200 else 'NOT met'}**."
             )
     body = (

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import FieldProblem, ScenarioError
+from engine.fhir import items
 from engine.fhir.gather import Gatherer
 from engine.fhir.observations import read_observation
 from engine.fhir.patient import read_patient
@@ -113,6 +114,9 @@ def scenario_from_resources(
         report.note(f"{len(medications) - MAX_ITEMS} medications left out (at most {MAX_ITEMS})")
         medications = medications[:MAX_ITEMS]
     patient = the_patient.patient
+    scenario = items.scenario(patient, observations, conditions, medications, evaluation_time)
+    if scenario is not None:
+        return _finished(scenario, report)
     try:
         shell = Scenario(patient=patient, evaluation_time=evaluation_time)
     except ValidationError as exc:
@@ -123,10 +127,14 @@ def scenario_from_resources(
     scenario = shell.model_copy(
         update={"observations": observations, "conditions": conditions, "medications": medications}
     )
+    return _finished(scenario, report)
+
+
+def _finished(scenario: Scenario, report: Report) -> FhirImport:
     return FhirImport(
         scenario=scenario,
         notes=report.finish(),
-        patient_id=patient.id,
+        patient_id=scenario.patient.id,
         problems=report.problems,
         next_links=report.next_links,
         unresolved_references=report.unresolved,

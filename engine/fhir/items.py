@@ -30,6 +30,7 @@ from engine.scenario import (
     Observation,
     ObservationKind,
     Patient,
+    Scenario,
     Sex,
     in_range,
 )
@@ -68,6 +69,23 @@ def _time(value: datetime | None) -> datetime | object | None:
         return in_range(value)
     except ValueError:
         return _MISSING
+
+
+def scenario(
+    patient: Patient,
+    observations: list[Observation],
+    conditions: list[Condition],
+    medications: list[Medication],
+    evaluation_time: datetime | None,
+) -> Scenario | None:
+    """The Scenario of items already made, when the model keeps ``evaluation_time`` as it is (None, or a
+    UTC time within 1900-2199) and the lists are within its limits; else None."""
+    if _time(evaluation_time) is not evaluation_time:  # refused, or converted to UTC by the model
+        return None
+    if len(observations) > 5000 or len(conditions) > 5000 or len(medications) > 5000:
+        return None
+    values = {"patient": patient, "observations": observations, "conditions": conditions}
+    return _make(Scenario, values | {"medications": medications, "evaluation_time": evaluation_time})
 
 
 def patient(pid: str | None, birth_date: date | None, sex: Sex) -> Patient | None:

@@ -58,7 +58,11 @@ MEDICATION_STATUS = {s.value: s for s in MedicationStatus}
 
 def status_code(concept: CodeableConcept | None) -> str | None:
     """The first code of a status CodeableConcept."""
-    return next((c.code for c in concept.coding if c.code), None) if concept is not None else None
+    if concept is not None:
+        for coding in concept.coding:
+            if coding.code:
+                return coding.code
+    return None
 
 
 def read_condition(

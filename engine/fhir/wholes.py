@@ -112,7 +112,6 @@ def read_wholes(found: list[Found]) -> None:
 
 
 def whole_of(found: Found, kind: type[T]) -> T | None:
-    """``found`` read whole as ``kind`` (by :func:`read_wholes`, or now); None when not valid throughout."""
-    if found.whole_read:
-        return found.whole if isinstance(found.whole, kind) else None
-    return whole(found.raw, kind)
+    """``found`` read whole as ``kind`` (by :func:`read_wholes`, which reads each resource as the model of
+    its type, or now); None when not valid throughout."""
+    return found.whole if found.whole_read else whole(found.raw, kind)

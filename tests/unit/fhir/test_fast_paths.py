@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def validating_paths_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with monkeypatch.context() as patch:
         patch.setattr(intake, "read_wholes", lambda found: None)
         patch.setattr(wholes, "whole", lambda data, kind: None)
-        for name in ("observation", "condition", "medication", "patient", "codings"):
+        for name in ("observation", "condition", "medication", "patient", "codings", "scenario"):
             patch.setattr(items, name, lambda *args, **kwargs: None)
         patch.setattr(meanings.items, "codings", lambda *args, **kwargs: None)
         yield
@@ -50,6 +51,7 @@ def _dump(result: FhirImport) -> dict[str, Any]:
             for item in (*scenario.observations, *scenario.conditions, *scenario.medications)
         ],
         "patient_fields_set": sorted(scenario.patient.model_fields_set),
+        "scenario_fields_set": sorted(scenario.model_fields_set),
         "notes": result.notes,
         "problems": [(p.field, p.message) for p in result.problems],
         "patient_id": result.patient_id,
@@ -59,15 +61,18 @@ def _dump(result: FhirImport) -> dict[str, Any]:
 
 
 def _both_ways(
-    monkeypatch: pytest.MonkeyPatch, resources: list[Any], drafts: list[Any] | None = None
+    monkeypatch: pytest.MonkeyPatch,
+    resources: list[Any],
+    drafts: list[Any] | None = None,
+    at: datetime | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     fast_sets = load_value_sets(default_rules_dir() / "valuesets.yaml")
     # Twice, so that the second read answers from the memos the first one filled.
-    scenario_from_resources(resources, drafts or [], value_sets=fast_sets)
-    fast = scenario_from_resources(resources, drafts or [], value_sets=fast_sets)
+    scenario_from_resources(resources, drafts or [], at, value_sets=fast_sets)
+    fast = scenario_from_resources(resources, drafts or [], at, value_sets=fast_sets)
     with validating_paths_only(monkeypatch):
         slow_sets = load_value_sets(default_rules_dir() / "valuesets.yaml")
-        slow = scenario_from_resources(resources, drafts or [], value_sets=slow_sets)
+        slow = scenario_from_resources(resources, drafts or [], at, value_sets=slow_sets)
     return _dump(fast), _dump(slow)
 
 
@@ -83,6 +88,24 @@ def _inputs(document: Any) -> tuple[list[Any], list[Any]]:
 def test_fixtures_read_the_same_both_ways(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     resources, drafts = _inputs(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
     fast, slow = _both_ways(monkeypatch, resources, drafts)
+    assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        None,
+        datetime(2026, 5, 15, 12, 0, tzinfo=UTC),
+        datetime(2026, 5, 15, 14, 0, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 5, 15, 12, 0),
+        datetime(1850, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_evaluation_times_read_the_same_both_ways(
+    monkeypatch: pytest.MonkeyPatch, at: datetime | None
+) -> None:
+    resources, drafts = _inputs(json.loads((FIXTURES / "hiv-art-start-bundle.json").read_text("utf-8")))
+    fast, slow = _both_ways(monkeypatch, resources, drafts, at)
     assert fast == slow
 
 
