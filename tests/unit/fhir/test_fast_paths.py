@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.fhir import FhirImport, intake, items, meanings, scenario_from_resources, wholes
+from engine.fhir import FhirImport, intake, items, scenario_from_resources, wholes
 from engine.paths import default_rules_dir
 from engine.valuesets import load_value_sets
 from tests.unit.fhir.builders import ICD10, LOINC, RXNORM, SNOMED, UCUM
@@ -38,7 +38,6 @@ def validating_paths_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         patch.setattr(wholes, "whole", lambda data, kind: None)
         for name in ("observation", "condition", "medication", "patient", "codings", "scenario"):
             patch.setattr(items, name, lambda *args, **kwargs: None)
-        patch.setattr(meanings.items, "codings", lambda *args, **kwargs: None)
         yield
 
 
