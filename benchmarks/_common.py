@@ -33,15 +33,17 @@ def cpu_model() -> str:
 
 
 def machine() -> str:
-    """One line naming the machine, the interpreter, durable-rules and the date."""
+    """One line naming the machine, the interpreter, durable-rules, the date and the load average when the
+    line is written (other processes on a shared machine widen the ranges; the load says how much ran)."""
     try:
         durable = metadata.version("durable_rules")
     except metadata.PackageNotFoundError:
         durable = "?"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
         f"{cpu_model()}, {os.cpu_count()} cores; Linux {platform.release()}; "
         f"Python {platform.python_version()}; durable-rules {durable}; "
-        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; load average (1 min) {load:.1f}"
     )
 
 

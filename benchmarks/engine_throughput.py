@@ -14,8 +14,9 @@ IL-2, routine follow-up; ``tests/reliability/scenario_gen.py``):
                 fact and a delete per evaluation -- the floor the engine's runtime sits on;
 * ``python``    the same conditions in plain Python (``engine.conditions``), with fixed-point chaining.
 
-Before timing, the four rule-firing paths are checked to agree on every patient. Rounds alternate the
-modes so that drift on the machine touches them all alike; samples of all rounds are pooled.
+Before timing, the four rule-firing paths are checked to agree on every patient. Rounds (at least 3)
+alternate the modes so that drift on the machine touches them all alike; each figure is the median of the
+rounds' figures, with their range in brackets (ratios too: one per round).
 """
 
 from __future__ import annotations
@@ -132,8 +133,10 @@ def _time(fn: Callable[[Any], object], inputs: Sequence[Any]) -> Timing:
     return Timing(samples, clock() - start)
 
 
-def _pool(timings: Sequence[Timing]) -> Timing:
-    return Timing([s for t in timings for s in t.samples], sum(t.wall for t in timings))
+def _spread(values: Sequence[float], fmt: str = "{:,.1f}") -> str:
+    """The median of the rounds and their range: ``12.3 (10.1-15.0)``."""
+    low, mid, high = min(values), sorted(values)[len(values) // 2], max(values)
+    return f"{fmt.format(mid)} ({fmt.format(low)}-{fmt.format(high)})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,30 +182,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: dict[str, list[Timing]] = {k: [] for k in modes}
     order = list(modes)
     shuffle = random.Random(args.seed)
-    for _ in range(args.rounds):
+    rounds = max(3, args.rounds)
+    for _ in range(rounds):
         shuffle.shuffle(order)
         for key in order:
             _, fn, inputs = modes[key]
             gc.collect()
             runs[key].append(_time(fn, inputs))
-    pooled = {k: _pool(v) for k, v in runs.items()}
-
     rows = [
         [
             key,
             label,
-            f"{pooled[key].rate:,.0f}",
-            f"{pooled[key].median_us:,.1f}",
-            f"{pooled[key].p99_us:,.1f}",
+            _spread([t.rate for t in runs[key]], "{:,.0f}"),
+            _spread([t.median_us for t in runs[key]]),
+            _spread([t.p99_us for t in runs[key]]),
         ]
         for key, (label, _, _) in modes.items()
     ]
     results = table(["mode", "what is timed", "evaluations/s", "median µs", "p99 µs"], rows)
 
+    def ratios_of(a: str, b: str) -> list[float]:
+        return [x.median_us / y.median_us for x, y in zip(runs[a], runs[b], strict=True)]
+
     def ratio(a: str, b: str) -> str:
-        median = pooled[a].median_us / pooled[b].median_us
-        throughput = pooled[b].rate / pooled[a].rate
-        return f"{median:.2f}× (median), {throughput:.2f}× (throughput)"
+        throughput = [y.rate / x.rate for x, y in zip(runs[a], runs[b], strict=True)]
+        return (
+            f"{_spread(ratios_of(a, b), '{:.2f}')}× (median), {_spread(throughput, '{:.2f}')}× (throughput)"
+        )
 
     ratio_rows = [
         ["engine runtime / bare durable (target ≤ 1.5×)", ratio("runtime", "bare")],
@@ -212,13 +218,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ["bare durable / plain Python", ratio("bare", "python")],
     ]
     ratios = table(["ratio", "value"], ratio_rows)
-    verdict = pooled["runtime"].median_us / pooled["bare"].median_us <= 1.5
+    verdict = sorted(ratios_of("runtime", "bare"))[rounds // 2] <= 1.5
     head = (
         f"Machine: {machine()}\n\n"
-        f"Command: `python benchmarks/engine_throughput.py --n {args.n} --rounds {args.rounds} "
+        f"Command: `python benchmarks/engine_throughput.py --n {args.n} --rounds {rounds} "
         f"--seed {args.seed}`\n\n"
-        f"{args.n:,} realistic patients (seed {args.seed}), {args.rounds} rounds per mode, samples pooled "
-        f"({args.n * args.rounds:,} evaluations per mode); "
+        f"{args.n:,} realistic patients (seed {args.seed}), {rounds} rounds per mode; each figure is the "
+        "median of the rounds with their range in brackets; "
         f"{firing:.0%} of patients get at least one finding, "
         f"{per_patient:.2f} findings per patient on average. All four rule paths fired the same rules "
         f"for every patient.\n"

@@ -8,7 +8,12 @@ at ``t0 + i / rate`` whether or not earlier ones have answered, over keep-alive 
 (asyncio streams; a new connection when none is free, at most 256). Latency counts from the scheduled
 time, so a server that falls behind is charged for the queue (no coordinated omission). A response counts
 as an error unless it is 200 with a ``cards`` list. The highest rate held is the highest with no errors,
-the schedule kept (achieved rate ≥ 95 % of the target) and p99 < 50 ms. Bounded: each step lasts
+the schedule kept (achieved rate ≥ 95 % of the target) and p99 < 25 ms (the stated target), in the median
+of ``--repeats`` runs of the step (at least 3), with no errors in any. "Achieved" counts the answers that
+completed (200 with cards) over the time from the first measured send to the last answer, never the
+schedule. An idle connection is retired after 2 s, below uvicorn's 5-second keep-alive, so the load
+generator never sends on a connection the server has closed; a reset on a reused connection before any byte
+of the answer is counted apart as a harness error, not against the service. Bounded: each step lasts
 ``--seconds`` after a 1-second warm-up, and a worker count stops climbing once p99 passes 250 ms.
 The prefetch keys come from ``GET /cds-services`` (discovery), as an EHR would read them.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import multiprocessing
 import os
 import signal
@@ -252,14 +258,20 @@ class Step:
     errors: int
     achieved: float
     latencies_ms: list[float]
+    harness_errors: int = 0
 
     def pct(self, q: float) -> float:
         return percentile(sorted(self.latencies_ms), q) if self.latencies_ms else float("nan")
 
 
+IDLE_LIMIT_S = 2.0  # below uvicorn's default keep-alive (5 s): the server never closes a connection first
+
+
 class _Conn:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.used = 0.0
+        self.reused = False
 
 
 async def _exchange(conn: _Conn, request: bytes) -> bool:
@@ -285,13 +297,30 @@ async def _run_step(port: int, bodies: list[bytes], rate: float, seconds: float,
     n_warm = int(rate * warmup)
     tasks: list[asyncio.Task[None]] = []
 
+    completed = 0
+    harness = 0
+    last_done = 0.0
+
+    def take_idle() -> _Conn | None:
+        nonlocal opened
+        while idle:
+            conn = idle.pop()
+            if loop.time() - conn.used < IDLE_LIMIT_S:
+                conn.reused = True
+                return conn
+            conn.writer.close()  # idle too long: retired before the server's keep-alive closes it
+            opened -= 1
+        return None
+
     async def one(i: int, scheduled: float) -> None:
-        nonlocal opened, errors
+        nonlocal opened, errors, completed, harness, last_done
         conn = None
         ok = False
+        reset_on_reuse = False
         try:
-            if idle:
-                conn = idle.pop()
+            conn = take_idle()
+            if conn is not None:
+                pass
             elif opened < 256:
                 opened += 1
                 conn = _Conn(*await asyncio.open_connection("127.0.0.1", port))
@@ -300,18 +329,29 @@ async def _run_step(port: int, bodies: list[bytes], rate: float, seconds: float,
                     await asyncio.sleep(0.001)
                 conn = idle.pop()
             ok = await asyncio.wait_for(_exchange(conn, bodies[i % len(bodies)]), timeout=10)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        except asyncio.IncompleteReadError as exc:
+            reset_on_reuse = conn is not None and conn.reused and not exc.partial
+        except ConnectionResetError:
+            reset_on_reuse = conn is not None and conn.reused
+        except (TimeoutError, OSError, ValueError, IndexError):
             ok = False
         done = loop.time()
         if conn is not None:
             if ok:
+                conn.used = done
                 idle.append(conn)
             else:
                 conn.writer.close()
                 opened -= 1
         if i >= n_warm:
+            if reset_on_reuse:
+                harness += 1  # the load generator's connection, not the service's answer
+                return
             latencies.append((done - scheduled) * 1000)
-            if not ok:
+            if ok:
+                completed += 1
+                last_done = max(last_done, done)
+            else:
                 errors += 1
 
     start = loop.time() + 0.05
@@ -323,12 +363,20 @@ async def _run_step(port: int, bodies: list[bytes], rate: float, seconds: float,
         tasks.append(asyncio.create_task(one(i, scheduled)))
     measured_start = start + n_warm / rate
     await asyncio.gather(*tasks)
-    last_sent = start + (total - 1) / rate
     sent = total - n_warm
-    achieved = sent / max(1e-9, last_sent - measured_start + 1 / rate)
+    # Answers completed per second, from the first measured send to the last answer: not the schedule.
+    achieved = completed / max(1e-9, last_done - measured_start) if completed else 0.0
     for conn in idle:
         conn.writer.close()
-    return Step(rate, sent, errors, achieved, latencies)
+    return Step(rate, sent, errors, achieved, latencies, harness)
+
+
+HELD_P99_MS = 25.0  # the stated target (issue 12): a rate is held only with p99 under it
+
+
+def _spread(values: list[float], fmt: str = "{:.1f}") -> str:
+    """The median of ``values`` and their range: ``12.3 (10.1-15.0)``."""
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
 def load_step(port: int, bodies: list[bytes], rate: float, seconds: float, warmup: float) -> Step:
@@ -374,12 +422,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rates", type=float, nargs="+", default=[25, 50, 100, 150, 200, 300])
     parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per step (default 6)")
     parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each step (at least 3; default 3)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
     sections: list[str] = []
     held: dict[int, float | None] = {}
-    at_200: dict[int, Step] = {}
+    at_200: dict[int, list[Step]] = {}
     size_note = ""
     for workers in args.workers:
         with tempfile.TemporaryDirectory(prefix="clinrules-http-") as tmp:
@@ -407,27 +456,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows = []
                 held[workers] = None
                 for rate in args.rates:
-                    step = load_step(port, bodies, rate, args.seconds, args.warmup)
-                    kept = step.achieved >= 0.95 * rate
-                    ok = step.errors == 0 and kept and step.pct(0.99) < 50
+                    steps = [
+                        load_step(port, bodies, rate, args.seconds, args.warmup)
+                        for _ in range(max(3, args.repeats))
+                    ]
+                    achieved = [st.achieved for st in steps]
+                    p99 = [st.pct(0.99) for st in steps]
+                    errors = sum(st.errors for st in steps)
+                    kept = statistics.median(achieved) >= 0.95 * rate
+                    ok = errors == 0 and kept and statistics.median(p99) < HELD_P99_MS
                     if ok:
                         held[workers] = rate
                     if rate == 200:
-                        at_200[workers] = step
+                        at_200[workers] = steps
                     rows.append(
                         [
                             f"{rate:g}",
-                            f"{step.achieved:.0f}",
-                            f"{step.sent}",
-                            f"{step.errors}",
-                            f"{statistics.median(step.latencies_ms):.1f}" if step.latencies_ms else "-",
-                            f"{step.pct(0.95):.1f}",
-                            f"{step.pct(0.99):.1f}",
+                            _spread(achieved, "{:.0f}"),
+                            f"{sum(st.sent for st in steps)}",
+                            f"{errors}",
+                            f"{sum(st.harness_errors for st in steps)}",
+                            _spread([statistics.median(st.latencies_ms or [math.nan]) for st in steps]),
+                            _spread([st.pct(0.95) for st in steps]),
+                            _spread(p99),
                             "yes" if ok else "no",
                         ]
                     )
                     print(f"workers={workers} rate={rate:g}/s: " + " | ".join(rows[-1][1:]), flush=True)
-                    if step.pct(0.99) > 250:
+                    if statistics.median(p99) > 250:
                         break
             finally:
                 stop_server(server)
@@ -436,13 +492,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             + table(
                 [
                     "target req/s",
-                    "achieved",
+                    "achieved (completed/s)",
                     "requests",
                     "errors",
+                    "harness errors",
                     "median ms",
                     "p95 ms",
                     "p99 ms",
-                    "held (p99 < 50 ms)",
+                    f"held (p99 < {HELD_P99_MS:g} ms)",
                 ],
                 rows,
             )
@@ -450,20 +507,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = [[str(w), f"{held[w]:g} req/s" if held[w] else "none"] for w in args.workers]
     target = ""
     if 2 in at_200:
-        s = at_200[2]
-        met = s.errors == 0 and s.pct(0.99) < 25
+        runs = at_200[2]
+        p99s = [st.pct(0.99) for st in runs]
+        errors = sum(st.errors for st in runs)
+        met = errors == 0 and statistics.median(p99s) < HELD_P99_MS
         target = (
-            f"\nTarget: p99 < 25 ms at 200 req/s with 2 workers: p99 = {s.pct(0.99):.1f} ms, "
-            f"{s.errors} errors: **{'met' if met else 'NOT met'}**.\n"
+            f"\nTarget: p99 < {HELD_P99_MS:g} ms at 200 req/s with 2 workers: p99 = {_spread(p99s)} ms, "
+            f"{errors} errors: **{'met' if met else 'NOT met'}**.\n"
         )
     body = (
         f"Machine: {machine()}\n\n"
         f"Command: `python benchmarks/http_load.py --workers {' '.join(map(str, args.workers))} "
-        f"--rates {' '.join(f'{r:g}' for r in args.rates)} --seconds {args.seconds:g}`\n\n"
+        f"--rates {' '.join(f'{r:g}' for r in args.rates)} --seconds {args.seconds:g} "
+        f"--repeats {max(3, args.repeats)}`\n\n"
+        f"Each figure: the median of {max(3, args.repeats)} runs of the step, with their range in brackets; "
+        "errors are summed over the runs.\n\n"
         f"{size_note} Server and load generator share this machine's {os.cpu_count()} cores "
         f"(the load generator is one more process on them).\n\n"
         + "\n\n".join(sections)
-        + "\n\nHighest rate held with p99 < 50 ms, no errors and the schedule kept:\n\n"
+        + f"\n\nHighest rate held with median p99 < {HELD_P99_MS:g} ms, no errors and the schedule kept:\n\n"
         + table(["workers", "highest rate held"], summary)
         + "\n"
         + target

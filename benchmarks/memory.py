@@ -1,12 +1,17 @@
 """Memory over many evaluations, and start-up time (load and compile the rules).
 
-    python benchmarks/memory.py [--evaluations 100000] [--startups 5]
+    python benchmarks/memory.py [--evaluations 100000] [--startups 5] [--worker-runs 3] [--worker-calls 2000]
 
 RSS comes from /proc/self/statm (no psutil). The engine is warmed up with 5,000 evaluations first (caches,
 the allocator's pools), then evaluates 100,000 more, cycling over 2,000 different realistic patients,
 each time the whole path: JSON -> Scenario -> derive -> durable-rules -> findings. Growth is RSS at the end
 minus RSS after warm-up (target < 5 MB). Start-up is timed in fresh interpreters: importing the engine, and
 loading plus compiling the rules (target < 2 s for the latter; both shown).
+
+Beside the engine, a service worker (``_worker.py``): ``clinrules serve`` with one worker, timed from spawn
+until ``/ready`` answers (wall and the process's CPU), and its RSS when ready, after 200 patient-view calls
+of warm-up and after ``--worker-calls`` more; each figure the median of ``--worker-runs`` fresh workers
+(at least 3) with their range.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from _common import ROOT, machine, table, write_section
+from _worker import WorkerRun, worker_run
 
 from engine.evaluator import Evaluator
 from engine.knowledge import load_knowledge_base
@@ -63,6 +69,37 @@ def startup(runs: int) -> list[list[float]]:
     return out
 
 
+def _spread(values: Sequence[float], unit: str, fmt: str = "{:.0f}") -> str:
+    """``median unit (min-max)``: the median of the runs and their range."""
+    mid, low, high = (fmt.format(v) for v in (statistics.median(values), min(values), max(values)))
+    return f"{mid} {unit} ({low}-{high})"
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _worker_table(runs: Sequence[WorkerRun], calls: int) -> str:
+    """The service worker's start-up and RSS, median of the runs with their range."""
+    rows = [
+        ["start-up: spawn to /ready (wall)", _spread([r.ready_s * 1e3 for r in runs], "ms")],
+        ["start-up: CPU of the worker until ready", _spread([r.ready_cpu_s * 1e3 for r in runs], "ms")],
+        ["RSS when ready", _spread([r.rss_ready_mb for r in runs], "MiB", "{:.1f}")],
+        ["RSS after 200 patient-view calls (warm)", _spread([r.rss_warm_mb for r in runs], "MiB", "{:.1f}")],
+        [f"RSS after {calls:,} more calls", _spread([r.rss_end_mb for r in runs], "MiB", "{:.1f}")],
+        [
+            f"growth over those {calls:,} calls",
+            _spread([r.rss_end_mb - r.rss_warm_mb for r in runs], "MiB", "{:+.2f}"),
+        ],
+    ]
+    return (
+        f"Service worker (`clinrules serve --workers 1`, the 40-resource patient-view of `http_load.py` over "
+        f"one keep-alive connection), median of {len(runs)} fresh workers (range):\n\n"
+        + table(["what", "median (range)"], rows)
+        + "\n"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -70,13 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--evaluations", type=int, default=100_000)
     parser.add_argument("--warmup", type=int, default=5_000)
     parser.add_argument("--startups", type=int, default=5)
+    parser.add_argument("--worker-runs", type=int, default=3)
+    parser.add_argument("--worker-calls", type=int, default=2000)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
-    starts = startup(args.startups)
-    columns = list(zip(*starts, strict=True))
-    imp, load, comp, first = (statistics.median(c) for c in columns)
+    workers = [worker_run(200, args.worker_calls) for _ in range(max(3, args.worker_runs))]
+    starts = startup(max(3, args.startups))
     load_compile = [s[1] + s[2] for s in starts]
+    total = [s[0] + s[1] + s[2] for s in starts]
 
     evaluator = Evaluator(load_knowledge_base())
     raw = scenario_batch(2000, 31, "realistic")
@@ -102,26 +141,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     mem_rows = [[f"{n:,}", f"{mb:.2f}", f"{mb - base:+.2f}"] for n, mb in checkpoints]
     start_rows = [
-        ["import engine", f"{imp * 1e3:.0f} ms", ""],
-        ["load and validate rules/", f"{load * 1e3:.0f} ms", ""],
-        ["compile into durable-rules", f"{comp * 1e3:.0f} ms", ""],
-        [
-            "load + compile (max of runs)",
-            f"{statistics.median(load_compile) * 1e3:.0f} ms (max {max(load_compile) * 1e3:.0f} ms)",
-            "yes" if max(load_compile) < 2 else "NO",
-        ],
-        [
-            "import + load + compile",
-            f"{(imp + load + comp) * 1e3:.0f} ms",
-            "yes" if imp + load + comp < 2 else "NO",
-        ],
-        ["first evaluation", f"{first * 1e3:.1f} ms", ""],
+        ["import engine", _spread([s[0] * 1e3 for s in starts], "ms"), ""],
+        ["load and validate rules/", _spread([s[1] * 1e3 for s in starts], "ms"), ""],
+        ["compile into durable-rules", _spread([s[2] * 1e3 for s in starts], "ms"), ""],
+        ["load + compile", _spread([t * 1e3 for t in load_compile], "ms"), _yes(max(load_compile) < 2)],
+        ["import + load + compile", _spread([t * 1e3 for t in total], "ms"), _yes(max(total) < 2)],
+        ["first evaluation", _spread([s[3] * 1e3 for s in starts], "ms", "{:.1f}"), ""],
     ]
     body = (
         f"Machine: {machine()}\n\n"
         f"Command: `python benchmarks/memory.py --evaluations {args.evaluations} "
-        f"--startups {args.startups}`\n\n"
-        f"Start-up, median of {args.startups} fresh interpreters (target < 2 s):\n\n"
+        f"--startups {args.startups} --worker-runs {args.worker_runs} --worker-calls {args.worker_calls}`\n\n"
+        f"Engine start-up, median of {len(starts)} fresh interpreters with their range (target < 2 s in "
+        "every run):\n\n"
         + table(["step", "time", "< 2 s"], start_rows)
         + f"\n\nRSS over {args.evaluations:,} full evaluations (JSON -> findings) "
         f"after {args.warmup:,} warm-up "
@@ -129,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.evaluations / seconds:,.0f}/s):\n\n"
         + table(["evaluations", "RSS MiB", "growth MiB"], mem_rows)
         + f"\n\nGrowth over {args.evaluations:,} evaluations: **{growth:+.2f} MiB** (target < 5 MB: "
-        f"**{'yes' if growth < 5 else 'NO'}**).\n"
+        f"**{'yes' if growth < 5 else 'NO'}**).\n\n" + _worker_table(workers, args.worker_calls)
     )
     print(body)
     if not args.no_write:

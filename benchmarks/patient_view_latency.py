@@ -2,9 +2,11 @@
 
 Starts ``clinrules`` under uvicorn (one worker, temporary SQLite audit database) on a free port, sends
 a realistic patient-view request (full prefetch: Patient, 8 observations, 6 conditions, 6 medication
-requests, 2 statements) N times from one client, and prints median, 99th percentile and more.
+requests, 2 statements) N times from one client, and prints median, 99th percentile and more. This is done
+``--runs`` times (at least 3), each against a fresh server; the table shows the median of the runs and their
+range, and ``--write`` stores it in RESULTS.md.
 
-    python benchmarks/patient_view_latency.py [--calls 1000] [--warmup 50]
+    python benchmarks/patient_view_latency.py [--calls 1000] [--warmup 50] [--runs 3] [--write]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import machine, table, write_section
 
 PATIENT = "bench-patient-1"
 LOINC = "http://loinc.org"
@@ -163,12 +166,9 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
     raise RuntimeError("the server did not become ready")
 
 
-def main() -> None:
-    """Run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--warmup", type=int, default=50)
-    args = parser.parse_args()
+def one_run(calls: int, warmup: int) -> tuple[list[float], int, int]:
+    """Latencies (ms, sorted) of ``calls`` patient-view calls against a fresh server, the request size in
+    bytes and the cards of the last answer."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,35 +186,60 @@ def main() -> None:
             timings: list[float] = []
             cards = 0
             with httpx.Client(base_url=url, timeout=10) as client:
-                for i in range(args.warmup + args.calls):
+                for i in range(warmup + calls):
                     body["hookInstance"] = str(uuid.uuid4())
                     start = time.perf_counter()
                     response = client.post("/cds-services/patient-view", json=body)
                     elapsed = time.perf_counter() - start
                     if response.status_code != 200:
                         raise RuntimeError(f"call {i} answered {response.status_code}: {response.text[:200]}")
-                    if i >= args.warmup:
+                    if i >= warmup:
                         timings.append(elapsed * 1000)
                         cards = len(response.json()["cards"])
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-    timings.sort()
-    p99 = timings[min(len(timings) - 1, round(0.99 * len(timings)) - 1)]
+    return sorted(timings), size, cards
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def main() -> None:
+    """Run the benchmark, print the table, and write it with ``--write``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="store the table in RESULTS.md")
+    args = parser.parse_args()
+    runs = [one_run(args.calls, args.warmup) for _ in range(max(3, args.runs))]
+    size, cards = runs[0][1], runs[0][2]
+
+    def stat(pick: Any) -> str:
+        return _spread([pick(t) for t, _, _ in runs])
+
     rows = [
-        ("calls", f"{len(timings)} (after {args.warmup} warm-up)"),
-        ("request size", f"{size / 1024:.1f} KiB, 23 FHIR resources"),
-        ("cards per call", str(cards)),
-        ("median", f"{statistics.median(timings):.2f} ms"),
-        ("p90", f"{timings[int(0.9 * len(timings)) - 1]:.2f} ms"),
-        ("p99", f"{p99:.2f} ms"),
-        ("min / max", f"{timings[0]:.2f} / {timings[-1]:.2f} ms"),
+        ["median", stat(statistics.median)],
+        ["p90", stat(lambda t: t[int(0.9 * len(t)) - 1])],
+        ["p99", stat(lambda t: t[min(len(t) - 1, round(0.99 * len(t)) - 1)])],
+        ["min", stat(lambda t: t[0])],
+        ["max", stat(lambda t: t[-1])],
     ]
-    width = max(len(k) for k, _ in rows)
-    print(f"patient-view latency, one uvicorn worker on {url}, one client, audit in SQLite (WAL)")
-    print("-" * 64)
-    for key, value in rows:
-        print(f"{key:<{width}}  {value}")
+    body = (
+        f"Machine: {machine()}\n\n"
+        f"Command: `python benchmarks/patient_view_latency.py --calls {args.calls} --runs {len(runs)}`\n\n"
+        f"One uvicorn worker, one client on one keep-alive connection, audit in SQLite (WAL); request "
+        f"{size / 1024:.1f} KiB with 23 FHIR resources, {cards} cards per answer; {args.calls} calls after "
+        f"{args.warmup} warm-up, per run. Wall ms per call: the median of {len(runs)} runs (each against a "
+        "fresh server) and their range.\n\n" + table(["statistic", "ms, median of runs (range)"], rows) + "\n"
+    )
+    print(body)
+    if args.write:
+        write_section(
+            "patient_view_latency", "One patient-view call on loopback (patient_view_latency.py)", body
+        )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,16 @@
 """Time ``clinrules test`` on a generated suite of 1,000 YAML cases (in process), as a user runs it.
 
-Run: ``python benchmarks/suite_1000.py [N]``. Prints the wall time of the whole command (start-up, rule
-compilation and 1,000 evaluations included) and of the evaluations alone.
+Run: ``python benchmarks/suite_1000.py [N] [--runs 3] [--write]``. Prints the wall time of the whole command
+(start-up, rule compilation and N evaluations included), the median of ``--runs`` runs (at least 3) and their
+range; ``--write`` stores it in RESULTS.md. The command is ``python -m service.cli test`` from this checkout
+(what the installed ``clinrules`` script runs).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _common import ROOT, machine, table, write_section
 
 TODAY = date(2026, 6, 1)
 
@@ -49,15 +55,47 @@ def case(i: int) -> dict[str, Any]:
 
 def main() -> None:
     """Generate the suite, run the command, print the times."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("cases", type=int, nargs="?", default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="store the table in RESULTS.md")
+    args = parser.parse_args()
+    n = args.cases
+    times: list[float] = []
+    summary = ""
     with tempfile.TemporaryDirectory() as tmp:
         suite = Path(tmp) / "suite.yaml"
         suite.write_text(yaml.safe_dump({"cases": [case(i) for i in range(n)]}), encoding="utf-8")
-        start = time.perf_counter()
-        proc = subprocess.run(["clinrules", "test", str(suite)], capture_output=True, text=True, check=False)
-        elapsed = time.perf_counter() - start
-        print(proc.stdout.strip().splitlines()[-1])
-        print(f"clinrules test, {n} cases: {elapsed:.2f} s wall (exit {proc.returncode})")
+        command = [sys.executable, "-m", "service.cli", "test", str(suite)]
+        for _ in range(max(3, args.runs)):
+            start = time.perf_counter()
+            proc = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            times.append(time.perf_counter() - start)
+            if proc.returncode != 0:
+                raise SystemExit(
+                    f"clinrules test failed ({proc.returncode}): {proc.stdout[-1000:]}{proc.stderr[-1000:]}"
+                )
+            summary = proc.stdout.strip().splitlines()[-1]
+    row = [f"{n:,}", f"{statistics.median(times):.2f}", f"{min(times):.2f}-{max(times):.2f}"]
+    body = (
+        f"Machine: {machine()}\n\n"
+        f"Command: `python benchmarks/suite_1000.py {n} --runs {len(times)}`; "
+        f"the suite's verdict: {summary}\n\n"
+        f"Wall seconds of the whole `clinrules test` command (start-up, compiling the rules, every case), "
+        f"the median of {len(times)} runs and their range:\n\n"
+        + table(["cases", "median s", "range s"], [row])
+        + "\n"
+    )
+    print(body)
+    if args.write:
+        write_section("suite_1000", "A 1,000-case suite through clinrules test (suite_1000.py)", body)
 
 
 if __name__ == "__main__":

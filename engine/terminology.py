@@ -37,7 +37,11 @@ class Recognition:
 
 @dataclass
 class _Entries:
-    """Code entries of one kind before they are frozen: positive and excluding, with their sources."""
+    """Code entries of one kind before they are frozen: positive and excluding, with their sources.
+
+    The sources are kept as added (one batch per code list) and indexed per code only when first asked
+    for: only ``explain`` and the provenance tests read them, while every start-up adds some 20,000 codes.
+    """
 
     include: dict[str, dict[str, set[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set))
@@ -45,7 +49,19 @@ class _Entries:
     exclude: dict[str, dict[str, set[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set))
     )
-    sources: dict[tuple[str, str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    batches: list[tuple[str, list[str], str, str]] = field(default_factory=list)
+    _sources: dict[tuple[str, str, str], list[str]] | None = None
+
+    @property
+    def sources(self) -> dict[tuple[str, str, str], list[str]]:
+        """(system, indexed code, concept) -> the sources that list it, in the order they were added."""
+        if self._sources is None:
+            table: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+            for system, keys, concept, source in self.batches:
+                for key in keys:
+                    table[(system, key, concept)].append(source)
+            self._sources = table
+        return self._sources
 
 
 def normalise_code(system: str, code: str) -> str:
@@ -96,11 +112,15 @@ class Terminology:
     ) -> None:
         """Record that ``codes`` of ``system`` mean (or, with ``exclude``, do not mean) ``concept``."""
         entries = self._entries[kind]
-        target = entries.exclude if exclude else entries.include
-        for code in codes:
-            key = normalise_code(system, code)
-            target[system][key].add(concept)
-            entries.sources[(system, key, concept)].append(source if not exclude else f"{source} (excluded)")
+        table = (entries.exclude if exclude else entries.include)[system]
+        if system in HIERARCHICAL:
+            keys = [normalise_code(system, code) for code in codes]
+        else:
+            keys = [code.strip() for code in codes]  # normalise_code of a non-hierarchical system
+        for key in keys:
+            table[key].add(concept)
+        entries.batches.append((system, keys, concept, source if not exclude else f"{source} (excluded)"))
+        entries._sources = None
 
     def add_published(self, data: Mapping[str, Any]) -> None:
         """Fold in the generated file: ``kind -> concept -> system -> source id -> codes``."""
@@ -170,6 +190,10 @@ class Terminology:
             self._memo.clear()
         self._memo[memo_key] = result
         return result
+
+    def forget(self) -> None:
+        """Empty the memo of hierarchical look-ups."""
+        self._memo.clear()
 
     def explain(self, system: str | None, code: str) -> list[Recognition]:
         """Every entry that makes ``code`` mean a concept (or takes it out of one), with its sources."""

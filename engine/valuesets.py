@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,8 @@ class ObservationSet(_Strict):
         """The factor that converts ``unit`` to the canonical unit, or None if it is not a known spelling."""
         if unit is None:
             return None
-        return self.units.get(unit, self._normalised_units.get(normalise_unit(unit)))
+        factor = self.units.get(unit)
+        return factor if factor is not None else self._normalised_units.get(normalise_unit(unit))
 
 
 class CodeSet(_Strict):
@@ -153,7 +155,7 @@ class ValueSets(_Strict):
         """The condition concepts a coding (system URI or short name) and a display text belong to."""
         found = self.terminology.concepts("conditions", system, code)
         if text:
-            found = found | {c for c, spec in self.conditions.items() if spec.matches_text(text)}
+            found = found | self._text_concepts("conditions", text)
         return found
 
     def medication_classes(
@@ -162,8 +164,42 @@ class ValueSets(_Strict):
         """The medication classes of an ingredient or product name and a code (RxNorm unless ``system``)."""
         found = self.terminology.concepts("medications", system or "rxnorm", rxnorm)
         if ingredient:
-            found = found | {c for c, spec in self.medications.items() if spec.matches_text(ingredient)}
+            found = found | self._text_concepts("medications", ingredient)
         return found
+
+    def _text_concepts(self, kind: str, text: str) -> frozenset[str]:
+        """The concepts of ``kind`` whose names appear in ``text``, matched once per distinct text.
+
+        Matching runs every concept's pattern over the text; records repeat the same few hundred names, so
+        the answer is remembered (the memo is emptied when it reaches its cap, which bounds odd input).
+        """
+        memo = self._text_memo
+        key = (kind, text)
+        known = memo.get(key)
+        if known is None:
+            sets = self.conditions if kind == "conditions" else self.medications
+            known = remember(memo, key, frozenset(c for c, spec in sets.items() if spec.matches_text(text)))
+        return known
+
+    @cached_property
+    def _text_memo(self) -> dict[tuple[str, str], frozenset[str]]:
+        return {}
+
+    def forget(self) -> None:
+        """Empty every memo of answers derived from these value sets (a measurement of first-sight cost)."""
+        self.memos.clear()
+        self._text_memo.clear()
+        self.terminology.forget()
+
+    @cached_property
+    def memos(self) -> defaultdict[str, dict[Any, Any]]:
+        """Dicts, private to these value sets, for answers derived from them (callers' memos of look-ups,
+        by name: ``vs.memos["conversion"]``).
+
+        Callers bound what they keep (see :func:`remember`); the value sets never change once loaded, so an
+        answer stays right for as long as they are used.
+        """
+        return defaultdict(dict)
 
     def observation_kind(self, code: str, system: str | None = "http://loinc.org") -> str | None:
         """The observation concept a code (LOINC unless ``system`` says otherwise) stands for, if any."""
@@ -193,6 +229,17 @@ class ValueSets(_Strict):
         """What ``code`` is recognised as, with the source of each (every system if ``system`` is None)."""
         systems = [system] if system else sorted(self.systems)
         return [r for s in systems for r in self.terminology.explain(s, code)]
+
+
+_TEXT_MEMO_SIZE = 20_000
+
+
+def remember(memo: dict[Any, Any], key: Any, value: Any, cap: int = _TEXT_MEMO_SIZE) -> Any:
+    """Store ``value`` under ``key`` in a memo of at most ``cap`` entries (emptied when full); return it."""
+    if len(memo) >= cap:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
@@ -266,13 +313,37 @@ def _check_published(data: Any, path: Path, value_sets: ValueSets) -> None:
 
 
 _DEFAULT: ValueSets | None = None
+_DEFAULT_STAMP: tuple[tuple[int, int], ...] = ()
+
+
+def _stamp(path: Path, value_sets: ValueSets) -> tuple[tuple[int, int], ...]:
+    """When and how large the files of ``value_sets`` (read from ``path``) are: what says they changed."""
+    files = [path] + ([path.parent / value_sets.published] if value_sets.published else [])
+    try:
+        return tuple((s.st_mtime_ns, s.st_size) for s in (f.stat() for f in files))
+    except OSError:
+        return ()
 
 
 def default_value_sets() -> ValueSets:
     """The value sets shipped in the project's ``rules/`` folder (cached)."""
-    global _DEFAULT
+    global _DEFAULT, _DEFAULT_STAMP
     if _DEFAULT is None:
         from engine.paths import default_rules_dir
 
-        _DEFAULT = load_value_sets(default_rules_dir() / "valuesets.yaml")
+        path = default_rules_dir() / "valuesets.yaml"
+        _DEFAULT = load_value_sets(path)
+        _DEFAULT_STAMP = _stamp(path, _DEFAULT)
     return _DEFAULT
+
+
+def shared_value_sets(path: Path) -> ValueSets:
+    """The value sets in ``path``: the default ones (loaded once per process) when ``path`` is the default
+    file and its files are unchanged since they were loaded; otherwise read from ``path`` now."""
+    from engine.paths import default_rules_dir
+
+    if path.resolve() == (default_rules_dir() / "valuesets.yaml").resolve():
+        value_sets = default_value_sets()
+        if _DEFAULT_STAMP and _stamp(path, value_sets) == _DEFAULT_STAMP:
+            return value_sets
+    return load_value_sets(path)

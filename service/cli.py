@@ -71,10 +71,12 @@ def _read_input(source: str) -> Any:
 
 def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
     """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
-    from engine import fhir
     from engine.validation import parse_scenario
 
-    if fhir.looks_like_fhir(data):
+    # engine.fhir.looks_like_fhir's test, made here so that project JSON never imports the FHIR intake.
+    if isinstance(data, dict) and isinstance(data.get("resourceType"), str):
+        from engine import fhir
+
         imported = fhir.scenario_from_resources([data], evaluation_time=at).checked()
         return imported.scenario, imported.notes
     return parse_scenario(data), []

@@ -4,7 +4,7 @@ Observation (itself and its ``component``s)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ def looks_like_fhir(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("resourceType"), str)
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     """One resource found in the input: the JSON, a label for messages, its Bundle fullUrl, and whether it is
     a draft order (from ``draftOrders``)."""
@@ -31,14 +31,14 @@ class Found:
     label: str
     full_url: str | None
     draft: bool
+    type: str  # the resource type
+    rid: str | None  # the resource id, when it has one
     # A Medication's code once read (several orders may point at one Medication: it is read once).
     code: CodeableConcept | None = None
     code_read: bool = False
-
-    @property
-    def type(self) -> str:
-        """The resource type."""
-        return str(self.raw["resourceType"])
+    # The resource read whole (engine.fhir.wholes), once read: None when it is not valid throughout.
+    whole: Any = None
+    whole_read: bool = False
 
 
 @dataclass
@@ -59,67 +59,86 @@ class Gatherer:
 
     def gather(self, resources: Iterable[Any], draft_orders: Iterable[Any]) -> Gathered:
         """The resources of the prefetch and the draft orders (only MedicationRequests are orders)."""
-        drafts = [
-            f for f in self._walk(_as_list(draft_orders), None, 0, True) if f.type == "MedicationRequest"
-        ]
-        prefetch = list(self._walk(_as_list(resources), None, 0, False))
-        return Gathered(self._deduplicate(drafts + prefetch), self.medications)
+        orders: list[Found] = []
+        self._walk(_as_list(draft_orders), None, 0, True, orders)
+        found = [f for f in orders if f.type == "MedicationRequest"]
+        self._walk(_as_list(resources), None, 0, False, found)
+        return Gathered(self._deduplicate(found), self.medications)
 
-    def _walk(self, items: Iterable[Any], full_url: str | None, depth: int, draft: bool) -> Iterator[Found]:
+    def _walk(
+        self, items: Iterable[Any], full_url: str | None, depth: int, draft: bool, out: list[Found]
+    ) -> None:
+        """Append to ``out`` every resource a rule reads in ``items`` (and the Bundles among them)."""
         for item in items:
-            self._count += 1
-            position = self._count
-            if not looks_like_fhir(item):
-                self.report.invalid(f"item {position}", "not a FHIR resource (no resourceType)")
-                continue
-            kind = item["resourceType"]
-            rid = item.get("id")
-            label = f"{kind}/{rid}" if isinstance(rid, str) and rid else f"{kind} (item {position})"
-            if kind == "Bundle":
-                if depth >= MAX_BUNDLE_DEPTH:
-                    self.report.note(f"{label}: Bundles nested more than {MAX_BUNDLE_DEPTH} deep; left out")
-                    continue
-                yield from self._bundle(item, label, depth, draft)
-            elif kind in READ_TYPES:
-                yield Found(item, label, full_url, draft)
-            elif kind == "Medication":
-                found = Found(item, label, full_url, draft)
-                if isinstance(rid, str) and rid:
-                    self.medications[f"Medication/{rid}"] = found
-                if full_url:
-                    self.medications[full_url] = found
-            elif kind not in RESOURCE_TYPES:
-                self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
+            self._one(item, full_url, depth, draft, out)
 
-    def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool) -> Iterator[Found]:
+    def _one(self, item: Any, full_url: str | None, depth: int, draft: bool, out: list[Found]) -> None:
+        self._count += 1
+        kind = item.get("resourceType") if isinstance(item, dict) else None
+        if not isinstance(kind, str):
+            self.report.invalid(f"item {self._count}", "not a FHIR resource (no resourceType)")
+            return
+        self._typed(item, kind, full_url, depth, draft, out)
+
+    def _typed(
+        self, item: dict[str, Any], kind: str, full_url: str | None, depth: int, draft: bool, out: list[Found]
+    ) -> None:
+        """A resource whose ``resourceType`` is known to be a string (the ``_count``-th item)."""
+        rid = item.get("id")
+        if not isinstance(rid, str) or not rid:
+            rid = None
+        label = f"{kind}/{rid}" if rid else f"{kind} (item {self._count})"
+        if kind in READ_TYPES:
+            out.append(Found(item, label, full_url, draft, kind, rid))
+        elif kind == "Bundle":
+            if depth >= MAX_BUNDLE_DEPTH:
+                self.report.note(f"{label}: Bundles nested more than {MAX_BUNDLE_DEPTH} deep; left out")
+                return
+            self._bundle(item, label, depth, draft, out)
+        elif kind == "Medication":
+            found = Found(item, label, full_url, draft, kind, rid)
+            if rid:
+                self.medications[f"Medication/{rid}"] = found
+            if full_url:
+                self.medications[full_url] = found
+        elif kind not in RESOURCE_TYPES:
+            self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
+
+    def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool, out: list[Found]) -> None:
         if _next_link(bundle) is not None:
             self.report.next_links.append(label)
             self.report.note(
                 f"{label}: only this page of the search result was given (it has a next link); "
                 "the other pages were not read, so an alert may be missing"
             )
-        shell = self.report.validate(BundleShell, {"entry": bundle.get("entry", [])}, label)
-        if shell is None:
-            return
-        for index, entry in enumerate(shell.entry):
-            if entry.resource is None:
+        entries = bundle.get("entry", [])
+        if not _plain_entries(entries):  # the shell's validation names what is wrong
+            shell = self.report.validate(BundleShell, {"entry": entries}, label)
+            if shell is None:
+                return
+            entries = [{"fullUrl": e.fullUrl, "resource": e.resource} for e in shell.entry]
+        typed = self._typed
+        for index, entry in enumerate(entries):
+            resource = entry.get("resource")
+            if resource is None:
                 continue  # an entry without a resource (a search link, a deleted resource) carries no data
-            if not looks_like_fhir(entry.resource):
+            kind = resource.get("resourceType")
+            if not isinstance(kind, str):
                 self.report.invalid(
                     f"{label}.entry.{index}.resource", "not a FHIR resource (no resourceType)"
                 )
                 continue
-            yield from self._walk([entry.resource], entry.fullUrl, depth + 1, draft)
+            self._count += 1
+            typed(resource, kind, entry.get("fullUrl"), depth + 1, draft, out)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
-        seen: dict[tuple[str, str], Found] = {}
+        seen: dict[str, Found] = {}
         kept: list[Found] = []
         for item in found:
-            rid = item.raw.get("id")
-            if not isinstance(rid, str) or not rid:
+            if item.rid is None:
                 kept.append(item)
                 continue
-            first = seen.setdefault((item.type, rid), item)
+            first = seen.setdefault(item.label, item)  # "Type/id": one label per type and id
             if first is item:
                 kept.append(item)
             elif first.raw != item.raw and first.draft == item.draft:
@@ -189,6 +208,22 @@ def _next_link(bundle: dict[str, Any]) -> str | None:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
+
+
+def _plain_entries(entries: Any) -> bool:
+    """True when ``entries`` is what :class:`BundleShell` accepts unchanged (a list of objects whose
+    ``fullUrl`` is a string and whose ``resource`` an object, each absent or null): read without a copy."""
+    if not isinstance(entries, list):
+        return False
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return False
+        full_url, resource = entry.get("fullUrl"), entry.get("resource")
+        if not (full_url is None or isinstance(full_url, str)) or not (
+            resource is None or isinstance(resource, dict)
+        ):
+            return False
+    return True
 
 
 def _as_list(items: Iterable[Any]) -> list[Any]:

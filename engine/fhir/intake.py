@@ -26,12 +26,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import FieldProblem, ScenarioError
+from engine.fhir import items
 from engine.fhir.gather import Gatherer
 from engine.fhir.observations import read_observation
 from engine.fhir.patient import read_patient
 from engine.fhir.records import read_condition, read_medication
 from engine.fhir.report import Report
 from engine.fhir.times import first_error
+from engine.fhir.wholes import read_wholes
 from engine.scenario import Condition, Medication, Observation, Scenario
 from engine.valuesets import ValueSets, default_value_sets
 
@@ -83,6 +85,7 @@ def scenario_from_resources(
     vs = value_sets or default_value_sets()
     report = Report()
     gathered = Gatherer(report).gather(resources, draft_orders)
+    read_wholes(gathered.found)
     the_patient = read_patient(gathered.found, report)
     observations: list[Observation] = []
     conditions: list[Condition] = []
@@ -111,6 +114,9 @@ def scenario_from_resources(
         report.note(f"{len(medications) - MAX_ITEMS} medications left out (at most {MAX_ITEMS})")
         medications = medications[:MAX_ITEMS]
     patient = the_patient.patient
+    scenario = items.scenario(patient, observations, conditions, medications, evaluation_time)
+    if scenario is not None:
+        return _finished(scenario, report)
     try:
         shell = Scenario(patient=patient, evaluation_time=evaluation_time)
     except ValidationError as exc:
@@ -121,10 +127,14 @@ def scenario_from_resources(
     scenario = shell.model_copy(
         update={"observations": observations, "conditions": conditions, "medications": medications}
     )
+    return _finished(scenario, report)
+
+
+def _finished(scenario: Scenario, report: Report) -> FhirImport:
     return FhirImport(
         scenario=scenario,
         notes=report.finish(),
-        patient_id=patient.id,
+        patient_id=scenario.patient.id,
         problems=report.problems,
         next_links=report.next_links,
         unresolved_references=report.unresolved,

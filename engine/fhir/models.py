@@ -24,6 +24,7 @@ __all__ = [
     "Coding",
     "ConditionBody",
     "ConditionHead",
+    "DispenseRequest",
     "FhirTime",
     "MedicationCode",
     "MedicationHead",
@@ -35,6 +36,7 @@ __all__ = [
     "Quantity",
     "Reference",
     "convert",
+    "decode_hook",
 ]
 
 
@@ -71,7 +73,7 @@ def parse_fhir_time(text: str) -> FhirTime:
     """Read a FHIR date/dateTime/instant string; a ValueError names what is wrong with it."""
     if len(text) == 10 and _DAY.fullmatch(text):  # the common case first: YYYY-MM-DD
         try:
-            return FhirTime(datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC), "day")
+            return FhirTime(datetime.fromisoformat(text + "T00:00:00+00:00"), "day")  # the fastest way
         except ValueError as exc:
             raise ValueError(f"is not a valid date ({exc})") from None
     match = _DATE_TIME.fullmatch(text)
@@ -100,11 +102,19 @@ def parse_fhir_time(text: str) -> FhirTime:
     return FhirTime(moment, "time")
 
 
-def _decode(kind: type, value: Any) -> Any:
+def decode_hook(kind: type, value: Any) -> Any:
+    """msgspec's hook for :class:`FhirTime` fields: a FHIR date or time, from a JSON string only."""
     if kind is FhirTime:
         # A number here would otherwise be read as seconds since 1970: a wrong date, silently.
         if not isinstance(value, str):
             raise ValueError("a date or time must be a string")
+        if len(value) == 10 and value[4] == "-" == value[7]:  # parse_fhir_time's common case, one call less
+            # fromisoformat reads only ASCII digits here, so it accepts exactly a valid YYYY-MM-DD; on any
+            # other string parse_fhir_time says what is wrong.
+            try:
+                return FhirTime(datetime.fromisoformat(value + "T00:00:00+00:00"), "day")
+            except ValueError:
+                pass  # parse_fhir_time says what is wrong
         return parse_fhir_time(value)
     raise NotImplementedError(kind)
 
@@ -115,7 +125,7 @@ T = TypeVar("T")
 def convert(data: Any, kind: type[T]) -> T:
     """``data`` (parsed JSON) as ``kind``, strictly: JSON types as FHIR writes them, unknown elements
     ignored. Raises :class:`msgspec.ValidationError` naming the path (``$.valueQuantity.value``)."""
-    return msgspec.convert(data, kind, strict=True, dec_hook=_decode)
+    return msgspec.convert(data, kind, strict=True, dec_hook=decode_hook)
 
 
 Time = FhirTime
@@ -238,7 +248,7 @@ class MedicationCode(_Narrow, frozen=True):
     code: CodeableConcept | None = None
 
 
-class _DispenseRequest(_Narrow, frozen=True):
+class DispenseRequest(_Narrow, frozen=True):
     validityPeriod: Period | None = None
     expectedSupplyDuration: Quantity | None = None
 
@@ -248,7 +258,7 @@ class MedicationRequestBody(_Narrow, frozen=True):
 
     subject: Reference | None = None
     authoredOn: Time | None = None
-    dispenseRequest: _DispenseRequest | None = None
+    dispenseRequest: DispenseRequest | None = None
 
 
 class MedicationStatementBody(_Narrow, frozen=True):

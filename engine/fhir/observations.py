@@ -8,19 +8,35 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine.fhir import items
 from engine.fhir import terminology as terms
 from engine.fhir.gather import Found, observation_parts
 from engine.fhir.models import CodeableConcept, ObservationBody, ObservationHead, Quantity
 from engine.fhir.report import Report
 from engine.fhir.times import first_error, instant
+from engine.fhir.wholes import ObservationWhole, whole_of
 from engine.scenario import MEASUREMENTS, Observation, ObservationKind
-from engine.valuesets import ValueSets
+from engine.valuesets import ValueSets, remember
 
 IGNORED_STATUS = frozenset({"entered-in-error", "cancelled"})
 
 
 def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
-    """The first coding of ``code`` that names an observation concept."""
+    """The first coding of ``code`` that names an observation concept (remembered per distinct code)."""
+    memo = vs.memos["observation-code"]
+    codings = code.coding
+    # One coding (the usual case) is its own key; a pair of strings never equals a tuple of pairs.
+    key = (
+        (codings[0].system, codings[0].code)
+        if len(codings) == 1
+        else tuple([(c.system, c.code) for c in codings])
+    )
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    return remember(memo, key, _first_kind(vs, code))  # type: ignore[no-any-return]
+
+
+def _first_kind(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
     for coding in code.coding:
         if coding.code:
             kind = terms.observation_kind(vs, coding.system, coding.code)
@@ -29,16 +45,44 @@ def kind_of(vs: ValueSets, code: CodeableConcept) -> ObservationKind | None:
     return None
 
 
+def _conversion(
+    vs: ValueSets, kind: ObservationKind, quantity: Quantity
+) -> tuple[float, str | None, bool] | str:
+    """The factor to the canonical unit, that unit, and whether the scenario model keeps a value in it as it
+    is (:func:`items.kept_unit`), for a quantity's coded and printed units; or why it cannot be converted.
+    Remembered per distinct (kind, system, code, unit): records repeat a few units."""
+    memo = vs.memos["conversion"]
+    key = (kind, quantity.system, quantity.code, quantity.unit)
+    known = memo.get(key)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    candidates = [
+        u for u in (quantity.code if quantity.system in (None, terms.UCUM) else None, quantity.unit) if u
+    ]
+    if not candidates:
+        return "no unit"
+    factor = next((f for f in (terms.unit_factor(vs, kind, u) for u in candidates) if f is not None), None)
+    if factor is None:
+        return f"unit '{candidates[0]}' cannot be converted"
+    unit = terms.canonical_unit(vs, kind)
+    return remember(memo, key, (factor, unit, items.kept_unit(vs, kind, unit)))  # type: ignore[no-any-return]
+
+
 def read_observation(
     found: Found, vs: ValueSets, report: Report
-) -> tuple[ObservationBody, list[Observation]] | None:
+) -> tuple[ObservationBody | ObservationWhole, list[Observation]] | None:
     """The observations one Observation resource holds (one per recognised part), with its body (for the
     subject check). None when no rule can use it: not recognised, or entered in error / cancelled."""
-    head = report.validate(ObservationHead, found.raw, found.label)
+    valid = whole_of(found, ObservationWhole)
+    head = valid if valid is not None else report.validate(ObservationHead, found.raw, found.label)
     if head is None or head.status in IGNORED_STATUS:
         return None
-    parts = [(prefix, raw, kind_of(vs, code)) for prefix, raw, code in observation_parts(found, head)]
-    read = [(prefix, raw, kind) for prefix, raw, kind in parts if kind is not None]
+    if head.component:
+        parts = [(prefix, raw, kind_of(vs, code)) for prefix, raw, code in observation_parts(found, head)]
+        read = [(prefix, raw, kind) for prefix, raw, kind in parts if kind is not None]
+    else:  # the common case: the observation itself, no components
+        kind = kind_of(vs, head.code) if head.code is not None else None
+        read = [("", found.raw, kind)] if kind is not None else []
     if not read:
         systems = {
             c.system or "(no system)" for _, _, code in observation_parts(found, head) for c in code.coding
@@ -46,7 +90,7 @@ def read_observation(
         if systems and not any(terms.known_system(vs, s) for s in systems):
             report.unread_systems("Observation", systems)
         return None
-    body = report.validate(ObservationBody, found.raw, found.label)
+    body = valid if valid is not None else report.validate(ObservationBody, found.raw, found.label)
     if body is None:
         return None
     period = body.effectivePeriod
@@ -62,7 +106,9 @@ def read_observation(
         if when is None:
             report.note(f"{label}: no effective time or issued time for {kind.value}; left out")
             continue
-        observation = _value(raw, prefix, kind, when, found.label, label, vs, report)
+        observation = _value(
+            raw, prefix, kind, when, found.label, label, vs, report, valid if not prefix else None
+        )
         if observation is not None:
             out.append(observation)
     return body, out
@@ -77,43 +123,47 @@ def _value(
     label: str,
     vs: ValueSets,
     report: Report,
+    valid: ObservationWhole | None = None,
 ) -> Observation | None:
-    """One part's value as a scenario Observation, read as its kind reads it."""
-    where = f"{resource_label}.{prefix}"
+    """One part's value as a scenario Observation, read as its kind reads it (from ``valid`` when the part is
+    the resource itself and it was read whole)."""
     unit: str | None = None
+    unit_kept = False
     comparator: str | None = None
     value: float | bool | str
     if kind in MEASUREMENTS:
         if raw.get("valueQuantity") is None:
             report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
             return None
-        quantity = report.validate(Quantity, raw["valueQuantity"], f"{where}valueQuantity")
+        quantity = (
+            valid.valueQuantity
+            if valid is not None
+            else report.validate(Quantity, raw["valueQuantity"], f"{resource_label}.{prefix}valueQuantity")
+        )
         if quantity is None:
             return None
         if quantity.value is not None and not math.isfinite(quantity.value):
-            report.invalid(f"{where}valueQuantity.value", "must be a finite number")
+            report.invalid(f"{resource_label}.{prefix}valueQuantity.value", "must be a finite number")
             return None
         if quantity.value is None:
             report.note(f"{label}: no valueQuantity value for {kind.value}; left out")
             return None
-        candidates = [
-            u for u in (quantity.code if quantity.system in (None, terms.UCUM) else None, quantity.unit) if u
-        ]
-        if not candidates:
-            report.note(f"{label}: no unit for {kind.value}; left out")
+        conversion = _conversion(vs, kind, quantity)
+        if isinstance(conversion, str):
+            report.note(f"{label}: {conversion} for {kind.value}; left out")
             return None
-        factor = next(
-            (f for f in (terms.unit_factor(vs, kind, u) for u in candidates) if f is not None), None
-        )
-        if factor is None:
-            report.note(f"{label}: unit '{candidates[0]}' cannot be converted for {kind.value}; left out")
-            return None
+        factor, unit, unit_kept = conversion
         value = round(quantity.value * factor, 6) if factor != 1 else quantity.value
-        unit = terms.canonical_unit(vs, kind)
         comparator = quantity.comparator
     elif kind is ObservationKind.pregnancy_status:
-        concept = report.validate(
-            CodeableConcept, raw.get("valueCodeableConcept") or {}, f"{where}valueCodeableConcept"
+        concept = (
+            valid.valueCodeableConcept or CodeableConcept()
+            if valid is not None and raw.get("valueCodeableConcept")
+            else report.validate(
+                CodeableConcept,
+                raw.get("valueCodeableConcept") or {},
+                f"{resource_label}.{prefix}valueCodeableConcept",
+            )
         )
         if concept is None:
             return None
@@ -128,10 +178,17 @@ def _value(
         if raw.get("valueBoolean") is None:
             report.note(f"{label}: the assessment {kind.value} needs valueBoolean; left out")
             return None
-        answer = report.validate(bool, raw["valueBoolean"], f"{where}valueBoolean")
+        answer = (
+            valid.valueBoolean
+            if valid is not None
+            else report.validate(bool, raw["valueBoolean"], f"{resource_label}.{prefix}valueBoolean")
+        )
         if answer is None:
             return None
         value = answer
+    built = items.observation(kind, when, value, unit, unit_kept, comparator)
+    if built is not None:
+        return built
     try:
         return Observation.model_validate(
             {"kind": kind, "time": when, "value": value, "unit": unit, "comparator": comparator}

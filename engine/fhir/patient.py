@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from engine.fhir import items
 from engine.fhir.gather import Found
 from engine.fhir.models import PatientModel, Reference
 from engine.fhir.report import Report
@@ -57,12 +58,13 @@ def read_patient(found: list[Found], report: Report) -> ThePatient:
     if entry.full_url:
         known.add(entry.full_url)
     birth = instant(model.birthDate, entry.label, "birthDate", report)
+    birth_date = birth.date() if birth else None
+    sex = _SEX.get(model.gender or "", Sex.unknown)
+    built = items.patient(model.id, birth_date, sex)
+    if built is not None:
+        return ThePatient(built, frozenset(known))
     try:
-        patient = Patient(
-            id=model.id,
-            birth_date=birth.date() if birth else None,
-            sex=_SEX.get(model.gender or "", Sex.unknown),
-        )
+        patient = Patient(id=model.id, birth_date=birth_date, sex=sex)
     except ValidationError as exc:
         report.note(f"{entry.label}: not usable as the patient ({first_error(exc)}); left out")
         patient = Patient()

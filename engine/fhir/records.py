@@ -7,12 +7,11 @@ in code systems the knowledge base does not read is counted, per system, in the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pydantic import ValidationError
 
-from engine.fhir import terminology as terms
+from engine.fhir import items
 from engine.fhir.gather import Found, resolve_medication
+from engine.fhir.meanings import condition_meaning, medication_meaning
 from engine.fhir.models import (
     CodeableConcept,
     ConditionBody,
@@ -24,6 +23,12 @@ from engine.fhir.models import (
 )
 from engine.fhir.report import Report
 from engine.fhir.times import first_error, instant
+from engine.fhir.wholes import (
+    ConditionWhole,
+    MedicationRequestWhole,
+    MedicationStatementWhole,
+    whole_of,
+)
 from engine.scenario import (
     CodeSystem,
     Condition,
@@ -33,6 +38,9 @@ from engine.scenario import (
 )
 from engine.valuesets import ValueSets
 
+MedicationBody = (
+    MedicationRequestBody | MedicationStatementBody | MedicationRequestWhole | MedicationStatementWhole
+)
 IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 CLINICAL_STATUS = {
     s.value: s
@@ -46,105 +54,63 @@ CLINICAL_STATUS = {
     )
 }
 MEDICATION_STATUS = {s.value: s for s in MedicationStatus}
-MAX_TEXT = 500  # Condition.text and Medication.ingredient limits in engine.scenario
-MAX_CODINGS = 32
 
 
 def status_code(concept: CodeableConcept | None) -> str | None:
     """The first code of a status CodeableConcept."""
-    return next((c.code for c in concept.coding if c.code), None) if concept is not None else None
+    if concept is not None:
+        for coding in concept.coding:
+            if coding.code:
+                return coding.code
+    return None
 
 
-def codings_of(concept: CodeableConcept | None) -> list[dict[str, str]]:
-    """Every coding with a system and a code, as the scenario keeps them (``Coding``)."""
-    if concept is None:
-        return []
-    out = [
-        {"system": c.system, "code": c.code}
-        for c in concept.coding
-        if c.system and c.code and len(c.system) <= 256 and len(c.code) <= 64
-    ]
-    return out[:MAX_CODINGS]
-
-
-def names_of(*texts: str | None, recognise: Callable[[str], frozenset[str]]) -> str | None:
-    """The first name, plus any other name recognised as something the first is not, joined with ``; ``.
-
-    So "TLD tablet" becomes "TLD tablet; dolutegravir 50 MG / lamivudine ..." (the display names the
-    ingredients; a brand in ``text`` must not hide them), while a display that only repeats what the text
-    says is not appended. Every coding is passed on besides, so nothing is lost for codes.
-    """
-    seen: set[str] = set()
-    names: list[str] = []
-    for text in texts:
-        cleaned = text.strip() if text else ""
-        if cleaned and cleaned.casefold() not in seen:
-            seen.add(cleaned.casefold())
-            names.append(cleaned)
-    if len(names) < 2:
-        return names[0] if names else None
-    kept = [names[0]]
-    known = set(recognise(names[0]))
-    for other in names[1:]:
-        found = recognise(other)
-        if not found <= known:
-            kept.append(other)
-            known |= found
-    return "; ".join(kept)[:MAX_TEXT]
-
-
-def _unread(kind: str, concept: CodeableConcept | None, vs: ValueSets, report: Report) -> None:
-    systems = {c.system or "(no system)" for c in concept.coding if c.code} if concept is not None else set()
-    if systems and not any(terms.known_system(vs, s) for s in systems):
-        report.unread_systems(kind, systems)
-
-
-def read_condition(found: Found, vs: ValueSets, report: Report) -> tuple[ConditionBody, Condition] | None:
+def read_condition(
+    found: Found, vs: ValueSets, report: Report
+) -> tuple[ConditionBody | ConditionWhole, Condition] | None:
     """The scenario Condition of a Condition resource (with its body, for the subject check), or None when
     no rule can use it (not recognised, refuted, entered in error)."""
-    head = report.validate(ConditionHead, found.raw, found.label)
+    valid = whole_of(found, ConditionWhole)
+    head = valid if valid is not None else report.validate(ConditionHead, found.raw, found.label)
     if head is None or head.code is None or status_code(head.verificationStatus) in IGNORED_VERIFICATION:
         return None
-    codings = codings_of(head.code)
-    primary = next((c for c in codings if vs.system_name(c["system"]) == "icd10cm"), None) or next(
-        (c for c in codings if vs.system_name(c["system"]) == "snomed"), None
+    meaning = condition_meaning(vs, head.code)
+    if meaning is None:
+        return None
+    code, system, text, coded = (
+        meaning.code,
+        meaning.system or CodeSystem.icd10cm,
+        meaning.name,
+        meaning.coded,
     )
-    text = names_of(
-        head.code.text,
-        *(c.display for c in head.code.coding),
-        recognise=lambda t: vs.condition_concepts(None, None, t),
-    )
-    fields = {
-        "code": primary["code"] if primary and len(primary["code"]) <= 32 else None,
-        "system": CodeSystem(vs.system_name(primary["system"]) or "icd10cm")
-        if primary
-        else CodeSystem.icd10cm,
-        "codings": codings,
-        "text": text,
-    }
-    if not codings and not text:
+    fields = {"code": code, "system": system, "codings": meaning.codings, "text": text}
+    concepts = meaning.concepts
+    if concepts is None:
+        try:
+            concepts = Condition(**fields).concepts
+        except ValidationError as exc:
+            report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
+            return None
+    if not concepts:
+        if meaning.unread:
+            report.unread_systems("Condition", set(meaning.unread))
         return None
-    try:
-        probe = Condition(**fields)
-    except ValidationError as exc:
-        report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
-        return None
-    if not probe.concepts:
-        _unread("Condition", head.code, vs, report)
-        return None
-    body = report.validate(ConditionBody, found.raw, found.label)
+    body = valid if valid is not None else report.validate(ConditionBody, found.raw, found.label)
     if body is None:
         return None
     period = body.onsetPeriod
+    status = CLINICAL_STATUS.get(status_code(body.clinicalStatus) or "", ConditionStatus.unknown)
+    onset = instant(body.onsetDateTime or (period.start if period else None), found.label, "onset", report)
+    recorded = instant(body.recordedDate, found.label, "recordedDate", report)
+    built = (
+        items.condition(code, system, coded, text, status, onset, recorded, concepts)
+        if coded is not None
+        else None
+    )
+    if built is not None:
+        return body, built
     try:
-        condition = Condition(
-            **fields,
-            status=CLINICAL_STATUS.get(status_code(body.clinicalStatus) or "", ConditionStatus.unknown),
-            onset=instant(
-                body.onsetDateTime or (period.start if period else None), found.label, "onset", report
-            ),
-            recorded=instant(body.recordedDate, found.label, "recordedDate", report),
-        )
+        condition = Condition(**fields, status=status, onset=onset, recorded=recorded)
     except ValidationError as exc:
         report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
         return None
@@ -153,75 +119,88 @@ def read_condition(found: Found, vs: ValueSets, report: Report) -> tuple[Conditi
 
 def read_medication(
     found: Found, medications: dict[str, Found], vs: ValueSets, report: Report
-) -> tuple[MedicationRequestBody | MedicationStatementBody, Medication] | None:
+) -> tuple[MedicationBody, Medication] | None:
     """The scenario Medication of a MedicationRequest or MedicationStatement, or None when no rule can use it
     (no medication chosen yet, not recognised, entered in error, an order not to give it)."""
-    head = report.validate(MedicationHead, found.raw, found.label)
     is_request = found.type == "MedicationRequest"
+    valid: MedicationRequestWhole | MedicationStatementWhole | None = (
+        whole_of(found, MedicationRequestWhole) if is_request else whole_of(found, MedicationStatementWhole)
+    )
+    head = valid if valid is not None else report.validate(MedicationHead, found.raw, found.label)
     if head is None or head.status == "entered-in-error" or (is_request and head.doNotPerform):
         return None
     concept, reference = head.medicationCodeableConcept, head.medicationReference
     if concept is None and reference is not None:
         concept = resolve_medication(found, reference, medications, report)
-    codings = codings_of(concept)
-    names = names_of(
-        concept.text if concept else None,
-        *(c.display for c in (concept.coding if concept else [])),
-        reference.display if reference else None,
-        recognise=lambda t: vs.medication_classes(t, None),
-    )
-    if not codings and not names:
+    meaning = medication_meaning(vs, concept, reference.display if reference else None)
+    if meaning is None:
         if not found.draft and not (reference and reference.reference):
             # A draft order without a drug is an order still being written (order-select): nothing to check.
             report.note(f"{found.label}: no medication name or code; left out")
         return None
-    rxnorm = next(
-        (c["code"] for c in codings if vs.system_name(c["system"]) == "rxnorm" and len(c["code"]) <= 32), None
-    )
     status = MEDICATION_STATUS.get(head.status or "", MedicationStatus.unknown)
+    ingredient, rxnorm, coded = meaning.name or "", meaning.code, meaning.coded
+    draft = found.draft or status is MedicationStatus.draft
     fields = {
-        "ingredient": names or terms.code_label(codings[0]["system"], codings[0]["code"]),
+        "ingredient": ingredient,
         "code": rxnorm,
-        "codings": codings,
+        "codings": meaning.codings,
         "status": status,
-        "draft": found.draft or status is MedicationStatus.draft,
+        "draft": draft,
     }
-    try:
-        probe = Medication(**fields)
-    except ValidationError as exc:
-        report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
-        return None
-    if not probe.classes:
-        _unread("Medication", concept, vs, report)
-        return None
-    body: MedicationRequestBody | MedicationStatementBody | None
-    if is_request:
-        body = report.validate(MedicationRequestBody, found.raw, found.label)
-        if body is None:
+    classes = meaning.concepts
+    if classes is None:
+        try:
+            classes = Medication(**fields).classes
+        except ValidationError as exc:
+            report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
             return None
-        validity = body.dispenseRequest.validityPeriod if body.dispenseRequest else None
+    if not classes:
+        if meaning.unread:
+            report.unread_systems("Medication", set(meaning.unread))
+        return None
+    body: MedicationBody | None
+    if is_request:
+        request = (
+            valid
+            if isinstance(valid, MedicationRequestWhole)
+            else report.validate(MedicationRequestBody, found.raw, found.label)
+        )
+        if request is None:
+            return None
+        body = request
+        validity = request.dispenseRequest.validityPeriod if request.dispenseRequest else None
         # KNOWLEDGE.md §4: an order starts when it was authored; its dispense validity is a fallback only.
-        start = body.authoredOn or (validity.start if validity else None)
+        start = request.authoredOn or (validity.start if validity else None)
         end = validity.end if validity else None
-        supply = body.dispenseRequest.expectedSupplyDuration if body.dispenseRequest else None
+        supply = request.dispenseRequest.expectedSupplyDuration if request.dispenseRequest else None
         days = supply_days(supply)
         if supply is not None and days is None:
             report.note(f"{found.label}: expectedSupplyDuration not in days, weeks or months; not used")
     else:
-        body = report.validate(MedicationStatementBody, found.raw, found.label)
-        if body is None:
+        statement = (
+            valid
+            if isinstance(valid, MedicationStatementWhole)
+            else report.validate(MedicationStatementBody, found.raw, found.label)
+        )
+        if statement is None:
             return None
-        period = body.effectivePeriod
-        start = period.start if period else body.effectiveDateTime
+        body = statement
+        period = statement.effectivePeriod
+        start = period.start if period else statement.effectiveDateTime
         end = period.end if period else None
         days = None
+    began = instant(start, found.label, "start", report)
+    ended = instant(end, found.label, "end", report)
+    built = (
+        items.medication(ingredient, rxnorm, coded, status, draft, days, began, ended, classes)
+        if coded is not None
+        else None
+    )
+    if built is not None:
+        return body, built
     try:
-        medication = Medication(
-            **fields,
-            days_supply=days,
-            start=instant(start, found.label, "start", report),
-            end=instant(end, found.label, "end", report),
-        )
+        medication = Medication(**fields, days_supply=days, start=began, end=ended)
     except ValidationError as exc:
         report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
         return None

@@ -7,7 +7,7 @@ unit on to the scenario model, which recognises concepts with the value sets.
 from __future__ import annotations
 
 from engine.scenario import ObservationKind
-from engine.valuesets import ValueSets
+from engine.valuesets import ValueSets, remember
 
 UCUM = "http://unitsofmeasure.org"
 
@@ -31,7 +31,17 @@ def known_system(vs: ValueSets, uri: str | None) -> bool:
 
 
 def observation_kind(vs: ValueSets, system: str | None, code: str) -> ObservationKind | None:
-    """The observation concept a coding stands for (CD4, viral load, eGFR, pregnancy, an assessment)."""
+    """The observation concept a coding stands for (CD4, viral load, eGFR, pregnancy, an assessment).
+
+    Remembered per distinct (system, code): a record repeats the same few codes many times."""
+    memo = vs.memos["observation-kind"]
+    key = (system, code)
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    return remember(memo, key, _observation_kind(vs, system, code))  # type: ignore[no-any-return]
+
+
+def _observation_kind(vs: ValueSets, system: str | None, code: str) -> ObservationKind | None:
     if vs.system_name(system) == "assessment":
         return ObservationKind(code) if code in vs.assessments else None
     found = vs.observation_kind(code, system)
@@ -40,7 +50,11 @@ def observation_kind(vs: ValueSets, system: str | None, code: str) -> Observatio
 
 def unit_factor(vs: ValueSets, kind: ObservationKind, unit: str) -> float | None:
     """The factor that turns a value in ``unit`` (a UCUM code or a printed unit) into the canonical unit."""
-    return vs.unit_factor(kind.value, unit)
+    memo = vs.memos["unit-factor"]
+    key = (kind.value, unit)
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    return remember(memo, key, vs.unit_factor(kind.value, unit))  # type: ignore[no-any-return]
 
 
 def canonical_unit(vs: ValueSets, kind: ObservationKind) -> str | None:
