@@ -132,7 +132,7 @@ def lint_rules(directory: Path | None = None) -> list[LintProblem]:
     topics: dict[str, list[Rule]] = defaultdict(list)
     for rule in rules:
         ids[rule.id].append(rule)
-        if rule.status is Status.active:
+        if rule.status.evaluated:
             topics[rule.topic].append(rule)
     for rid, same in ids.items():
         for rule in same[1:]:
