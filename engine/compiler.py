@@ -59,7 +59,7 @@ def _expression(test: FactTest, params: dict[str, float], path: str) -> dict[str
 
 
 def compile_ruleset(kb: KnowledgeBase) -> CompiledRuleset:
-    """Translate every active and shadow rule of ``kb`` (with its parameters in force) into durable-rules JSON."""
+    """Translate the active and shadow rules of ``kb`` (parameters in force) into durable-rules JSON."""
     definition: dict[str, dict[str, Any]] = {
         SENTINEL_RULE: {"all": [{"m": {"t": "sentinel"}}]},
         CONCLUSION_SINK_RULE: {"all": [{"m": {"t": "conclusion"}}]},

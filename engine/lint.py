@@ -29,6 +29,13 @@ from engine.paths import default_rules_dir
 Severity = Literal["error", "warning"]
 EVIDENCE_ORDER = ("very-low", "low", "moderate", "high")
 """Evidence levels, weakest first."""
+STATUS_MEANING = {
+    Status.active: "evaluated and shown",
+    Status.shadow: "evaluated and audited, never shown",
+    Status.draft: "not evaluated",
+    Status.retired: "not evaluated",
+}
+"""What each status means, as ``rules lint`` prints it."""
 SUMMARY_COMFORTABLE = 120
 """Summaries longer than this are allowed (the limit is 139) but wrap on most EHR cards."""
 
@@ -108,6 +115,20 @@ def _rule_warnings(rule: Rule) -> list[LintProblem]:
         if not link.url.startswith("https://"):
             out.append(LintProblem(rule.path, f"links.{i}.url", "not an https:// address", "warning"))
     return out
+
+
+def rule_statuses(directory: Path | None = None) -> dict[Status, list[str]]:
+    """The ids of the rule files that load, by status (every status listed, in lifecycle order)."""
+    root = Path(directory) if directory is not None else default_rules_dir()
+    statements = _statements(root / "statements.yaml")
+    found: dict[Status, list[str]] = {status: [] for status in Status}
+    for path in rule_paths(root) if root.is_dir() else []:
+        try:
+            rule = load_rule(path, statements)
+        except KnowledgeBaseError:
+            continue
+        found[rule.status].append(rule.id)
+    return found
 
 
 def lint_rules(directory: Path | None = None) -> list[LintProblem]:
