@@ -16,6 +16,7 @@ from engine.errors import ClinrulesError, FieldProblem, KnowledgeBaseError, Scen
 from engine.findings import Evaluation
 from engine.knowledge import KnowledgeBase, load_knowledge_base
 from engine.scenario import Scenario
+from service.analytics.command import report
 from service.terms_cli import terms
 
 if TYPE_CHECKING:
@@ -428,6 +429,7 @@ def db_prune(
 
 
 app.command("terms")(terms)
+app.command("report")(report)
 
 
 def main() -> None:
