@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
 
 from engine.derive import Derivation
 from engine.errors import KnowledgeBaseError
@@ -14,7 +18,13 @@ from engine.facts import PatientFacts
 from engine.knowledge import Status, load_knowledge_base
 from engine.mutation.build import generate_mutants
 from engine.scenario import Scenario
+from service.app import create_app
+from service.audit.tables import evaluations
+from service.catalogue import build_catalogue
+from service.cli import app as cli
+from service.database import make_engine
 from service.schemas import EvaluateResponse
+from service.settings import Settings
 from tests.kb_factory import make_kb_dir, rule
 
 LOW_CD4 = rule("low-cd4", {"all": [{"fact": "hiv", "is": True}, {"fact": "latest_cd4", "lt": 100}]})
@@ -108,3 +118,55 @@ def test_mutation_testing_mutates_active_rules_only(tmp_path: Path) -> None:
     kb = load_knowledge_base(make_kb_dir(tmp_path, [LOW_CD4, SHADOW_CD4]))
     assert kb.rules["low-cd4-200"].status is Status.shadow
     assert {m.rule_id for m in generate_mutants(kb)} == {"low-cd4"}
+
+
+SCENARIO_CD4_150 = {
+    "patient": {"sex": "female"},
+    "evaluation_time": "2026-06-01T09:00:00Z",
+    "conditions": [{"code": "B20", "onset": "2025-01-01"}],
+    "observations": [{"kind": "cd4", "time": "2026-05-01", "value": 150, "unit": "cells/uL"}],
+}
+
+
+def test_rules_lint_lists_the_rules_by_status(tmp_path: Path) -> None:
+    root = make_kb_dir(tmp_path, [LOW_CD4, SHADOW_CD4])
+    # The factory's rules have lint errors of their own (evidence levels): only the status lines matter here.
+    result = CliRunner().invoke(cli, ["rules", "lint", "--rules", str(root)])
+    assert "active: 1 (evaluated and shown)" in result.stdout
+    assert "shadow: 1 (evaluated and audited, never shown): low-cd4-200" in result.stdout
+
+
+def test_clinrules_evaluate_shows_shadow_findings_only_when_asked(tmp_path: Path) -> None:
+    root = make_kb_dir(tmp_path, [LOW_CD4, SHADOW_CD4])
+    scenario = tmp_path / "patient.json"
+    scenario.write_text(json.dumps(SCENARIO_CD4_150), encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["evaluate", str(scenario), "--rules", str(root), "--json"])
+    assert plain.exit_code == 0 and "low-cd4-200" not in plain.stdout
+    assert json.loads(plain.stdout)["findings"] == []
+    asked = CliRunner().invoke(cli, ["evaluate", str(scenario), "--rules", str(root), "--json", "--shadow"])
+    assert [f["topic"] for f in json.loads(asked.stdout)["shadow_findings"]] == ["low-cd4-200"]
+    table = CliRunner().invoke(cli, ["evaluate", str(scenario), "--rules", str(root), "--shadow"])
+    assert "No alerts." in table.stdout and "would have fired: low-cd4-200" in table.stdout
+
+
+def test_the_catalogue_gives_the_status(tmp_path: Path) -> None:
+    kb = load_knowledge_base(make_kb_dir(tmp_path, [LOW_CD4, SHADOW_CD4]))
+    statuses = {r["id"]: r["status"] for r in build_catalogue(kb, tmp_path / "no-features")["rules"]}
+    assert statuses == {"low-cd4": "active", "low-cd4-200": "shadow"}
+
+
+def test_post_evaluate_never_returns_a_shadow_finding_but_audits_it(tmp_path: Path) -> None:
+    root = make_kb_dir(tmp_path, [LOW_CD4, SHADOW_CD4])
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    settings = Settings(database_url=url, rules_dir=root, salt_file=tmp_path / "salt", _env_file=None)
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/evaluate", json=SCENARIO_CD4_150)
+    assert answer.status_code == 200 and answer.json()["findings"] == []
+    assert "low-cd4-200" not in answer.text
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(evaluations.c.topics, evaluations.c.shadow_topics)).one() == (
+            [],
+            ["low-cd4-200"],
+        )
+    engine.dispose()
