@@ -137,8 +137,10 @@ async function load() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // Without ?since= the page opens on the last 12 weeks (the field can be cleared for the whole audit).
   const since = new URLSearchParams(location.search).get("since");
-  if (since) $("since").value = since;
+  const twelveWeeksAgo = new Date(Date.now() - 84 * 86400000).toISOString().slice(0, 10);
+  $("since").value = since !== null ? since : twelveWeeksAgo;
   $("filters").addEventListener("submit", (event) => { event.preventDefault(); load(); });
   load();
 });
