@@ -76,7 +76,13 @@ class BareDurable:
             fired.append(name)
             for i, conclusion in enumerate(concludes):
                 c.assert_fact(
-                    {"t": "conclusion", "name": conclusion, "scope": scope, "id": f"{name}{i}", "sid": c.s.sid}
+                    {
+                        "t": "conclusion",
+                        "name": conclusion,
+                        "scope": scope,
+                        "id": f"{name}{i}",
+                        "sid": c.s.sid,
+                    }
                 )
 
         return run
