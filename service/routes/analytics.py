@@ -18,6 +18,7 @@ from service.analytics.render import to_csv
 from service.analytics.report import AnalyticsReport, build_report
 from service.deps import StateDep
 from service.problems import problem_responses
+from service.routes.ui import STATIC_DIR, read_static
 
 VENDOR_DIR = Path(__file__).resolve().parents[1] / "static" / "vendor"
 VENDOR_FILES = {"chart.umd.min.js": "text/javascript", "chart.js.LICENSE.md": "text/markdown"}
@@ -58,16 +59,12 @@ def analytics_csv(state: StateDep, since: Since = None) -> Response:
 @router.get("/ui/analytics", include_in_schema=False)
 async def analytics_page() -> Response:
     """The analytics page."""
-    from service.routes.ui import STATIC_DIR, _file
-
-    return Response(_file(STATIC_DIR / "analytics.html"), media_type="text/html", headers=CACHE)
+    return Response(read_static(STATIC_DIR / "analytics.html"), media_type="text/html", headers=CACHE)
 
 
 @router.get("/ui/static/vendor/{name}", include_in_schema=False)
 async def vendor_file(name: str) -> Response:
     """A third-party asset shipped with the package (only the files listed in VENDOR_FILES)."""
-    from service.routes.ui import _file
-
     if name not in VENDOR_FILES:
         raise HTTPException(status_code=404, detail="no such file")
-    return Response(_file(VENDOR_DIR / name), media_type=VENDOR_FILES[name], headers=CACHE)
+    return Response(read_static(VENDOR_DIR / name), media_type=VENDOR_FILES[name], headers=CACHE)
