@@ -41,6 +41,7 @@ def report(
     from engine.knowledge import load_knowledge_base
     from service.analytics.render import to_csv, to_json, to_table
     from service.analytics.report import build_report
+    from service.audit.migrate import schema_state
     from service.database import make_engine
     from service.settings import get_settings
 
@@ -53,6 +54,14 @@ def report(
         raise typer.Exit(1) from exc
     engine = make_engine(settings.database_url)
     try:
+        state = schema_state(engine)
+        if not state.up_to_date:
+            err.print(
+                f"error: the audit database is at schema revision {state.describe()}, this clinrules reads "
+                f"{state.head}: run `clinrules db upgrade` (or start the service once)",
+                markup=False,
+            )
+            raise typer.Exit(1)
         built = build_report(engine, kb, date(since.year, since.month, since.day) if since else None)
     finally:
         engine.dispose()

@@ -113,3 +113,12 @@ def test_the_analytics_endpoint_answers_the_same_numbers(
         bad = client.get("/analytics", params={"since": "last tuesday"})
         assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
         assert "since" in bad.text
+
+
+def test_clinrules_report_on_a_database_without_the_schema_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLINRULES_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    result = CliRunner().invoke(cli, ["report"])
+    assert result.exit_code == 1
+    assert "none (empty database)" in result.stderr and "clinrules db upgrade" in result.stderr
