@@ -60,14 +60,15 @@ class BareDurable:
         definition: dict[str, Any] = {}
         for name, body in compiled.definition.items():
             rule = compiled.rules.get(name)
-            definition[name] = {**body, "run": self._action(name, rule.concludes if rule else ())}
+            scope = "shadow" if rule and rule.shadow else "active"  # as engine/runtime.py asserts them
+            definition[name] = {**body, "run": self._action(name, rule.concludes if rule else (), scope)}
         host = _QuietHost({"bare": definition})
         self._ruleset = host.get_ruleset("bare")
         self._handle = self._ruleset._handle
         self._rule_of = {name: r.rule_id for name, r in compiled.rules.items()}
         self._sids = itertools.count(1)
 
-    def _action(self, name: str, concludes: Sequence[str]) -> Callable[[Any], None]:
+    def _action(self, name: str, concludes: Sequence[str], scope: str) -> Callable[[Any], None]:
         fired = self.fired
         if not concludes:
             return lambda c: fired.append(name)
@@ -75,7 +76,15 @@ class BareDurable:
         def run(c: Any) -> None:
             fired.append(name)
             for i, conclusion in enumerate(concludes):
-                c.assert_fact({"t": "conclusion", "name": conclusion, "id": f"{name}{i}", "sid": c.s.sid})
+                c.assert_fact(
+                    {
+                        "t": "conclusion",
+                        "name": conclusion,
+                        "scope": scope,
+                        "id": f"{name}{i}",
+                        "sid": c.s.sid,
+                    }
+                )
 
         return run
 

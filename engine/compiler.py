@@ -4,6 +4,10 @@ Each rule's condition is expanded into disjunctive normal form; every conjunctio
 named ``<rule id>#<n>`` that joins the patient fact with any conclusion facts it needs. Expanding ``any``
 ourselves (instead of durable's ``$or``, which fires once per true branch) keeps the logic explicit, and
 the runtime de-duplicates findings by rule id.
+
+Shadow rules are compiled beside the active ones and may chain like them, but one-way: the conclusion
+facts they assert carry ``scope: shadow``, and an active rule's conclusion patterns match only
+``scope: active``, so a shadow rule can never make an active rule fire.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from engine.conditions import FactTest, to_dnf
 from engine.errors import KnowledgeBaseError
-from engine.knowledge import KnowledgeBase
+from engine.knowledge import KnowledgeBase, Status
 
 SENTINEL_RULE = "$sentinel"
 CONCLUSION_SINK_RULE = "$conclusions"
@@ -28,6 +32,7 @@ class CompiledRule:
     name: str
     rule_id: str
     concludes: tuple[str, ...]
+    shadow: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,16 @@ def _expression(test: FactTest, params: dict[str, float], path: str) -> dict[str
 
 
 def compile_ruleset(kb: KnowledgeBase) -> CompiledRuleset:
-    """Translate every active rule of ``kb`` (with its parameters in force) into durable-rules JSON."""
+    """Translate the active and shadow rules of ``kb`` (parameters in force) into durable-rules JSON."""
     definition: dict[str, dict[str, Any]] = {
         SENTINEL_RULE: {"all": [{"m": {"t": "sentinel"}}]},
         CONCLUSION_SINK_RULE: {"all": [{"m": {"t": "conclusion"}}]},
     }
     compiled: dict[str, CompiledRule] = {}
-    for rule in kb.active_rules:
+    for rule in kb.evaluated_rules:
+        shadow = rule.status is Status.shadow
+        # An active rule rests only on active rules' conclusions; a shadow rule on any.
+        scope: list[dict[str, Any]] = [] if shadow else [{"scope": "active"}]
         params = kb.params(rule.id)
         for n, (tests, concluded) in enumerate(to_dnf(rule.condition)):
             if len(tests) + 1 > MAX_EXPRESSIONS_PER_NODE:
@@ -68,9 +76,10 @@ def compile_ruleset(kb: KnowledgeBase) -> CompiledRuleset:
             patient = [{"t": "patient"}, *(_expression(t, params, rule.path) for t in tests)]
             patterns: list[dict[str, Any]] = [{"p": {"$and": patient}}]
             patterns += [
-                {f"c{i}": {"$and": [{"t": "conclusion"}, {"name": c.name}]}} for i, c in enumerate(concluded)
+                {f"c{i}": {"$and": [{"t": "conclusion"}, {"name": c.name}, *scope]}}
+                for i, c in enumerate(concluded)
             ]
             name = f"{rule.id}#{n}"
             definition[name] = {"all": patterns}
-            compiled[name] = CompiledRule(name, rule.id, tuple(rule.concludes))
+            compiled[name] = CompiledRule(name, rule.id, tuple(rule.concludes), shadow)
     return CompiledRuleset(definition, compiled)

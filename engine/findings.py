@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from engine.conditions import Reason
 from engine.facts import PatientFacts
@@ -77,6 +77,20 @@ class Evaluation(_Out):
     findings: list[Finding]
     facts: PatientFacts
     notes: list[str] = Field(default_factory=list, description="Data that was left out, and why.")
+
+    # Findings of shadow rules: audited, never shown. A private attribute, so that no serialisation of an
+    # evaluation (the API's answers, the JSON schema) can carry them to a caller.
+    _shadow: list[Finding] = PrivateAttr(default_factory=list)
+
+    @property
+    def shadow_findings(self) -> list[Finding]:
+        """What the shadow rules would have said (for the audit; never returned to a caller)."""
+        return self._shadow
+
+    @property
+    def shadow_topics(self) -> list[str]:
+        """The topic codes of the shadow rules that fired."""
+        return [f.topic for f in self._shadow]
 
     @property
     def topics(self) -> list[str]:

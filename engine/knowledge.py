@@ -73,11 +73,21 @@ class Indicator(StrEnum):
 
 
 class Status(StrEnum):
-    """Lifecycle of a rule: only active rules are compiled into the engine."""
+    """Lifecycle of a rule: active and shadow rules are compiled into the engine.
+
+    A ``shadow`` rule is evaluated on every request and recorded in the audit but never shown: the
+    committee sees how often it would fire before it goes live. ``draft`` and ``retired`` are not evaluated.
+    """
 
     active = "active"
+    shadow = "shadow"
     draft = "draft"
     retired = "retired"
+
+    @property
+    def evaluated(self) -> bool:
+        """True for the statuses compiled into the engine (active and shadow)."""
+        return self in (Status.active, Status.shadow)
 
 
 class Parameter(_Strict):
@@ -198,8 +208,18 @@ class KnowledgeBase:
 
     @property
     def active_rules(self) -> list[Rule]:
-        """Rules compiled into the engine, in id order."""
+        """Rules whose findings are shown, in id order."""
         return [r for r in self.rules.values() if r.status is Status.active]
+
+    @property
+    def shadow_rules(self) -> list[Rule]:
+        """Rules evaluated and audited but never shown, in id order."""
+        return [r for r in self.rules.values() if r.status is Status.shadow]
+
+    @property
+    def evaluated_rules(self) -> list[Rule]:
+        """Rules compiled into the engine (active, then shadow), each group in id order."""
+        return [*self.active_rules, *self.shadow_rules]
 
     def params(self, rule_id: str) -> dict[str, float]:
         """The parameter values in force for a rule (defaults, with any deployment overrides)."""
@@ -323,22 +343,35 @@ def rule_from_data(data: Any, path: Path, statements: Mapping[str, Statement]) -
 
 
 def check_rule_set(rules: Mapping[str, Rule]) -> None:
-    """Checks across rules: each active topic used once, each ``concluded`` test made by an active rule."""
+    """Checks across rules: each evaluated topic used once; each ``concluded`` test of an active rule made
+    by an active rule, and of a shadow rule by an active or shadow one (a shadow rule never makes an active
+    rule fire)."""
     topics: dict[str, str] = {}
     for rule in rules.values():
-        if rule.status is Status.active:
+        if rule.status.evaluated:
             if rule.topic in topics:
                 raise KnowledgeBaseError(
                     rule.path, "topic", f"topic '{rule.topic}' is already used by {topics[rule.topic]}"
                 )
             topics[rule.topic] = rule.id
-    concluded = {c for r in rules.values() if r.status is Status.active for c in r.concludes}
+    active = {c for r in rules.values() if r.status is Status.active for c in r.concludes}
+    shadow = {c for r in rules.values() if r.status is Status.shadow for c in r.concludes}
     for rule in rules.values():
-        if rule.status is not Status.active:
+        if not rule.status.evaluated:
             continue
         for leaf in walk(rule.condition):
-            if not isinstance(leaf, _FactTest) and leaf.name not in concluded:
-                raise KnowledgeBaseError(rule.path, "when", f"no active rule concludes '{leaf.name}'")
+            if isinstance(leaf, _FactTest) or leaf.name in active:
+                continue
+            if rule.status is Status.active and leaf.name in shadow:
+                raise KnowledgeBaseError(
+                    rule.path,
+                    "when",
+                    f"only a shadow rule concludes '{leaf.name}': an active rule cannot "
+                    "rest on a shadow rule",
+                )
+            if leaf.name not in shadow:
+                who = "active" if rule.status is Status.active else "active or shadow"
+                raise KnowledgeBaseError(rule.path, "when", f"no {who} rule concludes '{leaf.name}'")
 
 
 def _version(files: list[Path], root: Path) -> str:

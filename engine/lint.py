@@ -29,6 +29,13 @@ from engine.paths import default_rules_dir
 Severity = Literal["error", "warning"]
 EVIDENCE_ORDER = ("very-low", "low", "moderate", "high")
 """Evidence levels, weakest first."""
+STATUS_MEANING = {
+    Status.active: "evaluated and shown",
+    Status.shadow: "evaluated and audited, never shown",
+    Status.draft: "not evaluated",
+    Status.retired: "not evaluated",
+}
+"""What each status means, as ``rules lint`` prints it."""
 SUMMARY_COMFORTABLE = 120
 """Summaries longer than this are allowed (the limit is 139) but wrap on most EHR cards."""
 
@@ -110,6 +117,20 @@ def _rule_warnings(rule: Rule) -> list[LintProblem]:
     return out
 
 
+def rule_statuses(directory: Path | None = None) -> dict[Status, list[str]]:
+    """The ids of the rule files that load, by status (every status listed, in lifecycle order)."""
+    root = Path(directory) if directory is not None else default_rules_dir()
+    statements = _statements(root / "statements.yaml")
+    found: dict[Status, list[str]] = {status: [] for status in Status}
+    for path in rule_paths(root) if root.is_dir() else []:
+        try:
+            rule = load_rule(path, statements)
+        except KnowledgeBaseError:
+            continue
+        found[rule.status].append(rule.id)
+    return found
+
+
 def lint_rules(directory: Path | None = None) -> list[LintProblem]:
     """Every problem in the rules folder (default: the project's), errors first, then by file."""
     root = Path(directory) if directory is not None else default_rules_dir()
@@ -132,7 +153,7 @@ def lint_rules(directory: Path | None = None) -> list[LintProblem]:
     topics: dict[str, list[Rule]] = defaultdict(list)
     for rule in rules:
         ids[rule.id].append(rule)
-        if rule.status is Status.active:
+        if rule.status.evaluated:
             topics[rule.topic].append(rule)
     for rid, same in ids.items():
         for rule in same[1:]:

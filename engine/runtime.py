@@ -110,6 +110,7 @@ class DurableRuntime:
                             "t": "conclusion",
                             "name": conclusion,
                             "by": compiled.rule_id,
+                            "scope": "shadow" if compiled.shadow else "active",
                             "id": f"c{len(self._asserted)}",
                             "sid": c.s.sid,
                         }

@@ -22,7 +22,7 @@ from service.middleware import (
 )
 from service.openapi_docs import extra_schemas
 from service.problems import install_problem_handlers
-from service.routes import cds_hooks, docs, evaluate, health, metrics, rules, ui
+from service.routes import analytics, cds_hooks, docs, evaluate, health, metrics, rules, ui
 from service.settings import Settings, get_settings
 from service.state import build_state
 
@@ -88,12 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "cds-hooks", "description": "CDS Hooks 2.0 services."},
             {"name": "health", "description": "Liveness and readiness."},
             {"name": "metrics", "description": "Prometheus metrics."},
+            {"name": "analytics", "description": "Alert analytics for the CDS committee."},
         ],
     )
     app.state.metrics = app_metrics
     app.state.clinrules = None
     install_problem_handlers(app)
-    routers = (evaluate.router, rules.router, cds_hooks.router, health.router, metrics.router, ui.router)
+    routers = (
+        evaluate.router, rules.router, cds_hooks.router, health.router, metrics.router, analytics.router,
+        ui.router,
+    )  # fmt: skip
     for router in (*routers, docs.router):
         app.include_router(router)
     # Middleware added last runs first: CORS outermost (so that every answer, a 413 too, carries its

@@ -16,6 +16,7 @@ from engine.errors import ClinrulesError, FieldProblem, KnowledgeBaseError, Scen
 from engine.findings import Evaluation
 from engine.knowledge import KnowledgeBase, load_knowledge_base
 from engine.scenario import Scenario
+from service.analytics.command import report
 from service.terms_cli import terms
 
 if TYPE_CHECKING:
@@ -105,6 +106,14 @@ def _table(result: Evaluation, notes: list[str]) -> None:
         out.print(f"[dim]note: {note}[/dim]")
 
 
+def _shadow_lines(result: Evaluation) -> None:
+    out.print("[bold]Shadow rules[/bold] (evaluated and audited, never shown to a clinician):")
+    if not result.shadow_findings:
+        out.print("  none would have fired.")
+    for f in result.shadow_findings:
+        out.print(f"  would have fired: {f.topic} ({f.indicator.value}) — {f.summary}", highlight=False)
+
+
 @app.command()
 def evaluate(
     file: Annotated[
@@ -115,9 +124,15 @@ def evaluate(
         typer.Option("--at", help="Evaluation time (ISO 8601); default: the scenario's or now."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    shadow: Annotated[
+        bool, typer.Option("--shadow", help="Also show what the shadow rules would have said.")
+    ] = False,
     rules: RulesDir = None,
 ) -> None:
-    """Evaluate one patient scenario and print its alerts. Exit code 2 for an invalid scenario."""
+    """Evaluate one patient scenario and print its alerts. Exit code 2 for an invalid scenario.
+
+    Shadow rules are evaluated too, but their findings are shown only with ``--shadow``, apart.
+    """
     from engine.evaluator import Evaluator
 
     data = _read_input(file)
@@ -135,9 +150,13 @@ def evaluate(
     if as_json:
         payload = result.model_dump(mode="json")
         payload["notes"] = notes
+        if shadow:
+            payload["shadow_findings"] = [f.model_dump(mode="json") for f in result.shadow_findings]
         out.print_json(json.dumps(payload, ensure_ascii=False))
     else:
         _table(result, notes)
+        if shadow:
+            _shadow_lines(result)
 
 
 @app.command()
@@ -249,9 +268,14 @@ def rules_lint(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
     """Check the rules folder and list every problem. Exit 1 on an error (or, with --strict, a warning)."""
-    from engine.lint import lint_rules
+    from engine.lint import STATUS_MEANING, lint_rules, rule_statuses
 
     problems = lint_rules(rules)
+    for status, ids in rule_statuses(rules).items():
+        what = STATUS_MEANING[status]
+        out.print(
+            f"{status}: {len(ids)} ({what})" + (f": {', '.join(ids)}" if ids and status != "active" else "")
+        )
     for p in problems:
         style = "red" if p.severity == "error" else "yellow"
         out.print(f"[{style}]{p.severity}[/]: {p.path}: {p.field}: {p.message}", highlight=False)
@@ -407,6 +431,7 @@ def db_prune(
 
 
 app.command("terms")(terms)
+app.command("report")(report)
 
 
 def main() -> None:

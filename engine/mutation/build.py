@@ -18,8 +18,9 @@ from engine.mutation.mutants import Mutant, rule_mutants
 def generate_mutants(kb: KnowledgeBase, rule_ids: list[str] | None = None) -> list[Mutant]:
     """Every mutant of the active rules of ``kb`` (or of ``rule_ids``), in rule id order.
 
-    The mutants come from the YAML data of each rule file as it is on disk; draft and retired rules are
-    not compiled into the engine, so no suite could notice a change to them and they are left out.
+    The mutants come from the YAML data of each rule file as it is on disk. Draft and retired rules are
+    not compiled into the engine, and shadow rules are never shown, so no suite could notice a change to
+    them: they are left out.
     """
     mutants: list[Mutant] = []
     for rule in kb.active_rules:

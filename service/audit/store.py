@@ -95,13 +95,17 @@ class AuditStore:
         cards: Sequence[IssuedCard] = (),
         finding_count: int | None = None,
         shadow_topics: Sequence[str] = (),
+        at: datetime | None = None,
     ) -> str:
-        """Store an evaluation and its cards in one transaction, durable on return; return its id."""
+        """Store an evaluation and its cards in one transaction, durable on return; return its id.
+
+        ``at`` is when it was made (default: now), for records imported from elsewhere.
+        """
         evaluation_id = str(uuid.uuid4())
         encode = self.encode
         row = (  # in the order of rows.EVALUATION_COLUMNS
             evaluation_id,
-            encode.time(datetime.now(UTC)),
+            encode.time(at or datetime.now(UTC)),
             service,
             hook,
             hook_instance,

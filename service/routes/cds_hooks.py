@@ -133,6 +133,7 @@ def _evaluate(
         latency_ms=(time.perf_counter() - start) * 1000,
         patient_hash=hash_patient_id(context.patientId, state.salt),
         cards=[issued(card, finding) for finding, card in pairs],
+        shadow_topics=evaluation.shadow_topics,
     )
     state.metrics.evaluations.labels(service.id).inc()
     for finding, card in pairs:

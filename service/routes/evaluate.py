@@ -66,6 +66,7 @@ def evaluate(
         latency_ms=(time.perf_counter() - start) * 1000,
         patient_hash=hash_patient_id(patient_id, state.salt),
         finding_count=len(evaluation.findings),
+        shadow_topics=evaluation.shadow_topics,
     )
     state.metrics.evaluations.labels("evaluate").inc()
     for finding in evaluation.findings:

@@ -38,7 +38,7 @@ router = APIRouter(tags=["ui"])
 
 
 @cache
-def _file(path: Path) -> bytes:
+def read_static(path: Path) -> bytes:
     """A static file's bytes (read once; the files ship with the package and do not change)."""
     return path.read_bytes()
 
@@ -46,7 +46,7 @@ def _file(path: Path) -> bytes:
 @router.get("/ui", include_in_schema=False)
 async def page() -> Response:
     """The page itself."""
-    return Response(_file(STATIC_DIR / "index.html"), media_type="text/html", headers=CACHE)
+    return Response(read_static(STATIC_DIR / "index.html"), media_type="text/html", headers=CACHE)
 
 
 @router.get("/", include_in_schema=False)
@@ -67,7 +67,7 @@ async def static_file(name: str) -> Response:
     path = STATIC_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in MEDIA_TYPES or not path.is_file():
         raise HTTPException(status_code=404, detail="no such file")
-    return Response(_file(path), media_type=MEDIA_TYPES[path.suffix], headers=CACHE)
+    return Response(read_static(path), media_type=MEDIA_TYPES[path.suffix], headers=CACHE)
 
 
 _CATALOGUES: dict[str, dict[str, Any]] = {}
@@ -105,7 +105,7 @@ async def examples() -> list[dict[str, Any]]:
     """Each example: id, label, optional evaluation time ``at`` and the scenario (project JSON or FHIR)."""
     out = []
     for path in sorted((STATIC_DIR / "examples").glob("*.json")):
-        data = json.loads(_file(path))
+        data = json.loads(read_static(path))
         out.append(
             {"id": path.stem, "label": data["label"], "at": data.get("at"), "scenario": data["scenario"]}
         )

@@ -2,6 +2,12 @@
 "use strict";
 
 let factLabels = null;
+// What each status means to the committee (active rules carry no mark).
+const STATUS_WORDS = {
+  shadow: "shadow: evaluated and audited, never shown",
+  draft: "draft: not evaluated",
+  retired: "retired: not evaluated",
+};
 
 async function evaluate() {
   const text = $("scenario").value.trim();
@@ -75,7 +81,7 @@ function renderRule(r) {
   const m = r.mutation;
   const mutation = m && m.score !== null ? `<p class="meta" title="One-step changes to this rule that the shipped scenarios notice (clinrules rules mutate; docs/mutation.md)">mutation score <strong>${esc(Math.round(m.score * 1000) / 10)}%</strong>: ${esc(m.killed)} of ${esc(m.killed + m.survived)} changes caught${m.equivalent ? `, ${esc(m.equivalent)} equivalent` : ""}</p>` : "";
   const indicator = r.escalates_to.length ? `${r.indicator}, up to ${r.escalates_to.join(", ")}` : r.indicator;
-  return `<details class="rule" id="rule-${esc(r.id)}" data-topic="${esc(r.topic)}"><summary><span class="badge ${esc(r.indicator)}">${esc(r.indicator)}</span><strong>${esc(r.topic)}</strong> — ${esc(r.title)}${r.status !== "active" ? ` <em>(${esc(r.status)})</em>` : ""}</summary><div>
+  return `<details class="rule" id="rule-${esc(r.id)}" data-topic="${esc(r.topic)}"><summary><span class="badge ${esc(r.indicator)}">${esc(r.indicator)}</span><strong>${esc(r.topic)}</strong> — ${esc(r.title)}${r.status !== "active" ? ` <em class="status ${esc(r.status)}">(${esc(STATUS_WORDS[r.status] || r.status)})</em>` : ""}</summary><div>
     <p><strong>Card:</strong> ${esc(r.summary)}</p>
     <p class="meta">rule ${esc(r.id)} ${esc(r.version)} · indicator ${esc(indicator)} · evidence <strong>${esc(r.evidence)}</strong>${r.safety ? " · safety rule" : ""}${r.concludes.length ? ` · concludes ${esc(r.concludes.join(", "))}` : ""}</p>
     <p class="meta">${esc(r.evidence_note)}</p>

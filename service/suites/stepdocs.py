@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 STEP_MODULES = ("service.suites.steps.given", "service.suites.steps.when", "service.suites.steps.then")
-SERVICE_MODULE = "service.suites.steps.service_steps"
+SERVICE_MODULES = ("service.suites.steps.service_steps", "service.suites.steps.analytics_steps")
 DOC_PATH = Path("docs") / "steps.md"
 PARAMETER_HELP = {
     "when": "a time before today: `today`, `yesterday`, `1 day ago`, `<n> days ago`",
@@ -191,7 +191,7 @@ def render() -> str:
     parts = [INTRO]
     _sections(parts, collect(), "##")
     parts.append(SERVICE_INTRO)
-    _sections(parts, collect((SERVICE_MODULE,)), "###")
+    _sections(parts, collect(SERVICE_MODULES), "###")
     return "".join(parts)
 
 

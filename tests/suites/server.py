@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -25,9 +26,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_service(tmp: Path) -> Iterator[str]:
-    """Start the service (SQLite in ``tmp``) and yield its base URL; stopped on exit."""
-    settings = Settings(database_url=f"sqlite:///{tmp / 'audit.db'}", salt_file=tmp / "salt")
+def live_service(tmp: Path, **overrides: Any) -> Iterator[str]:
+    """Start the service (SQLite in ``tmp``, other settings from ``overrides``) and yield its base URL."""
+    settings = Settings(database_url=f"sqlite:///{tmp / 'audit.db'}", salt_file=tmp / "salt", **overrides)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

@@ -9,5 +9,6 @@ STEP_PLUGINS = (
     "service.suites.steps.when",
     "service.suites.steps.then",
     "service.suites.steps.service_steps",
+    "service.suites.steps.analytics_steps",
 )
 """The pytest plugins that define the steps, in the order their sections appear in docs/steps.md."""

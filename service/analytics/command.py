@@ -1,0 +1,73 @@
+"""``clinrules report``: the alert analytics of the configured audit database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+
+class ReportFormat(StrEnum):
+    """Output formats of ``clinrules report``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def report(
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], help="First day counted (UTC), e.g. 2026-11-01."),
+    ] = None,
+    output: Annotated[
+        ReportFormat, typer.Option("--format", help="table, csv or json.")
+    ] = ReportFormat.table,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules folder naming the topics (default: the setting's).")
+    ] = None,
+) -> None:
+    """Alert analytics per rule, rule-set version and ISO week: evaluations, firings, firing rate, shadow
+    rules' would-be firings, cards accepted and overridden, each override reason.
+
+    Reads the database of CLINRULES_DATABASE_URL (as `clinrules serve` does).
+    """
+    # Imported here, so that the rest of the command line does not load SQLAlchemy to start.
+    from engine.errors import KnowledgeBaseError
+    from engine.knowledge import load_knowledge_base
+    from service.analytics.render import to_csv, to_json, to_table
+    from service.analytics.report import build_report
+    from service.audit.migrate import schema_state
+    from service.database import make_engine
+    from service.settings import get_settings
+
+    out, err = Console(), Console(stderr=True)
+    settings = get_settings()
+    try:
+        kb = load_knowledge_base(rules or settings.rules_dir, settings.thresholds)
+    except KnowledgeBaseError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    engine = make_engine(settings.database_url)
+    try:
+        state = schema_state(engine)
+        if not state.up_to_date:
+            err.print(
+                f"error: the audit database is at schema revision {state.describe()}, this clinrules reads "
+                f"{state.head}: run `clinrules db upgrade` (or start the service once)",
+                markup=False,
+            )
+            raise typer.Exit(1)
+        built = build_report(engine, kb, date(since.year, since.month, since.day) if since else None)
+    finally:
+        engine.dispose()
+    if output is ReportFormat.json:
+        print(to_json(built))
+    elif output is ReportFormat.csv:
+        print(to_csv(built), end="")
+    else:
+        out.print(to_table(built))
