@@ -1,0 +1,160 @@
+"""``clinrules rules``: list, show, cover, lint, diff and mutate the knowledge base."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from service.cli_common import RulesDir, err, load_rules, out
+
+rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is_help=True)
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesDir = None) -> None:
+    """List every rule: id, status, indicator, topic and title."""
+    kb = load_rules(rules)
+    table = Table(title=f"rule set {kb.version}")
+    for column in ("id", "version", "status", "indicator", "evidence", "title"):
+        table.add_column(column)
+    for r in sorted(kb.rules.values(), key=lambda r: r.id):
+        table.add_row(r.id, r.version, r.status.value, r.indicator.value, r.evidence, r.title)
+    out.print(table)
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-risk.")], rules: RulesDir = None
+) -> None:
+    """Show one rule: texts, statements, citations, parameters in force and its condition."""
+    kb = load_rules(rules)
+    rule = kb.rules.get(rule_id)
+    if rule is None:
+        err.print(f"error: no rule '{rule_id}'; try 'clinrules rules list'", markup=False)
+        raise typer.Exit(2)
+    out.print(f"[bold]{rule.id}[/bold] {rule.version} ({rule.status.value}) — {rule.title}")
+    out.print(
+        f"topic urn:clinrules:topic|{rule.topic} · indicator {rule.indicator.value}"
+        f" · evidence {rule.evidence}"
+    )
+    out.print(f"file {rule.path}\n")
+    out.print(
+        f"[bold]Summary[/bold]\n{rule.summary}\n\n[bold]Detail[/bold]\n{rule.detail.strip()}\n", markup=True
+    )
+    out.print("[bold]Statements[/bold]")
+    for sid in rule.statements:
+        st = kb.statements[sid]
+        out.print(f"  {sid} ({st.source}, {st.evidence}): {st.text}", markup=False)
+    out.print("[bold]Citations[/bold]")
+    for src in kb.citations(rule):
+        out.print(f"  {src.id}: {src.citation}", markup=False)
+    if rule.parameters:
+        out.print("[bold]Parameters[/bold]")
+        for name, p in rule.parameters.items():
+            out.print(
+                f"  {name} = {kb.params(rule.id)[name]:g} {p.unit or ''} "
+                f"(range {p.min:g}-{p.max:g}): {p.description}",
+                markup=False,
+            )
+    out.print("[bold]Condition[/bold]")
+    out.print(json.dumps(rule.when, indent=2, ensure_ascii=False), markup=False, highlight=False)
+
+
+@rules_app.command("coverage")
+def rules_coverage(rules: RulesDir = None) -> None:
+    """Every source statement: the rules that encode it, or why none does. Exit 1 if one is uncovered."""
+    kb = load_rules(rules)
+    table = Table(title="statement coverage")
+    for column in ("statement", "source", "encoded by / reason"):
+        table.add_column(column)
+    uncovered = 0
+    for sid, st in kb.statements.items():
+        by = kb.encoded_by[sid]
+        if by:
+            cell = ", ".join(by)
+        elif st.not_encoded:
+            cell = f"not encoded: {st.not_encoded}"
+        else:
+            cell = "[red]NOT COVERED[/red]"
+            uncovered += 1
+        table.add_row(sid, st.source, cell)
+    out.print(table)
+    out.print(f"{len(kb.statements)} statements, {uncovered} not covered")
+    if uncovered:
+        raise typer.Exit(1)
+
+
+@rules_app.command("lint")
+def rules_lint(
+    rules: RulesDir = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check the rules folder and list every problem. Exit 1 on an error (or, with --strict, a warning)."""
+    from engine.lint import STATUS_MEANING, lint_rules, rule_statuses
+
+    problems = lint_rules(rules)
+    for status, ids in rule_statuses(rules).items():
+        what = STATUS_MEANING[status]
+        out.print(
+            f"{status}: {len(ids)} ({what})" + (f": {', '.join(ids)}" if ids and status != "active" else "")
+        )
+    for p in problems:
+        style = "red" if p.severity == "error" else "yellow"
+        out.print(f"[{style}]{p.severity}[/]: {p.path}: {p.field}: {p.message}", highlight=False)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    out.print(f"{errors} errors, {warnings} warnings")
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@rules_app.command("diff")
+def rules_diff(
+    old: Annotated[Path, typer.Argument(help="The rules folder before the change.")],
+    new: Annotated[Path, typer.Argument(help="The rules folder after the change.")],
+    suites: Annotated[list[Path], typer.Argument(help="Suites to run under both (files or folders).")],
+) -> None:
+    """List the scenarios whose cards change between two rule sets. Exit 1 when some do, as diff(1)."""
+    from service.suites.commands import diff_command
+
+    raise typer.Exit(diff_command(old, new, suites, out, err))
+
+
+@rules_app.command("mutate")
+def rules_mutate(
+    suites: Annotated[list[Path], typer.Argument(help="Suites to run (feature files, case files, folders).")],
+    rules: RulesDir = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per CPU).")
+    ] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Mutate only this rule (repeatable).")
+    ] = None,
+    equivalents: Annotated[
+        Path | None,
+        typer.Option(
+            "--equivalents", help="Known equivalent mutants (default: RULES/mutation-equivalents.yaml)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
+    write_scores: Annotated[
+        Path | None, typer.Option("--write-scores", help="Write the per-rule scores the catalogue shows.")
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option("--min-score", min=0, max=100, help="Exit 1 when the score (percent) is below this."),
+    ] = None,
+) -> None:
+    """Mutation testing: change each rule one step at a time and list the changes no scenario notices."""
+    from service.suites.mutate_command import mutate_command
+
+    code = mutate_command(
+        suites, out, err, rules_dir=rules, workers=workers, rule_ids=rule or None, equivalents=equivalents,
+        as_json=as_json, junit=junit, write_scores=write_scores, min_score=min_score,
+    )  # fmt: skip
+    raise typer.Exit(code)
