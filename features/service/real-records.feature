@@ -65,3 +65,17 @@ Feature: Records coded the way real EHRs code them, posted over CDS Hooks
     When the EHR calls the "order-sign" service
     Then the cards are, in order: thalidomide-teratogenicity
     And the "thalidomide-teratogenicity" card is critical
+
+  Scenario Outline: A US Core 8 patient whose sex is only in the individual-sex extension is prescribed thalidomide
+    Given the EHR prepares the CDS Hooks request "local-code-order-sign"
+    And the record codes MedicationRequest "formulary-item" instead as ATC "L04AX02"
+    And the record gives the patient's gender as "<sex>"
+    And the record gives the patient's sex only in the US Core individual-sex extension
+    When the EHR calls the "order-sign" service
+    Then the cards are, in order: thalidomide-teratogenicity
+    And the "thalidomide-teratogenicity" card is <indicator>
+
+    Examples: a woman aged 27 can become pregnant; a man cannot
+      | sex    | indicator |
+      | female | critical  |
+      | male   | warning   |

@@ -247,6 +247,31 @@ def recode(service_world: ServiceWorld, resource_type: str, resource_id: str, sy
     found[0][element] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
 
 
+@given(parsers.parse('the record gives the patient\'s gender as "{gender}"'))
+def patient_gender(service_world: ServiceWorld, gender: str) -> None:
+    """Set Patient.gender in the prefetch.
+
+    Example: Given the record gives the patient's gender as "male"
+    """
+    service_world.request["prefetch"]["patient"]["gender"] = gender
+
+
+@given("the record gives the patient's sex only in the US Core individual-sex extension")
+def sex_in_extension(service_world: ServiceWorld) -> None:
+    """Move Patient.gender into the US Core 8 individual-sex extension (SNOMED CT), as US Core 8 writes it.
+
+    Example: Given the record gives the patient's sex only in the US Core individual-sex extension
+    """
+    patient = service_world.request["prefetch"]["patient"]
+    code = {"female": "248152002", "male": "248153007"}[patient.pop("gender")]
+    patient.setdefault("extension", []).append(
+        {
+            "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-individual-sex",
+            "valueCoding": {"system": "http://snomed.info/sct", "code": code},
+        }
+    )
+
+
 # ---- When -----------------------------------------------------------------------------------------
 
 
