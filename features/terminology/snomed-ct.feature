@@ -82,6 +82,7 @@ Feature: Problem lists coded in SNOMED CT
       | type 2 diabetic polyneuropathy | ICD-10-CM | E11.42    |
       | polyneuropathy with AIDS       | SNOMED CT | 421597001 |
       | type 2 diabetic neuropathy, as Synthea codes it | SNOMED CT | 368581000119106 |
+      | peripheral nerve disease, as the WHO HIV data dictionary codes it | SNOMED CT | 302226006 |
 
   Scenario: A past deep vein thrombosis coded in SNOMED CT
     Given a male patient aged 68
