@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
+from service import openapi_docs
 from service.logging_setup import configure_logging
 from service.metrics import Metrics
 from service.middleware import (
@@ -20,13 +21,15 @@ from service.middleware import (
     ObservabilityMiddleware,
     SecurityHeadersMiddleware,
 )
-from service.openapi_docs import extra_schemas
+from service.openapi_docs import dated_examples, extra_schemas
 from service.problems import install_problem_handlers
 from service.routes import analytics, cds_hooks, docs, evaluate, health, metrics, rules, ui
 from service.settings import Settings, get_settings
 from service.state import build_state
 
 log = logging.getLogger("service.app")
+
+_DATED = "x-clinrules-examples-dated"  # the day the document's examples are dated from
 
 DESCRIPTION = """\
 Clinical decision support for HIV immune reconstitution (IRIS), thalidomide-class safety, IL-2 and ART timing.
@@ -118,7 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
+        day = openapi_docs.today()
+        if app.openapi_schema and app.openapi_schema.get(_DATED) == day.isoformat():
             return app.openapi_schema
         schema = get_openapi(
             title=app.title,
@@ -130,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, value in extra_schemas().items():
             components.setdefault(name, value)
+        # The examples are dated from today, so each keeps producing the cards it documents.
+        dated_examples(schema, day)
+        schema[_DATED] = day.isoformat()
         app.openapi_schema = schema
         return schema
 

@@ -3,6 +3,7 @@ request schemas for the components section and examples."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,47 +13,71 @@ from service.cds.models import CdsRequest, FeedbackRequest
 from service.problems import Problem
 
 PATIENT_ID = "example-patient"
+CARDS = "x-clinrules-cards"
+"""Example extension: the topics of the cards the example gives, in order (checked by the tests)."""
+STATUS = "x-clinrules-status"
+"""Example extension: the HTTP status the example gives when it is not 200."""
 
-_PATIENT = {"resourceType": "Patient", "id": PATIENT_ID, "gender": "female", "birthDate": "1990-04-12"}
-_HIV = {
-    "resourceType": "Condition",
-    "id": "hiv",
-    "subject": {"reference": f"Patient/{PATIENT_ID}"},
-    "clinicalStatus": {
-        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
-    },
-    "code": {
-        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "B20"}],
-        "text": "HIV disease",
-    },
-    "onsetDateTime": "2025-01-10",
-}
-_CD4 = {
-    "resourceType": "Observation",
-    "id": "cd4",
-    "status": "final",
-    "subject": {"reference": f"Patient/{PATIENT_ID}"},
-    "code": {"coding": [{"system": "http://loinc.org", "code": "24467-3"}]},
-    "effectiveDateTime": "2026-05-20",
-    "valueQuantity": {"value": 42, "unit": "cells/uL", "system": "http://unitsofmeasure.org", "code": "/uL"},
-}
-_DRAFT_ART = {
-    "resourceType": "MedicationRequest",
-    "id": "draft-dtg",
-    "status": "draft",
-    "intent": "order",
-    "subject": {"reference": f"Patient/{PATIENT_ID}"},
-    "medicationCodeableConcept": {
-        "coding": [
-            {
-                "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
-                "code": "1433868",
-                "display": "dolutegravir",
-            }
-        ],
-        "text": "dolutegravir 50 mg tablet",
-    },
-}
+
+def today() -> date:
+    """The day the examples are dated from (UTC)."""
+    return datetime.now(UTC).date()
+
+
+def _resources(day: date) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Patient, HIV, CD4 and a draft ART order, dated relative to ``day``.
+
+    The rules look back from the time of the call (a baseline CD4 counts for 180 days before ART starts),
+    so fixed dates would let a documented example silently stop producing the card it documents.
+    """
+    patient = {"resourceType": "Patient", "id": PATIENT_ID, "gender": "female", "birthDate": "1990-04-12"}
+    hiv = {
+        "resourceType": "Condition",
+        "id": "hiv",
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        "clinicalStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+            ]
+        },
+        "code": {
+            "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "B20"}],
+            "text": "HIV disease",
+        },
+        "onsetDateTime": (day - timedelta(days=60)).isoformat(),
+    }
+    cd4 = {
+        "resourceType": "Observation",
+        "id": "cd4",
+        "status": "final",
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "24467-3"}]},
+        "effectiveDateTime": (day - timedelta(days=12)).isoformat(),
+        "valueQuantity": {
+            "value": 42,
+            "unit": "cells/uL",
+            "system": "http://unitsofmeasure.org",
+            "code": "/uL",
+        },
+    }
+    draft_art = {
+        "resourceType": "MedicationRequest",
+        "id": "draft-dtg",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        "medicationCodeableConcept": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "1433868",
+                    "display": "dolutegravir",
+                }
+            ],
+            "text": "dolutegravir 50 mg tablet",
+        },
+    }
+    return patient, hiv, cd4, draft_art
 
 
 def _searchset(*resources: dict[str, Any]) -> dict[str, Any]:
@@ -64,12 +89,13 @@ def _request_body(schema: str, examples: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": content}}}
 
 
-def cds_request_body() -> dict[str, Any]:
-    """The documented body of a hook call."""
+def cds_request_body(day: date | None = None) -> dict[str, Any]:
+    """The documented body of a hook call, its dates relative to ``day`` (default: today)."""
+    patient, hiv, cd4, draft_art = _resources(day or today())
     prefetch = {
-        "patient": _PATIENT,
-        "observations": _searchset(_CD4),
-        "conditions": _searchset(_HIV),
+        "patient": patient,
+        "observations": _searchset(cd4),
+        "conditions": _searchset(hiv),
         "medicationRequests": _searchset(),
         "medicationStatements": _searchset(),
     }
@@ -79,7 +105,7 @@ def cds_request_body() -> dict[str, Any]:
         "context": {
             "userId": "Practitioner/example",
             "patientId": PATIENT_ID,
-            "draftOrders": _searchset(_DRAFT_ART) | {"type": "collection"},
+            "draftOrders": _searchset(draft_art) | {"type": "collection"},
         },
         "prefetch": prefetch,
     }
@@ -87,17 +113,23 @@ def cds_request_body() -> dict[str, Any]:
         "CdsRequest",
         {
             "patient-view": {
-                "summary": "patient-view with full prefetch",
+                "summary": "patient-view with full prefetch: HIV, CD4 42 twelve days ago, no ART: no card",
                 "value": {
                     "hook": "patient-view",
                     "hookInstance": "5b0b5e0e-7d1c-4f64-9a5e-0c7a7c6f3a10",
                     "context": {"userId": "Practitioner/example", "patientId": PATIENT_ID},
                     "prefetch": prefetch,
                 },
+                CARDS: [],
             },
-            "order-sign": {"summary": "order-sign: ART being ordered with CD4 42", "value": order_sign},
+            "order-sign": {
+                "summary": "order-sign: ART being ordered with CD4 42: the iris-risk card",
+                "value": order_sign,
+                CARDS: ["iris-risk"],
+            },
             "fetch": {
-                "summary": "no prefetch: the service fetches from fhirServer",
+                "summary": "no prefetch: the service fetches from fhirServer if the deployment trusts it, "
+                "else answers 412",
                 "value": {
                     "hook": "patient-view",
                     "hookInstance": "0f0a3a55-55a4-4a4f-8f31-5c0f3d5f8f21",
@@ -111,6 +143,7 @@ def cds_request_body() -> dict[str, Any]:
                     },
                     "context": {"userId": "Practitioner/example", "patientId": PATIENT_ID},
                 },
+                STATUS: 412,
             },
         },
     )
@@ -156,25 +189,31 @@ def feedback_request_body() -> dict[str, Any]:
     )
 
 
-def evaluate_request_body() -> dict[str, Any]:
-    """The documented body of ``POST /evaluate``: a scenario, or a FHIR R4 Bundle."""
+def evaluate_request_body(day: date | None = None) -> dict[str, Any]:
+    """The documented body of ``POST /evaluate``: a scenario, or a FHIR R4 Bundle (dated from ``day``)."""
     extra = Scenario.model_config.get("json_schema_extra")
     listed = extra.get("examples") if isinstance(extra, dict) else None
     scenario_example = listed[0] if isinstance(listed, list) and listed else {}
+    patient, hiv, cd4, draft_art = _resources(day or today())
     schema = {
         "oneOf": [{"$ref": "#/components/schemas/Scenario"}, {"$ref": "#/components/schemas/FhirBundle"}]
     }
     content = {
         "schema": schema,
         "examples": {
-            "scenario": {"summary": "project JSON scenario", "value": scenario_example},
+            "scenario": {
+                "summary": "project JSON scenario, evaluated at its own evaluation_time: iris-risk",
+                "value": scenario_example,
+                CARDS: ["iris-risk"],
+            },
             "fhir": {
-                "summary": "FHIR R4 Bundle",
+                "summary": "FHIR R4 Bundle: HIV, CD4 42, dolutegravir being ordered: iris-risk",
                 "value": {
                     "resourceType": "Bundle",
                     "type": "collection",
-                    "entry": [{"resource": r} for r in (_PATIENT, _HIV, _CD4)],
+                    "entry": [{"resource": r} for r in (patient, hiv, cd4, draft_art)],
                 },
+                CARDS: ["iris-risk"],
             },
         },
     }
@@ -184,6 +223,18 @@ def evaluate_request_body() -> dict[str, Any]:
             "content": {"application/json": content, "application/fhir+json": content},
         }
     }
+
+
+def dated_examples(schema: dict[str, Any], day: date) -> None:
+    """Re-date the request examples of an OpenAPI document in place, to ``day``."""
+    paths = schema.get("paths", {})
+    for path, body in (
+        ("/cds-services/{service_id}", cds_request_body),
+        ("/evaluate", evaluate_request_body),
+    ):
+        operation = paths.get(path, {}).get("post")
+        if operation is not None and "requestBody" in operation:
+            operation["requestBody"] = body(day)["requestBody"]
 
 
 FHIR_BUNDLE_SCHEMA: dict[str, Any] = {

@@ -15,6 +15,12 @@ from engine.fhir.times import first_error, instant
 from engine.scenario import Patient, Sex
 
 _SEX = {s.value: s for s in Sex}
+# Where US Core puts the sex when Patient.gender is absent (US Core 8 writes it only there): the
+# individual-sex extension (SNOMED CT Female 248152002, Male 248153007), then the older birth sex.
+_INDIVIDUAL_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-individual-sex"
+_BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+_SNOMED_SEX = {"248152002": Sex.female, "248153007": Sex.male}
+_BIRTH_SEX_CODES = {"F": Sex.female, "M": Sex.male}
 _PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
 
 
@@ -60,6 +66,8 @@ def read_patient(found: list[Found], report: Report) -> ThePatient:
     birth = instant(model.birthDate, entry.label, "birthDate", report)
     birth_date = birth.date() if birth else None
     sex = _SEX.get(model.gender or "", Sex.unknown)
+    if sex is Sex.unknown:
+        sex = _extension_sex(entry.raw)
     built = items.patient(model.id, birth_date, sex)
     if built is not None:
         return ThePatient(built, frozenset(known))
@@ -69,3 +77,19 @@ def read_patient(found: list[Found], report: Report) -> ThePatient:
         report.note(f"{entry.label}: not usable as the patient ({first_error(exc)}); left out")
         patient = Patient()
     return ThePatient(patient, frozenset(known))
+
+
+def _extension_sex(raw: object) -> Sex:
+    """The sex a US Core Patient gives in its extensions, or unknown (an unreadable extension is ignored)."""
+    extensions = raw.get("extension") if isinstance(raw, dict) else None
+    found: dict[str, Sex] = {}
+    for ext in extensions if isinstance(extensions, list) else []:
+        if not isinstance(ext, dict):
+            continue
+        if ext.get("url") == _INDIVIDUAL_SEX and isinstance(ext.get("valueCoding"), dict):
+            coding = ext["valueCoding"]
+            if coding.get("system") == "http://snomed.info/sct" and coding.get("code") in _SNOMED_SEX:
+                found.setdefault(_INDIVIDUAL_SEX, _SNOMED_SEX[coding["code"]])
+        elif ext.get("url") == _BIRTH_SEX and ext.get("valueCode") in _BIRTH_SEX_CODES:
+            found.setdefault(_BIRTH_SEX, _BIRTH_SEX_CODES[ext["valueCode"]])
+    return found.get(_INDIVIDUAL_SEX) or found.get(_BIRTH_SEX) or Sex.unknown

@@ -22,6 +22,7 @@ _LABELS = {
     "http://loinc.org": "LOINC",
     "https://cielterminology.org": "CIEL",
     "https://openconceptlab.org/orgs/CIEL/sources/CIEL": "CIEL",
+    "http://smart.who.int/hiv/CodeSystem/HIVConcepts": "WHO SMART HIV",
 }
 
 

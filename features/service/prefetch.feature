@@ -22,6 +22,15 @@ Feature: Missing prefetch
     Then the service answers 200
     And the cards are, in order: iris-risk
 
+  Scenario: without prefetch, a CD4 count inside a lymphocyte panel is found by the observation search
+    Given the EHR prepares the CDS Hooks request "patient-view-cd4-in-panel"
+    And the EHR's FHIR server holds the patient's record
+    And the service trusts the EHR's FHIR server
+    And the request has no prefetch
+    When the EHR calls the "patient-view" service
+    Then the service answers 200
+    And the cards are, in order: iris-risk
+
   Scenario: a FHIR server the deployment does not trust is never contacted
     Given the EHR prepares the CDS Hooks request "patient-view-iris-risk"
     And the EHR's FHIR server holds the patient's record

@@ -18,6 +18,9 @@ Feature: HIV programme records: OpenMRS with the CIEL dictionary, and the WHO SM
       | CIEL                               | 138571      | CIEL          | 165085      |
       | CIEL as OpenHIE writes it          | 138571      | CIEL          | 165085      |
       | CIEL as Open Concept Lab writes it | 138571      | CIEL          | 165606      |
+      | CIEL                               | 138405      | CIEL          | 78643       |
+      | CIEL                               | 138571      | CIEL          | 164505      |
+      | CIEL                               | 138571      | CIEL          | 167744      |
       | WHO SMART HIV                      | HIV.B.DE116 | WHO SMART HIV | HIV.D.DE91  |
       | WHO SMART HIV                      | HIV.B.DE116 | WHO SMART HIV | HIV.D.DE109 |
 

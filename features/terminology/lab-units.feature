@@ -23,6 +23,11 @@ Feature: Laboratory results in the units laboratories print
       | 42    | /µL       |
       | 0.042 | 10^9/L    |
       | 0.042 | x10^9/L   |
+      | 42    | cells/µl  |
+      | 42    | Cells/uL  |
+      | 42    | cells/mcL |
+      | 42    | cells/cu mm |
+      | 0.042 | x10^9/l   |
 
   Scenario Outline: A CD4 count above the risk threshold, in a printed unit
     Given a CD4 count of <value>, printed as "<unit>", 3 days ago

@@ -81,6 +81,8 @@ Feature: Problem lists coded in SNOMED CT
       | polyneuropathy                 | ICD-10-CM | G62.9     |
       | type 2 diabetic polyneuropathy | ICD-10-CM | E11.42    |
       | polyneuropathy with AIDS       | SNOMED CT | 421597001 |
+      | type 2 diabetic neuropathy, as Synthea codes it | SNOMED CT | 368581000119106 |
+      | peripheral nerve disease, as the WHO HIV data dictionary codes it | SNOMED CT | 302226006 |
 
   Scenario: A past deep vein thrombosis coded in SNOMED CT
     Given a male patient aged 68
@@ -88,3 +90,15 @@ Feature: Problem lists coded in SNOMED CT
     And thalidomide is being ordered
     When the rules are evaluated
     Then the "thalidomide-vte" alert fires
+
+  Scenario Outline: POEMS syndrome with chronic kidney disease stage 4 coded in SNOMED CT, as Synthea writes it
+    Given a female patient aged 58
+    And the patient has a condition recorded as "POEMS syndrome"
+    And the patient has <condition>, coded <system> "<code>"
+    When the rules are evaluated
+    Then the "poems-thalidomide" alert fires
+
+    Examples:
+      | condition                      | system    | code      |
+      | chronic kidney disease stage 4 | ICD-10-CM | N18.4     |
+      | chronic kidney disease stage 4 | SNOMED CT | 431857002 |

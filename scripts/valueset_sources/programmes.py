@@ -8,7 +8,28 @@ import re
 from collections import defaultdict
 
 from valueset_sources.base import BuilderBase
-from valueset_sources.meaning import DAK_DELIVERED, DAK_PREGNANT, DAK_SINGLE_ARV, WORDS, classify_drug, means
+from valueset_sources.meaning import (
+    DAK_DELIVERED,
+    DAK_PREGNANT,
+    DAK_SINGLE_ARV,
+    HBV_ONLY_PRODUCTS,
+    WORDS,
+    classify_drug,
+    means,
+)
+
+# A CIEL regimen concept: drug names joined by " / ", maybe then "adult", "child" or "30 mg" "regimen".
+_REGIMEN = re.compile(r"^[A-Za-z-]+( / [A-Za-z-]+)+( (adult|child|\d+ mg) regimen)?$")
+
+
+def _without_hbv_brands(names: str) -> str:
+    """A CIEL concept's names without its hepatitis-B-only brand synonyms.
+
+    The ingredient concept lamivudine lists "Epivir HBV" among its brands; that synonym must not take the
+    ingredient out of the antiretrovirals (an HBV-only *product* is still left out: all its names are HBV's).
+    """
+    kept = [n for n in names.split(" | ") if not re.search(HBV_ONLY_PRODUCTS, n, re.I)]
+    return " | ".join(kept)
 
 
 class ProgrammeReaders(BuilderBase):
@@ -42,7 +63,12 @@ class ProgrammeReaders(BuilderBase):
                         if m["to_source"] == "SNOMED-CT" and m["map_type"] == "SAME-AS":
                             self.add("conditions", concept, "snomed", key, m["to_code"])
             elif row["concept_class"] == "Drug":
-                for concept in classify_drug(names):
+                for concept in classify_drug(_without_hbv_brands(names)):
+                    self.add("medications", concept, "ciel", key, cid)
+            elif row["concept_class"] == "Misc" and _REGIMEN.match(row["display_name"]):
+                # ART regimens as OpenMRS programmes order and record them ("Lamivudine / Efavirenz /
+                # Tenofovir adult regimen"): every part a drug name, the whole classified like a product.
+                for concept in classify_drug(row["display_name"]):
                     self.add("medications", concept, "ciel", key, cid)
         observations = {"5497": "cd4", "856": "viral-load", "5272": "pregnancy-status"}
         for cid, kind in observations.items():

@@ -80,7 +80,9 @@ def prefetch_templates(value_sets: ValueSets) -> dict[str, str]:
     codes += [f"{assessment}|{a}" for a in value_sets.assessments]
     return {
         "patient": f"Patient/{PATIENT}",
-        "observations": f"Observation?patient={PATIENT}&code={','.join(codes)}",
+        # combo-code (FHIR R4) matches Observation.code or a component's code: a CD4 count reported inside a
+        # lymphocyte panel is found; `code=` would miss it.
+        "observations": f"Observation?patient={PATIENT}&combo-code={','.join(codes)}",
         "conditions": f"Condition?patient={PATIENT}",
         "medicationRequests": f"MedicationRequest?patient={PATIENT}",
         "medicationStatements": f"MedicationStatement?patient={PATIENT}",

@@ -27,7 +27,8 @@ def test_discovery_lists_three_hooks_with_prefetch(client: TestClient) -> None:
     for service in services:
         prefetch = service["prefetch"]
         assert prefetch["patient"] == "Patient/{{context.patientId}}"
-        assert prefetch["observations"].startswith("Observation?patient={{context.patientId}}&code=")
+        # combo-code, not code: it also matches the codes of an Observation's components (a CD4 in a panel).
+        assert prefetch["observations"].startswith("Observation?patient={{context.patientId}}&combo-code=")
         assert "http://loinc.org|24467-3" in prefetch["observations"]
         for key in ("conditions", "medicationRequests", "medicationStatements"):
             assert "patient={{context.patientId}}" in prefetch[key]

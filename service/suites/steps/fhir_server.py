@@ -57,16 +57,40 @@ class FhirStore:
         for r in resources:
             self.resources[f"{r['resourceType']}/{r['id']}"] = r
 
-    def search(self, rtype: str, patient: str | None) -> list[dict[str, Any]]:
-        """Resources of ``rtype`` about ``patient``."""
+    def search(
+        self, rtype: str, patient: str | None, query: dict[str, list[str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Resources of ``rtype`` about ``patient``, filtered as FHIR R4 filters ``code`` and ``combo-code``.
+
+        ``code`` matches a resource's own code; ``combo-code`` (Observation) its code or a component's, so
+        a CD4 count inside a panel is found only by ``combo-code``. Tokens are ``system|code`` or ``code``.
+        """
+        query = query or {}
         found = []
         for key, r in self.resources.items():
             if not key.startswith(rtype + "/"):
                 continue
             subject = (r.get("subject") or {}).get("reference")
-            if patient is None or subject == f"Patient/{patient}":
-                found.append(r)
+            if patient is not None and subject != f"Patient/{patient}":
+                continue
+            if "code" in query and not _matches(query["code"], [r.get("code")]):
+                continue
+            parts = [r.get("code")] + [c.get("code") for c in r.get("component") or []]
+            if "combo-code" in query and not _matches(query["combo-code"], parts):
+                continue
+            found.append(r)
         return found
+
+
+def _matches(params: list[str], concepts: list[Any]) -> bool:
+    """Whether any coding of ``concepts`` is one of the search tokens (``system|code`` or ``code``)."""
+    tokens = {t for p in params for t in p.split(",")}
+    for concept in concepts:
+        for coding in (concept or {}).get("coding") or []:
+            code = coding.get("code")
+            if code in tokens or f"{coding.get('system', '')}|{code}" in tokens:
+                return True
+    return False
 
 
 def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
@@ -156,7 +180,7 @@ def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
                 return
             if len(segments) == 1:
                 patients = query.get("patient") or []
-                found = store.search(segments[0], patients[0] if patients else None)
+                found = store.search(segments[0], patients[0] if patients else None, query)
                 offset = int((query.get("_offset") or ["0"])[0])
                 page = found[offset : offset + store.page_size]
                 bundle: dict[str, Any] = {

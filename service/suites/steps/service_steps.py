@@ -206,6 +206,72 @@ def paged_observations(service_world: ServiceWorld, ehr_fhir_server: tuple[str, 
     service_world.request.setdefault("prefetch", {})["observations"] = first_page
 
 
+# Code systems by the names a clinician reads in a feature.
+SYSTEMS = {
+    "SNOMED CT": "http://snomed.info/sct",
+    "ICD-10-CM": "http://hl7.org/fhir/sid/icd-10-cm",
+    "WHO ICD-10": "http://hl7.org/fhir/sid/icd-10",
+    "ICD-11": "http://id.who.int/icd/release/11/mms",
+    "LOINC": "http://loinc.org",
+    "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "ATC": "http://www.whocc.no/atc",
+    "CIEL": "https://cielterminology.org",
+}
+
+
+def _resources_in(node: Any) -> Iterator[dict[str, Any]]:
+    """Every FHIR resource in a request: prefetch, Bundle entries and draft orders."""
+    if isinstance(node, dict):
+        if isinstance(node.get("resourceType"), str):
+            yield node
+        for value in node.values():
+            yield from _resources_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _resources_in(item)
+
+
+@given(parsers.parse('the record codes {resource_type} "{resource_id}" instead as {system} "{code}"'))
+def recode(service_world: ServiceWorld, resource_type: str, resource_id: str, system: str, code: str) -> None:
+    """Replace the codes of one resource of the request with a single coding (no text, no display).
+
+    Example: Given the record codes Condition "problem-pregnancy" instead as SNOMED CT "72892002"
+    """
+    found = [
+        r
+        for r in _resources_in(service_world.request)
+        if r["resourceType"] == resource_type and r.get("id") == resource_id
+    ]
+    assert len(found) == 1, f"no single {resource_type}/{resource_id} in the request"
+    element = "medicationCodeableConcept" if resource_type == "MedicationRequest" else "code"
+    found[0][element] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
+
+
+@given(parsers.parse('the record gives the patient\'s gender as "{gender}"'))
+def patient_gender(service_world: ServiceWorld, gender: str) -> None:
+    """Set Patient.gender in the prefetch.
+
+    Example: Given the record gives the patient's gender as "male"
+    """
+    service_world.request["prefetch"]["patient"]["gender"] = gender
+
+
+@given("the record gives the patient's sex only in the US Core individual-sex extension")
+def sex_in_extension(service_world: ServiceWorld) -> None:
+    """Move Patient.gender into the US Core 8 individual-sex extension (SNOMED CT), as US Core 8 writes it.
+
+    Example: Given the record gives the patient's sex only in the US Core individual-sex extension
+    """
+    patient = service_world.request["prefetch"]["patient"]
+    code = {"female": "248152002", "male": "248153007"}[patient.pop("gender")]
+    patient.setdefault("extension", []).append(
+        {
+            "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-individual-sex",
+            "valueCoding": {"system": "http://snomed.info/sct", "code": code},
+        }
+    )
+
+
 # ---- When -----------------------------------------------------------------------------------------
 
 
@@ -386,6 +452,16 @@ def card_deletes(service_world: ServiceWorld, topic: str, resource_id: str) -> N
     assert card["selectionBehavior"] == "at-most-one"
     actions = [a for s in card["suggestions"] for a in s.get("actions", [])]
     assert [(a["type"], a["resourceId"]) for a in actions] == [("delete", resource_id)]
+
+
+@then(parsers.parse('the "{topic}" card says "{text}"'))
+def card_says(service_world: ServiceWorld, topic: str, text: str) -> None:
+    """A card's summary or detail contains this text.
+
+    Example: Then the "data-quality" card says "http://example.org/formulary"
+    """
+    card = service_world.cards[topic]
+    assert text in f"{card['summary']}\n{card.get('detail', '')}", card
 
 
 @then("every card follows the CDS Hooks specification")

@@ -132,6 +132,47 @@ def test_patient_gender(gender: str | None, expected: Sex) -> None:
     assert read(patient(**extra)).scenario.patient.sex is expected
 
 
+_INDIVIDUAL_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-individual-sex"
+_BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+
+
+def _sex_extension(code: str) -> dict[str, Any]:
+    return {"url": _INDIVIDUAL_SEX, "valueCoding": {"system": "http://snomed.info/sct", "code": code}}
+
+
+@pytest.mark.parametrize(
+    ("gender", "extensions", "expected"),
+    [
+        # US Core 8 writes the sex only in the individual-sex extension, with no Patient.gender.
+        (None, [_sex_extension("248152002")], Sex.female),
+        (None, [_sex_extension("248153007")], Sex.male),
+        ("unknown", [_sex_extension("248152002")], Sex.female),
+        (None, [{"url": _BIRTH_SEX, "valueCode": "F"}], Sex.female),
+        (None, [{"url": _BIRTH_SEX, "valueCode": "M"}, _sex_extension("248152002")], Sex.female),
+        # Patient.gender, when it says male or female, decides.
+        ("male", [_sex_extension("248152002")], Sex.male),
+        # Unreadable or foreign extensions are ignored, never a reason to refuse the request.
+        (
+            None,
+            [{"url": _INDIVIDUAL_SEX, "valueCoding": "female"}, 7, {"url": "urn:x", "valueCode": "F"}],
+            Sex.unknown,
+        ),
+        (
+            None,
+            [{"url": _INDIVIDUAL_SEX, "valueCoding": {"system": "urn:local", "code": "248152002"}}],
+            Sex.unknown,
+        ),
+    ],
+)
+def test_sex_from_us_core_extensions(gender: str | None, extensions: list[Any], expected: Sex) -> None:
+    resource = {"resourceType": "Patient", "id": "p", "birthDate": "1990-01-01", "extension": extensions}
+    if gender is not None:
+        resource["gender"] = gender
+    imported = scenario_from_resources([resource])
+    assert imported.problems == []
+    assert imported.scenario.patient.sex is expected
+
+
 def test_no_patient_gives_an_empty_patient() -> None:
     result = read(cd4("o", 45))
     assert result.patient_id is None
