@@ -37,7 +37,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from _common import BENCHMARKS, ROOT, machine, table, write_section
 from http_load import patient_view_request
@@ -88,7 +87,9 @@ class Connection:
         header, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         lines = header.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
-        length = next(int(v) for k, _, v in (x.partition(":") for x in lines[1:]) if k.lower() == "content-length")
+        length = next(
+            int(v) for k, _, v in (x.partition(":") for x in lines[1:]) if k.lower() == "content-length"
+        )
         while len(self.buffer) < length:
             self._more()
         answer, self.buffer = self.buffer[:length], self.buffer[length:]
@@ -154,9 +155,10 @@ def start(name: str, code: str, env: dict[str, str]) -> Server:
 
 SERVICE = "from service.server import run; run('127.0.0.1', {port}, 1)"
 EMPTY = (
-    "import sys, uvicorn; sys.path.insert(0, {benchmarks!r}); from service.server import UVICORN_OPTIONS; "
-    "uvicorn.run('_empty_app:create_app', host='127.0.0.1', port={{port}}, workers=1, **UVICORN_OPTIONS)"
-).format(benchmarks=str(BENCHMARKS))
+    f"import sys, uvicorn; sys.path.insert(0, {str(BENCHMARKS)!r}); "
+    "from service.server import UVICORN_OPTIONS; "
+    "uvicorn.run('_empty_app:create_app', host='127.0.0.1', port={port}, workers=1, **UVICORN_OPTIONS)"
+)
 
 
 def bodies() -> tuple[Callable[[], bytes], bytes, bytes]:
@@ -263,8 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             f"Machine: {machine()}",
             "",
-            f"`python benchmarks/server_ratio.py --rounds {args.rounds} --seconds {args.seconds:g}`: one uvicorn "
-            "worker each, one keep-alive connection, requests one at a time; CPU of the server process "
+            f"`python benchmarks/server_ratio.py --rounds {args.rounds} --seconds {args.seconds:g}`: "
+            "one uvicorn worker each, one keep-alive connection, requests one at a time; "
+            "CPU of the server process "
             "(`/proc/<pid>/stat` utime+stime) per call; median of "
             f"{args.rounds} alternating rounds (min-max). Request: the 40-resource patient-view "
             f"({size / 1000:.1f} kB); the Bundle {len(bundle) / 1000:.1f} kB; the project JSON "

@@ -92,4 +92,6 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     print(welcome(bind_host, bind_port), flush=True)  # for people; the JSON logs follow on stderr
     count = workers or settings.workers
     with multiprocess_directory(count):
-        uvicorn.run("service.app:create_app", host=bind_host, port=bind_port, workers=count, **UVICORN_OPTIONS)
+        uvicorn.run(
+            "service.app:create_app", host=bind_host, port=bind_port, workers=count, **UVICORN_OPTIONS
+        )
