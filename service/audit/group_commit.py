@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,6 +31,11 @@ Rows = Sequence[tuple[int, Sequence[tuple[Any, ...]]]]
 """A request's rows: (index of the insert statement, its rows as driver values); run in index order."""
 Work = Callable[[Connection], Any]
 """Work of one request that needs its own result (run after the batch's inserts, same transaction)."""
+
+
+GATHER_SECONDS = 0.002
+"""How long the writer lets a batch fill when the previous one held several requests (never when it held
+one: a lone caller is written at once)."""
 
 
 class _Item:
@@ -77,10 +83,18 @@ def _wake(items: Sequence[_Item]) -> None:
 class GroupCommitter:
     """Writes requests' rows in shared transactions on a background thread (started on first use)."""
 
-    def __init__(self, engine: Engine, inserts: Sequence[InsertSql], max_batch: int = 512) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        inserts: Sequence[InsertSql],
+        max_batch: int = 512,
+        gather_seconds: float = GATHER_SECONDS,
+    ) -> None:
         self.engine = engine
         self.inserts = list(inserts)
         self.max_batch = max_batch
+        self.gather_seconds = gather_seconds
+        self._busy = False  # the last batch held several requests' rows: others are writing too
         self._queue: list[_Item] = []
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -139,7 +153,14 @@ class GroupCommitter:
                 if not self._queue:
                     self._drop_connection()
                     return
+                gather = self._busy and not self._closed and len(self._queue) < self.max_batch
+            if gather:
+                # Under concurrent load, let the batch fill for a moment: one commit (its fsync, its
+                # transaction) then serves more records. The requesters do not wake this thread meanwhile.
+                time.sleep(self.gather_seconds)
+            with self._ready:
                 batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self._busy = len(batch) > 1
             self._commit(batch)
 
     def _write(self, conn: Connection, batch: list[_Item]) -> list[Any]:

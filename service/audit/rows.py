@@ -7,7 +7,7 @@ skips SQLAlchemy's per-row bind processing. Rows written this way read back thro
 
 from __future__ import annotations
 
-import json
+import orjson
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,7 +64,7 @@ class RowEncoder:
 
     def json(self, value: Any) -> str:
         """A JSON column's value as text."""
-        return json.dumps(value)
+        return orjson.dumps(value).decode()
 
     def time(self, value: datetime) -> Any:
         """A timestamp in UTC; on SQLite as SQLAlchemy writes it (text, no offset)."""
