@@ -7,12 +7,12 @@ skips SQLAlchemy's per-row bind processing. Rows written this way read back thro
 
 from __future__ import annotations
 
-import orjson
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Engine, Table
 
 from service.audit.tables import cards, evaluations, feedback
