@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
+import msgspec
 from sqlalchemy import JSON, Engine, Table
 
 from service.audit.tables import cards, evaluations, feedback
 
+_JSON = msgspec.json.Encoder()
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite (naive UTC)
 MAX_PARAMETERS = 30_000  # per statement; SQLite allows 32,766, PostgreSQL 65,535
 
@@ -64,7 +65,7 @@ class RowEncoder:
 
     def json(self, value: Any) -> str:
         """A JSON column's value as text."""
-        return orjson.dumps(value).decode()
+        return _JSON.encode(value).decode()
 
     def time(self, value: datetime) -> Any:
         """A timestamp in UTC; on SQLite as SQLAlchemy writes it (text, no offset)."""

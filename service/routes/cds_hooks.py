@@ -26,7 +26,7 @@ from service.middleware import LOG_FIELDS
 from service.openapi_docs import cds_request_body, feedback_request_body
 from service.patient_hash import hash_patient_id
 from service.problems import ProblemError, invalid_fields, problem_responses, validation_problems
-from service.responses import INLINE_MAX_BYTES, ORJSONResponse
+from service.responses import INLINE_MAX_BYTES, FastJSONResponse
 from service.state import ServiceState
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
@@ -78,7 +78,7 @@ async def call_service(
     state: StateDep,
     base: BaseUrl,
     http: Request,
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     """Evaluate the patient in ``prefetch`` (fetched from ``fhirServer`` when missing) and return cards.
 
     Orders in ``context.draftOrders`` count as being ordered now. Cards come most urgent first; a card
@@ -129,7 +129,7 @@ async def call_service(
         "fetched": fetched,
         "notes": outcome.notes,
     }
-    return ORJSONResponse({"cards": outcome.cards})
+    return FastJSONResponse({"cards": outcome.cards})
 
 
 @dataclass(frozen=True)
