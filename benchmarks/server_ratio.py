@@ -1,6 +1,6 @@
 """CPU of the server process per CDS Hooks patient-view call, against an empty FastAPI endpoint (the floor).
 
-    python benchmarks/server_ratio.py [--rounds 5] [--seconds 1.5] [--write]
+    python benchmarks/server_ratio.py [--rounds 5] [--seconds 1.5] [--no-write]
 
 Two servers on 127.0.0.1 (free ports), both uvicorn with the options of ``clinrules serve``
 (``service.server.UVICORN_OPTIONS``), one worker each: the service (temporary SQLite audit database, its
@@ -19,7 +19,8 @@ round sends, in turn, for about ``--seconds`` each:
 CPU per call is the change of the server process's ``utime + stime`` (``/proc/<pid>/stat``: every thread,
 the thread pool and the audit writer included) over a segment, divided by its calls: not wall time. Each
 round gives every target's CPU per call and its ratio to the empty endpoint of the same round; the table
-shows the median of the rounds and their range (min-max). Target: patient-view at most 5x the floor.
+shows the median of the rounds and their range (min-max), and is written to RESULTS.md. Target:
+patient-view at most 5x the floor.
 """
 
 from __future__ import annotations
@@ -216,11 +217,11 @@ def spread(values: Sequence[float], fmt: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the rounds, print the table (and write it to RESULTS.md with ``--write``)."""
+    """Run the rounds, print the table and write it to RESULTS.md (unless ``--no-write``)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.5, help="per target per round")
-    parser.add_argument("--write", action="store_true", help="store the table in RESULTS.md")
+    parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     args = parser.parse_args(argv)
     patient_view, bundle, scenario = bodies()
     size = len(patient_view())
@@ -279,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     )
     print(text)
-    if args.write:
+    if not args.no_write:
         write_section("server_ratio", "Server CPU per call against an empty endpoint (server_ratio.py)", text)
     return 0
 
