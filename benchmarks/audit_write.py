@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -150,7 +150,32 @@ def _store_writer(url: str) -> tuple[Writer, Engine]:
     return write, engine
 
 
+AsyncWriter = Callable[[int], Awaitable[None]]
+
+
+def _awaited_writer(url: str) -> tuple[AsyncWriter, Engine]:
+    """The service's path: each request a coroutine awaiting its record (no thread held per request)."""
+    engine = make_engine(url)
+    store = AuditStore(engine)
+
+    async def write(i: int) -> None:
+        card = IssuedCard(str(uuid.uuid4()), "iris-risk", "1.0.0", "iris-risk", "warning", [], ["a", "b"])
+        await store.record_evaluation_async(
+            service="patient-view",
+            hook="patient-view",
+            hook_instance=str(uuid.uuid4()),
+            ruleset_version="bench",
+            topics=["iris-risk"],
+            latency_ms=1.234,
+            patient_hash="ab" * 32,
+            cards=[card],
+        )
+
+    return write, engine
+
+
 PATHS = {"before (ORM flush)": _orm_writer, "now (group commit)": _store_writer}
+AWAITED_PATHS = {"now (group commit, awaited)": _awaited_writer}
 
 # --- the write-cost measurement ---------------------------------------------------------------------
 
@@ -161,6 +186,9 @@ def _cpu() -> float:
 
 
 def _writer_process(path: str, url: str, threads: int, writes: int, barrier: Any, out: Any) -> None:
+    if path in AWAITED_PATHS:
+        asyncio.run(_awaiting_process(path, url, threads, writes, barrier, out))
+        return
     write, engine = PATHS[path](url)
     for i in range(20):  # warm: connections, statement caches
         write(i)
@@ -169,6 +197,22 @@ def _writer_process(path: str, url: str, threads: int, writes: int, barrier: Any
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(lambda t: [write(i) for i in range(writes)], range(threads)))
     out.put((_cpu() - cpu, threads * writes, time.perf_counter() - wall))
+    engine.dispose()
+
+
+async def _awaiting_process(path: str, url: str, tasks: int, writes: int, barrier: Any, out: Any) -> None:
+    write, engine = AWAITED_PATHS[path](url)
+    for i in range(20):
+        await write(i)
+    barrier.wait()
+    cpu, wall = _cpu(), time.perf_counter()
+
+    async def task() -> None:
+        for i in range(writes):
+            await write(i)
+
+    await asyncio.gather(*(task() for _ in range(tasks)))
+    out.put((_cpu() - cpu, tasks * writes, time.perf_counter() - wall))
     engine.dispose()
 
 
@@ -329,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cost_rows = []
     for backend in backends:
         for threads in args.threads:
-            for path in PATHS:
+            for path in [*PATHS, *AWAITED_PATHS]:
                 cpu, rate = [], []
                 for _ in range(args.runs):
                     with fresh_database(backend, args.postgres) as url:

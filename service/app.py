@@ -15,12 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from service import openapi_docs
 from service.logging_setup import configure_logging
 from service.metrics import Metrics
-from service.middleware import (
-    BodyLimitMiddleware,
-    LastResortMiddleware,
-    ObservabilityMiddleware,
-    SecurityHeadersMiddleware,
-)
+from service.middleware import ServiceMiddleware
 from service.openapi_docs import dated_examples, extra_schemas
 from service.problems import install_problem_handlers
 from service.routes import analytics, cds_hooks, docs, evaluate, health, metrics, rules, ui
@@ -104,13 +99,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (*routers, docs.router):
         app.include_router(router)
     # Middleware added last runs first: CORS outermost (so that every answer, a 413 too, carries its
-    # headers), then the security headers, observability, the last-resort 500, then the body limits.
+    # headers), then the service's own layer (security headers, metrics and access log, last-resort 500,
+    # body limits).
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=cfg.max_body_bytes, timeout_seconds=cfg.body_timeout_seconds
+        ServiceMiddleware,
+        metrics=app_metrics,
+        max_bytes=cfg.max_body_bytes,
+        timeout_seconds=cfg.body_timeout_seconds,
     )
-    app.add_middleware(LastResortMiddleware)
-    app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
-    app.add_middleware(SecurityHeadersMiddleware)
     if cfg.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,6 +1,7 @@
 """FastAPI dependencies, as ``Annotated`` aliases the routes declare their parameters with.
 
-They are ``async`` because none of them blocks: a plain ``def`` dependency costs a hop to the thread pool.
+They are ``async``: a plain ``def`` dependency costs a hop to the thread pool on every request; the one
+that may block (JWT verification) hops only when JWT is enabled.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from service.json_body import parse_json_body, require_json_content_type
 from service.problems import ProblemError
@@ -51,17 +53,19 @@ async def base_url(request: Request, state: StateDep) -> str:
 BaseUrl = Annotated[str, Depends(base_url)]
 
 
-def verify_token(request: Request, state: StateDep) -> dict[str, Any] | None:
+async def verify_token(request: Request, state: StateDep) -> dict[str, Any] | None:
     """When JWT is enabled, verify the bearer token (bare 401 if bad); return its claims, else None.
 
     ``aud`` must be the configured audience (``jwt_audience``, else ``public_url``) or this endpoint's URL
-    under it; settings refuse JWT without one of them.
+    under it; settings refuse JWT without one of them. Verification may fetch keys and records the token
+    id in the database, so it runs in the thread pool; without JWT there is nothing to wait for.
     """
-    if state.verifier is None:
+    verifier = state.verifier
+    if verifier is None:
         return None
     configured = state.settings.jwt_audience or state.settings.public_url or ""
     audiences = audiences_for(configured, request.url.path)
-    return state.verifier.verify(request.headers.get("authorization"), audiences)
+    return await run_in_threadpool(verifier.verify, request.headers.get("authorization"), audiences)
 
 
 TokenClaims = Annotated[dict[str, Any] | None, Depends(verify_token)]

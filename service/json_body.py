@@ -99,18 +99,26 @@ def _is_unicode(text: str) -> bool:
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            if depth > limit:
-                return True
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            if depth > limit:
-                return True
-            stack.extend((v, depth + 1) for v in item)
+    """Whether any object or array lies deeper than ``limit`` (the outermost is at depth 1).
+
+    Level by level, keeping only containers: a comprehension per level rather than a step per value.
+    """
+    level = [data] if type(data) in _CONTAINERS else []
+    depth = 1
+    while level:
+        if depth > limit:
+            return True
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) in _CONTAINERS
+        ]
+        depth += 1
     return False
+
+
+_CONTAINERS = frozenset((dict, list))
 
 
 def parse_json_body(body: bytes, content_type: str | None, max_depth: int) -> Any:

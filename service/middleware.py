@@ -1,5 +1,7 @@
-"""ASGI middleware: security headers, a last-resort 500, the request body's size and time limits (413, 408),
-and per-request metrics and JSON access logs.
+"""The service's one ASGI middleware: security headers, a last-resort 500, the request body's size and time
+limits (413, 408), and per-request metrics and one JSON access log line.
+
+One pure-ASGI layer rather than four: each layer costs a coroutine call and a ``send`` wrapper per message.
 
 Access logs carry the method, the route *template* (never the raw path or query string), the status
 and the duration: no tokens, no patient data.
@@ -11,6 +13,7 @@ import asyncio
 import json
 import logging
 import time
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,70 +42,6 @@ SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeadersMiddleware:
-    """Every answer carries a Content-Security-Policy, frame denial, ``nosniff`` and a referrer policy."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = str(scope.get("path", ""))
-        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                if b"content-security-policy" not in present:
-                    extra.append((b"content-security-policy", csp.encode()))
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class LastResortMiddleware:
-    """An exception no handler took becomes a bare 500 problem, logged by its type only.
-
-    Starlette's own last resort re-raises to the server, which logs the traceback, and a traceback can
-    quote request data (a patient id, a token). Here nothing goes further.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracked)
-        except Exception as exc:
-            error_log.error(
-                "unhandled error", extra={"error_type": type(exc).__name__, "route": _route_template(scope)}
-            )
-            if not started:
-                await _send_problem(
-                    send,
-                    500,
-                    "Internal Server Error",
-                    "The service failed to handle this request.",
-                    str(scope.get("path", "")),
-                    "about:blank",
-                )
-
-
 async def _send_problem(send: Send, status: int, title: str, detail: str, path: str, type_: str) -> None:
     body = json.dumps(
         {
@@ -129,13 +68,28 @@ async def _send_problem(send: Send, status: int, title: str, detail: str, path: 
 TOO_LARGE = "urn:clinrules:problem:too-large"
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies larger than ``max_bytes`` with 413 (by Content-Length or while streaming), and
-    bodies not received within ``timeout_seconds`` with 408 (a client trickling its body holds a connection).
+TOO_LARGE = "urn:clinrules:problem:too-large"
+LOG_FIELDS = "clinrules.log"
+"""Scope key under which a route leaves extra fields for the request's access log line (a dict)."""
+
+
+class ServiceMiddleware:
+    """Around every HTTP request, outermost first (CORS, when configured, wraps it):
+
+    * every answer carries a Content-Security-Policy, frame denial, ``nosniff`` and a referrer policy;
+    * the request is counted, timed into a histogram and logged as one structured line (method, route
+      *template*, status, duration, and what the route added under ``scope[LOG_FIELDS]``);
+    * an exception no handler took becomes a bare 500 problem, logged by its type only (Starlette's own
+      last resort re-raises to the server, which logs the traceback, and a traceback can quote request
+      data: a patient id, a token);
+    * bodies larger than ``max_bytes`` are refused with 413 (by Content-Length or while streaming), and
+      bodies not received within ``timeout_seconds`` with 408 (a client trickling its body holds a
+      connection), before any work.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float = 30.0) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_bytes: int, timeout_seconds: float = 30.0) -> None:
         self.app = app
+        self.metrics = metrics
         self.max_bytes = max_bytes
         self.timeout = timeout_seconds
 
@@ -143,6 +97,62 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        start = time.perf_counter()
+        status = 500
+        started = False
+        path = str(scope.get("path", ""))
+        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = int(message["status"])
+                headers = message.get("headers", [])
+                present = {name.lower() for name, _ in headers}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                if b"content-security-policy" not in present:
+                    extra.append((b"content-security-policy", csp.encode()))
+                message = {**message, "headers": [*headers, *extra]}
+            await send(message)
+
+        try:
+            replay = await self._receive_body(scope, receive, send_wrapper)
+            if replay is not None:
+                await self.app(scope, replay, send_wrapper)
+        except Exception as exc:
+            error_log.error(
+                "unhandled error", extra={"error_type": type(exc).__name__, "route": _route_template(scope)}
+            )
+            if not started:
+                await _send_problem(
+                    send_wrapper,
+                    500,
+                    "Internal Server Error",
+                    "The service failed to handle this request.",
+                    path,
+                    "about:blank",
+                )
+        finally:
+            elapsed = time.perf_counter() - start
+            route = _route_template(scope)
+            method = str(scope.get("method", ""))
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            fields: dict[str, Any] = {
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 3),
+            }
+            added = scope.get(LOG_FIELDS)
+            if isinstance(added, dict):
+                fields.update(added)
+            access_log.info("request", extra=fields)
+
+    async def _receive_body(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """Read the whole body (bounded in size and time) and return a ``receive`` that replays it; or
+        answer 400, 408 or 413 and return None (None too if the client went away)."""
         detail = f"The request body is larger than {self.max_bytes} bytes."
         for name, value in scope.get("headers", []):
             if name == b"content-length":
@@ -152,23 +162,22 @@ class BodyLimitMiddleware:
                     await _send_problem(
                         send, 400, "Bad Request", "Invalid Content-Length.", scope["path"], "about:blank"
                     )
-                    return
+                    return None
                 if declared > self.max_bytes:
                     await _send_problem(send, 413, "Content Too Large", detail, scope["path"], TOO_LARGE)
-                    return
-        # Read the body first (bounded in size and time): one over the limit is refused before any work.
+                    return None
         try:
             async with asyncio.timeout(self.timeout):
                 body = await self._read(receive)
         except TimeoutError:
             slow = f"The request body was not received within {self.timeout:g} seconds."
             await _send_problem(send, 408, "Request Timeout", slow, scope["path"], "about:blank")
-            return
+            return None
         if body is None:
-            return
+            return None
         if len(body) > self.max_bytes:
             await _send_problem(send, 413, "Content Too Large", detail, scope["path"], TOO_LARGE)
-            return
+            return None
         delivered = False
 
         async def replay() -> Message:
@@ -178,7 +187,7 @@ class BodyLimitMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
+        return replay
 
     async def _read(self, receive: Receive) -> bytes | None:
         """The whole body (or its first bytes past the limit); None if the client went away."""
@@ -196,45 +205,6 @@ class BodyLimitMiddleware:
                 break
             more = bool(message.get("more_body", False))
         return b"".join(chunks)
-
-
-class ObservabilityMiddleware:
-    """Count requests, time them into a histogram, and write one structured access log line."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            elapsed = time.perf_counter() - start
-            route = _route_template(scope)
-            method = str(scope.get("method", ""))
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 3),
-                },
-            )
 
 
 def _route_template(scope: Scope) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import resource
 import sys
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
@@ -19,6 +20,21 @@ log = logging.getLogger("service.server")
 
 class SettingsRefused(SystemExit):
     """The settings cannot start a safe service; the message names the setting."""
+
+
+UVICORN_OPTIONS: dict[str, Any] = {
+    "factory": True,
+    "http": GuardedH11Protocol,
+    "backlog": BACKLOG,
+    "timeout_keep_alive": 5,
+    "access_log": False,
+    "log_config": None,
+    "server_header": False,
+    "proxy_headers": False,
+    "h11_max_incomplete_event_size": 16 * 1024,
+}
+"""How ``clinrules serve`` runs uvicorn (beside host, port and workers): benchmarks serve their baseline
+app with the same options, so that the comparison is with the same server."""
 
 
 def read_settings() -> Settings:
@@ -77,17 +93,5 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     count = workers or settings.workers
     with multiprocess_directory(count):
         uvicorn.run(
-            "service.app:create_app",
-            factory=True,
-            http=GuardedH11Protocol,
-            host=bind_host,
-            port=bind_port,
-            workers=count,
-            backlog=BACKLOG,
-            timeout_keep_alive=5,
-            access_log=False,
-            log_config=None,
-            server_header=False,
-            proxy_headers=False,
-            h11_max_incomplete_event_size=16 * 1024,
+            "service.app:create_app", host=bind_host, port=bind_port, workers=count, **UVICORN_OPTIONS
         )

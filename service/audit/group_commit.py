@@ -5,12 +5,18 @@ multi-row driver ``INSERT`` per table, commits (one fsync for the whole batch) a
 waiter, with the error of its own rows if they failed. So an answer is sent only once its record is on
 disk, and the cost of a commit, and of SQLite's single writer lock, is shared by every request that came
 meanwhile.
+
+A waiter is a thread (:meth:`GroupCommitter.run`, blocking on a lock) or a coroutine
+(:meth:`GroupCommitter.run_async`, awaiting a future the writer settles through its event loop): an
+``async`` route awaits its record without holding a thread of the pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,30 +33,68 @@ Work = Callable[[Connection], Any]
 """Work of one request that needs its own result (run after the batch's inserts, same transaction)."""
 
 
+GATHER_SECONDS = 0.002
+"""How long the writer lets a batch fill when the previous one held several requests (never when it held
+one: a lone caller is written at once)."""
+
+
 class _Item:
-    """One request's rows, and the lock its thread waits on until the writer has committed them."""
+    """One request's rows, and how its waiter is told that the writer has committed them: a lock its
+    thread blocks on, or a future of its event loop."""
 
-    __slots__ = ("done", "error", "result", "rows", "work")
+    __slots__ = ("done", "error", "future", "result", "rows", "work")
 
-    def __init__(self, rows: Rows, work: Work | None) -> None:
+    def __init__(self, rows: Rows, work: Work | None, future: asyncio.Future[None] | None = None) -> None:
         self.rows, self.work = rows, work
         self.result: Any = None
         self.error: BaseException | None = None
-        self.done = threading.Lock()  # a bare lock is the cheapest one-shot event: held until committed
-        self.done.acquire()
+        self.future = future
+        self.done: threading.Lock | None = None
+        if future is None:
+            self.done = threading.Lock()  # a bare lock is the cheapest one-shot event: held until committed
+            self.done.acquire()
 
     def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        """Record the outcome; release a waiting thread (a coroutine is woken by :func:`_wake`)."""
         self.result, self.error = result, error
-        self.done.release()
+        if self.done is not None:
+            self.done.release()
+
+
+def _settle(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
+
+
+def _wake(items: Sequence[_Item]) -> None:
+    """Wake the coroutines among ``items``: one call into each event loop for the whole batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for item in items:
+        if item.future is not None:
+            by_loop.setdefault(item.future.get_loop(), []).append(item.future)
+    for loop, futures in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, futures)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            log.info("audit waiters' event loop closed before their records were committed")
 
 
 class GroupCommitter:
     """Writes requests' rows in shared transactions on a background thread (started on first use)."""
 
-    def __init__(self, engine: Engine, inserts: Sequence[InsertSql], max_batch: int = 512) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        inserts: Sequence[InsertSql],
+        max_batch: int = 512,
+        gather_seconds: float = GATHER_SECONDS,
+    ) -> None:
         self.engine = engine
         self.inserts = list(inserts)
         self.max_batch = max_batch
+        self.gather_seconds = gather_seconds
+        self._busy = False  # the last batch held several requests' rows: others are writing too
         self._queue: list[_Item] = []
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -62,6 +106,27 @@ class GroupCommitter:
     def run(self, rows: Rows = (), work: Work | None = None) -> Any:
         """Write ``rows`` (and run ``work``) in the next batch; return ``work``'s result once committed."""
         item = _Item(rows, work)
+        self._enqueue(item)
+        assert item.done is not None
+        item.done.acquire()
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    async def run_async(self, rows: Rows = (), work: Work | None = None) -> Any:
+        """:meth:`run` for a coroutine: await the commit without holding a thread.
+
+        If the awaiting task is cancelled (its client went away), the rows are still written.
+        """
+        item = _Item(rows, work, asyncio.get_running_loop().create_future())
+        self._enqueue(item)
+        assert item.future is not None
+        await asyncio.shield(item.future)
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    def _enqueue(self, item: _Item) -> None:
         with self._ready:
             if self._closed:
                 raise RuntimeError("the audit store is closed")
@@ -70,10 +135,6 @@ class GroupCommitter:
                 self._thread.start()
             self._queue.append(item)
             self._ready.notify()
-        item.done.acquire()
-        if item.error is not None:
-            raise item.error
-        return item.result
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
@@ -92,7 +153,14 @@ class GroupCommitter:
                 if not self._queue:
                     self._drop_connection()
                     return
+                gather = self._busy and not self._closed and len(self._queue) < self.max_batch
+            if gather:
+                # Under concurrent load, let the batch fill for a moment: one commit (its fsync, its
+                # transaction) then serves more records. The requesters do not wake this thread meanwhile.
+                time.sleep(self.gather_seconds)
+            with self._ready:
                 batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self._busy = len(batch) > 1
             self._commit(batch)
 
     def _write(self, conn: Connection, batch: list[_Item]) -> list[Any]:
@@ -127,6 +195,7 @@ class GroupCommitter:
                 return
             if len(batch) == 1:
                 batch[0].finish(error=exc)
+                _wake(batch)
                 return
             # One request's rows broke the batch: write each alone, so that only that one fails.
             log.info("audit batch failed; writing its records one by one", extra={"records": len(batch)})
@@ -135,3 +204,4 @@ class GroupCommitter:
             return
         for item, result in zip(batch, results, strict=True):
             item.finish(result)
+        _wake(batch)

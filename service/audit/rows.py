@@ -7,16 +7,17 @@ skips SQLAlchemy's per-row bind processing. Rows written this way read back thro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import JSON, Engine, Table
 
 from service.audit.tables import cards, evaluations, feedback
 
+_JSON = msgspec.json.Encoder()
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite (naive UTC)
 MAX_PARAMETERS = 30_000  # per statement; SQLite allows 32,766, PostgreSQL 65,535
 
@@ -64,7 +65,7 @@ class RowEncoder:
 
     def json(self, value: Any) -> str:
         """A JSON column's value as text."""
-        return json.dumps(value)
+        return _JSON.encode(value).decode()
 
     def time(self, value: datetime) -> Any:
         """A timestamp in UTC; on SQLite as SQLAlchemy writes it (text, no offset)."""

@@ -12,11 +12,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from service.audit.group_commit import GroupCommitter
+from service.audit.group_commit import GroupCommitter, Rows
 from service.audit.rows import RowEncoder, insert_statements
 from service.audit.tables import cards, evaluations, feedback, seen_tokens
 
@@ -82,7 +83,22 @@ class AuditStore:
             cards.c.uuid, cards.c.service, cards.c.topic, cards.c.suggestion_uuids, cards.c.override_codes
         ).where(cards.c.uuid == bindparam("uuid"))
 
-    def record_evaluation(
+    def record_evaluation(self, **evaluation: Any) -> str:
+        """Store an evaluation and its cards in one transaction, durable on return; return its id.
+
+        The arguments are those of :meth:`evaluation_rows`.
+        """
+        evaluation_id, rows = self.evaluation_rows(**evaluation)
+        self.writer.run(rows)
+        return evaluation_id
+
+    async def record_evaluation_async(self, **evaluation: Any) -> str:
+        """:meth:`record_evaluation` for a coroutine: durable when the await returns, no thread held."""
+        evaluation_id, rows = self.evaluation_rows(**evaluation)
+        await self.writer.run_async(rows)
+        return evaluation_id
+
+    def evaluation_rows(
         self,
         *,
         service: str,
@@ -96,8 +112,8 @@ class AuditStore:
         finding_count: int | None = None,
         shadow_topics: Sequence[str] = (),
         at: datetime | None = None,
-    ) -> str:
-        """Store an evaluation and its cards in one transaction, durable on return; return its id.
+    ) -> tuple[str, Rows]:
+        """A new evaluation id, and the rows that record the evaluation and its cards.
 
         ``at`` is when it was made (default: now), for records imported from elsewhere.
         """
@@ -130,8 +146,7 @@ class AuditStore:
             )
             for card in cards
         ]
-        self.writer.run([(EVALUATION, [row]), (CARD, card_rows)])
-        return evaluation_id
+        return evaluation_id, [(EVALUATION, [row]), (CARD, card_rows)]
 
     def find_card(self, card_uuid: str) -> StoredCard | None:
         """The card issued with this uuid (by any replica), if any."""

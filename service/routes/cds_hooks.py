@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from engine.errors import FieldProblem
 from engine.fhir import scenario_from_resources
 from service.audit import Outcome
+from service.audit.store import IssuedCard
 from service.cds.cards import card_json, cards_for, data_quality_card, issued
 from service.cds.fetcher import gate_for
 from service.cds.models import OVERRIDE_SYSTEM, CdsRequest, CdsResponse, Discovery, FeedbackRequest
 from service.cds.prefetch import resolve_prefetch
 from service.cds.services import SERVICES, CdsService, prefetch_templates
 from service.deps import BaseUrl, JsonBody, StateDep, TokenClaims
+from service.middleware import LOG_FIELDS
 from service.openapi_docs import cds_request_body, feedback_request_body
 from service.patient_hash import hash_patient_id
 from service.problems import ProblemError, invalid_fields, problem_responses, validation_problems
+from service.responses import INLINE_MAX_BYTES, FastJSONResponse
 from service.state import ServiceState
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
@@ -75,7 +78,7 @@ async def call_service(
     state: StateDep,
     base: BaseUrl,
     http: Request,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Evaluate the patient in ``prefetch`` (fetched from ``fhirServer`` when missing) and return cards.
 
     Orders in ``context.draftOrders`` count as being ordered now. Cards come most urgent first; a card
@@ -89,8 +92,7 @@ async def call_service(
             [FieldProblem("hook", f"this service answers '{service.hook}', not '{request.hook[:64]}'")]
         )
     context = _validate(service.context_model, request.context, ("context",))
-    # Fetching is awaited here, on the event loop, so a slow FHIR server holds no worker thread; the
-    # evaluation and the audit write then run in the thread pool.
+    # Fetching is awaited here, on the event loop, so a slow FHIR server holds no worker thread.
     issuer = claims.get("iss") if claims else None
     resources, fetched = await resolve_prefetch(
         request,
@@ -99,23 +101,60 @@ async def call_service(
         gate=gate_for(http.app.state, state.settings.fhir_max_concurrent_fetches),
         issuer=issuer if isinstance(issuer, str) else None,
     )
-    return await run_in_threadpool(
-        _evaluate, service, request, context, resources, fetched, state, base, now, start
+    # The evaluation is CPU work: a thread gains nothing under the GIL but costs two hops, so a small
+    # prefetch is evaluated here; a large one (or fetched data, of any size) goes to the thread pool,
+    # where the event loop still gets its turns (health probes, other connections).
+    if fetched or len(await http.body()) > INLINE_MAX_BYTES:
+        outcome = await run_in_threadpool(_evaluate, service, context, resources, state, base, now)
+    else:
+        outcome = _evaluate(service, context, resources, state, base, now)
+    # The audit record is awaited, not waited for in a thread: durable before the answer leaves.
+    await state.audit.record_evaluation_async(
+        service=service.id,
+        hook=service.hook,
+        hook_instance=str(request.hookInstance),
+        ruleset_version=outcome.ruleset_version,
+        topics=outcome.topics,
+        latency_ms=(time.perf_counter() - start) * 1000,
+        patient_hash=hash_patient_id(context.patientId, state.salt),
+        cards=outcome.issued,
+        shadow_topics=outcome.shadow_topics,
     )
+    state.metrics.evaluations.labels(service.id).inc()
+    for topic, indicator in outcome.counted:
+        state.metrics.cards.labels(service.id, topic, indicator).inc()
+    http.scope[LOG_FIELDS] = {  # on the request's one access log line
+        "service": service.id,
+        "hook_instance": str(request.hookInstance),
+        "cards": len(outcome.issued),
+        "fetched": fetched,
+        "notes": outcome.notes,
+    }
+    return FastJSONResponse({"cards": outcome.cards})
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What an evaluation gives the route: the cards to answer with and what to audit and count."""
+
+    cards: list[dict[str, Any]]
+    issued: list[IssuedCard]
+    topics: list[str]
+    counted: list[tuple[str, str]]
+    ruleset_version: str
+    notes: int
+    shadow_topics: list[str]
 
 
 def _evaluate(
     service: CdsService,
-    request: CdsRequest,
     context: Any,
     resources: list[dict[str, Any]],
-    fetched: list[str],
     state: ServiceState,
     base: str,
     now: datetime,
-    start: float,
-) -> JSONResponse:
-    """Read the resources, evaluate the rules, audit the call and build the cards (CPU and database)."""
+) -> _Outcome:
+    """Read the resources, evaluate the rules and build the cards (CPU only)."""
     draft_orders: list[dict[str, Any]] = (
         context.draftOrders.resources() if hasattr(context, "draftOrders") else []
     )
@@ -124,35 +163,19 @@ def _evaluate(
         raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])
     evaluation = state.evaluator.evaluate(imported.scenario, now)
     pairs = cards_for(evaluation.findings, base, draft_orders, state.kb.value_sets)
-    state.audit.record_evaluation(
-        service=service.id,
-        hook=service.hook,
-        hook_instance=str(request.hookInstance),
-        ruleset_version=evaluation.ruleset_version,
-        topics=[f.topic for f, _ in pairs],
-        latency_ms=(time.perf_counter() - start) * 1000,
-        patient_hash=hash_patient_id(context.patientId, state.salt),
-        cards=[issued(card, finding) for finding, card in pairs],
-        shadow_topics=evaluation.shadow_topics,
-    )
-    state.metrics.evaluations.labels(service.id).inc()
-    for finding, card in pairs:
-        state.metrics.cards.labels(service.id, finding.topic, card.indicator).inc()
-    log.info(
-        "hook evaluated",
-        extra={
-            "service": service.id,
-            "hook_instance": str(request.hookInstance),
-            "cards": len(pairs),
-            "fetched": fetched,
-            "notes": len(imported.notes),
-        },
-    )
     cards = [card for _, card in pairs]
     quality = data_quality_card(imported.notes, base)
     if quality is not None:
         cards.append(quality)
-    return JSONResponse({"cards": [card_json(card) for card in cards]})
+    return _Outcome(
+        cards=[card_json(card) for card in cards],
+        issued=[issued(card, finding) for finding, card in pairs],
+        topics=[finding.topic for finding, _ in pairs],
+        counted=[(finding.topic, card.indicator) for finding, card in pairs],
+        ruleset_version=evaluation.ruleset_version,
+        notes=len(imported.notes),
+        shadow_topics=list(evaluation.shadow_topics),
+    )
 
 
 @router.post(

@@ -6,7 +6,8 @@ import time
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from engine.fhir import looks_like_fhir, scenario_from_bundle
 from engine.scenario import Scenario
@@ -15,7 +16,9 @@ from service.deps import JsonBody, StateDep, TokenClaims
 from service.openapi_docs import evaluate_request_body
 from service.patient_hash import hash_patient_id
 from service.problems import problem_responses
+from service.responses import INLINE_MAX_BYTES, model_response
 from service.schemas import EvaluateResponse
+from service.state import ServiceState
 
 router = APIRouter(tags=["evaluate"])
 
@@ -27,20 +30,50 @@ router = APIRouter(tags=["evaluate"])
     responses=problem_responses(400, 401, 413, 415, 422, 500),
     openapi_extra=evaluate_request_body(),
 )
-def evaluate(
+async def evaluate(
     claims: TokenClaims,
     body: JsonBody,
     state: StateDep,
+    http: Request,
     at: Annotated[
         datetime | None, Query(description="Evaluation time (ISO 8601); default: the scenario's, else now.")
     ] = None,
-) -> EvaluateResponse:
+) -> Response:
     """Evaluate the posted scenario and return every finding, with the reasons and the evidence.
 
     A body with a ``resourceType`` is read as FHIR R4 (a Bundle, or one resource); anything else as the
     project's scenario JSON. ``notes`` lists FHIR data that was left out, and why.
     """
     start = time.perf_counter()
+    # CPU work: on the event loop for a small body, in the thread pool for a large one (see responses.py).
+    if len(await http.body()) > INLINE_MAX_BYTES:
+        response, patient_id, shadow = await run_in_threadpool(_evaluate, body, state, at)
+    else:
+        response, patient_id, shadow = _evaluate(body, state, at)
+    await state.audit.record_evaluation_async(
+        service="evaluate",
+        hook=None,
+        hook_instance=None,
+        ruleset_version=response.ruleset_version,
+        topics=response.topics,
+        latency_ms=(time.perf_counter() - start) * 1000,
+        patient_hash=hash_patient_id(patient_id, state.salt),
+        finding_count=len(response.findings),
+        shadow_topics=shadow,
+    )
+    state.metrics.evaluations.labels("evaluate").inc()
+    for finding in response.findings:
+        state.metrics.cards.labels("evaluate", finding.topic, finding.indicator.value).inc()
+    return model_response(response)
+
+
+def _evaluate(
+    body: Any, state: ServiceState, at: datetime | None
+) -> tuple[EvaluateResponse, str | None, list[str]]:
+    """Read the scenario (FHIR or the project's JSON) and evaluate it.
+
+    Returns the answer, the patient's id and the shadow rules' topics (audited, never answered).
+    """
     notes: list[str] = []
     patient_id: str | None
     if looks_like_fhir(body):
@@ -57,18 +90,4 @@ def evaluate(
     response = EvaluateResponse(
         **{**evaluation.model_dump(), "notes": [*evaluation.notes, *notes]}, input_format=input_format
     )
-    state.audit.record_evaluation(
-        service="evaluate",
-        hook=None,
-        hook_instance=None,
-        ruleset_version=evaluation.ruleset_version,
-        topics=evaluation.topics,
-        latency_ms=(time.perf_counter() - start) * 1000,
-        patient_hash=hash_patient_id(patient_id, state.salt),
-        finding_count=len(evaluation.findings),
-        shadow_topics=evaluation.shadow_topics,
-    )
-    state.metrics.evaluations.labels("evaluate").inc()
-    for finding in evaluation.findings:
-        state.metrics.cards.labels("evaluate", finding.topic, finding.indicator.value).inc()
-    return response
+    return response, patient_id, list(evaluation.shadow_topics)

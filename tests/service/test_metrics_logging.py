@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -59,3 +60,44 @@ def test_cors_configurable(tmp_path: Path) -> None:
         assert response.headers["access-control-allow-origin"] == "https://ehr.example.org"
         denied = client.get("/cds-services", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in denied.headers
+
+
+def test_one_access_line_per_hook_call_names_the_service_and_its_cards(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    client.post("/cds-services/patient-view", json=load_fixture("patient-view-iris-risk"))
+    records = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    service_lines = [r for r in records if r.get("logger", "").startswith("service")]
+    assert len(service_lines) == 1, service_lines  # one structured line per request, no second one
+    line = service_lines[0]
+    assert line["logger"] == "service.access" and line["status"] == 200
+    assert line["route"] == "/cds-services/{service_id}" and line["service"] == "patient-view"
+    assert isinstance(line["cards"], int) and line["cards"] >= 1 and line["fetched"] == []
+
+
+def test_a_large_body_is_evaluated_in_the_thread_pool_and_a_small_one_on_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.concurrency import run_in_threadpool as original
+
+    from service.responses import INLINE_MAX_BYTES
+    from service.routes import cds_hooks
+
+    hops: list[str] = []
+
+    async def counted(func: Any, *args: Any) -> Any:
+        hops.append(func.__name__)
+        return await original(func, *args)
+
+    monkeypatch.setattr(cds_hooks, "run_in_threadpool", counted)
+    request = load_fixture("patient-view-iris-risk")
+    small = client.post("/cds-services/patient-view", json=request)
+    body = json.dumps(request)
+    padded = body[:-1] + " " * (INLINE_MAX_BYTES + 1 - len(body)) + "}"  # the same JSON, larger
+    large = client.post(
+        "/cds-services/patient-view", content=padded, headers={"Content-Type": "application/json"}
+    )
+    assert small.status_code == large.status_code == 200
+    assert len(small.json()["cards"]) == len(large.json()["cards"]) >= 1
+    assert hops == ["_evaluate"]
