@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import AfterValidator, BeforeValidator
 
 from engine.fhir import looks_like_fhir, scenario_from_bundle
-from engine.scenario import Scenario
+from engine.scenario import Scenario, in_range
 from engine.validation import parse_scenario
 from service.deps import JsonBody, StateDep, TokenClaims
 from service.openapi_docs import evaluate_request_body
@@ -19,6 +20,20 @@ from service.problems import problem_responses
 from service.responses import INLINE_MAX_BYTES, model_response
 from service.schemas import EvaluateResponse
 from service.state import ServiceState
+
+
+def _iso_text(value: Any) -> Any:
+    """Only ISO 8601 text is a time here: a bare number (``?at=0``) would be read as seconds since 1970."""
+    if not isinstance(value, str):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return value
+    raise ValueError("must be an ISO 8601 date-time, such as 2026-06-01T09:00:00Z")
+
+
+EvaluationTime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(in_range)]
 
 router = APIRouter(tags=["evaluate"])
 
@@ -36,7 +51,8 @@ async def evaluate(
     state: StateDep,
     http: Request,
     at: Annotated[
-        datetime | None, Query(description="Evaluation time (ISO 8601); default: the scenario's, else now.")
+        EvaluationTime | None,
+        Query(description="Evaluation time (ISO 8601); default: the scenario's, else now."),
     ] = None,
 ) -> Response:
     """Evaluate the posted scenario and return every finding, with the reasons and the evidence.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 SCENARIO: dict[str, Any] = {
@@ -90,3 +91,17 @@ def test_openapi_documents_bodies_with_examples(client: TestClient) -> None:
     evaluate = spec["paths"]["/evaluate"]["post"]
     assert set(evaluate["requestBody"]["content"]["application/json"]["examples"]) == {"scenario", "fhir"}
     assert "422" in evaluate["responses"]
+
+
+@pytest.mark.parametrize("at", ["0", "1700000000", "1e9", "-5", "nan", "inf"])
+def test_an_evaluation_time_given_as_a_number_is_refused_naming_at(client: TestClient, at: str) -> None:
+    response = client.post("/evaluate", params={"at": at}, json={})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert any(e["field"].endswith("at") for e in response.json()["errors"])
+
+
+def test_an_evaluation_time_in_iso_8601_is_used(client: TestClient) -> None:
+    response = client.post("/evaluate", params={"at": "2026-06-01T09:00:00Z"}, json={})
+    assert response.status_code == 200
+    assert response.json()["evaluated_at"].startswith("2026-06-01T09:00:00")
