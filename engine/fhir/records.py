@@ -7,6 +7,8 @@ in code systems the knowledge base does not read is counted, per system, in the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 
 from engine.fhir import items
@@ -65,6 +67,30 @@ def status_code(concept: CodeableConcept | None) -> str | None:
     return None
 
 
+def _recognised(
+    kind: str,
+    known: list[str] | None,
+    work_out: Callable[[], list[str]],
+    unread: frozenset[str],
+    label: str,
+    report: Report,
+) -> list[str] | None:
+    """What an item is recognised as (remembered, else worked out by the scenario model), or None when no rule
+    can use it: fields the model refuses are noted, and codes only in systems no value set reads reported."""
+    concepts = known
+    if concepts is None:
+        try:
+            concepts = work_out()
+        except ValidationError as exc:
+            report.note(f"{label}: {kind.lower()} not usable ({first_error(exc)}); left out")
+            return None
+    if not concepts:
+        if unread:
+            report.unread_systems(kind, set(unread))
+        return None
+    return concepts
+
+
 def read_condition(
     found: Found, vs: ValueSets, report: Report
 ) -> tuple[ConditionBody | ConditionWhole, Condition] | None:
@@ -84,16 +110,15 @@ def read_condition(
         meaning.coded,
     )
     fields = {"code": code, "system": system, "codings": meaning.codings, "text": text}
-    concepts = meaning.concepts
+    concepts = _recognised(
+        "Condition",
+        meaning.concepts,
+        lambda: Condition(**fields).concepts,
+        meaning.unread,
+        found.label,
+        report,
+    )
     if concepts is None:
-        try:
-            concepts = Condition(**fields).concepts
-        except ValidationError as exc:
-            report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
-            return None
-    if not concepts:
-        if meaning.unread:
-            report.unread_systems("Condition", set(meaning.unread))
         return None
     body = valid if valid is not None else report.validate(ConditionBody, found.raw, found.label)
     if body is None:
@@ -148,16 +173,15 @@ def read_medication(
         "status": status,
         "draft": draft,
     }
-    classes = meaning.concepts
+    classes = _recognised(
+        "Medication",
+        meaning.concepts,
+        lambda: Medication(**fields).classes,
+        meaning.unread,
+        found.label,
+        report,
+    )
     if classes is None:
-        try:
-            classes = Medication(**fields).classes
-        except ValidationError as exc:
-            report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
-            return None
-    if not classes:
-        if meaning.unread:
-            report.unread_systems("Medication", set(meaning.unread))
         return None
     body: MedicationBody | None
     if is_request:
