@@ -10,6 +10,8 @@ import math
 import re
 from typing import Any
 
+import msgspec
+
 from engine.errors import FieldProblem
 from service.problems import TYPE_BASE, ProblemError, invalid_fields
 
@@ -42,6 +44,7 @@ def _parse_constant(text: str) -> Any:
 # A JSON escape of a UTF-16 surrogate (\ud800-\udfff): only then can a decoded string hold a lone one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 MAX_REPORTED = 20
+_DECODER = msgspec.json.Decoder()
 
 
 def _unsupported(detail: str) -> ProblemError:
@@ -119,15 +122,62 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
 
 
 _CONTAINERS = frozenset((dict, list))
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
+
+def _plainly_valid(data: Any, limit: int) -> bool:
+    """Whether ``data`` (as msgspec decoded it) lies within ``limit`` levels and holds only numbers the exact
+    parser's hooks accept. One pass, level by level, over containers only."""
+    kind = type(data)
+    if kind is not dict and kind is not list:
+        return _number_in_range(data)
+    level = [data]
+    depth = 1
+    while level:
+        if depth > limit:
+            return False
+        following = []
+        for item in level:
+            for child in item.values() if type(item) is dict else item:
+                kind = type(child)
+                if kind is dict or kind is list:
+                    following.append(child)
+                elif (kind is int or kind is float) and not _number_in_range(child):
+                    return False
+        level = following
+        depth += 1
+    return True
+
+
+def _number_in_range(value: Any) -> bool:
+    if type(value) is int:
+        return bool(-_INT_LIMIT < value < _INT_LIMIT)
+    if type(value) is float:
+        return bool(-MAX_NUMBER <= value <= MAX_NUMBER)
+    return True
 
 
 def parse_json_body(body: bytes, content_type: str | None, max_depth: int) -> Any:
-    """Decode ``body`` as JSON, or raise a :class:`ProblemError` (400, 415) saying what is wrong."""
+    """Decode ``body`` as JSON, or raise a :class:`ProblemError` (400, 415) saying what is wrong.
+
+    msgspec decodes first; a body it refuses, or with a number, a depth or an escape the checks question,
+    is decoded again by :mod:`json` with the number hooks, which gives the exact problem to report.
+    """
     check_content_type(content_type)
     if not body.strip():
         raise ProblemError(
             400, "Empty request body", "A JSON body is required.", type_=TYPE_BASE + "malformed-json"
         )
+    try:
+        data = _DECODER.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return _exact(body, max_depth)  # the exact parser names what is wrong (or reads UTF-16, a BOM)
+    if _plainly_valid(data, max_depth) and not _SURROGATE_ESCAPE.search(body):
+        return data
+    return _exact(body, max_depth)
+
+
+def _exact(body: bytes, max_depth: int) -> Any:
     try:
         data = json.loads(
             body, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_parse_constant

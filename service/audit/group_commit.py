@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -95,8 +96,10 @@ class GroupCommitter:
         self.max_batch = max_batch
         self.gather_seconds = gather_seconds
         self._busy = False  # the last batch held several requests' rows: others are writing too
-        self._queue: list[_Item] = []
-        self._ready = threading.Condition()
+        # A C-implemented queue: one put wakes the writer, with no Condition and no per-wait lock to make.
+        # ``None`` asks the writer to stop once everything queued before it is written.
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards starting the thread and closing
         self._thread: threading.Thread | None = None
         self._closed = False
         # The writer's own connection, kept between batches: no pool checkout, liveness ping or reset
@@ -127,39 +130,53 @@ class GroupCommitter:
         return item.result
 
     def _enqueue(self, item: _Item) -> None:
-        with self._ready:
-            if self._closed:
-                raise RuntimeError("the audit store is closed")
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="audit-group-commit", daemon=True)
-                self._thread.start()
-            self._queue.append(item)
-            self._ready.notify()
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None and not self._closed:
+                    self._thread = threading.Thread(target=self._loop, name="audit-group-commit", daemon=True)
+                    self._thread.start()
+        if self._closed:
+            raise RuntimeError("the audit store is closed")
+        self._queue.put(item)
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
-        with self._ready:
+        with self._lock:
             self._closed = True
-            self._ready.notify()
             thread = self._thread
         if thread is not None:
+            self._queue.put(None)
             thread.join(timeout=30)
 
     def _loop(self) -> None:
+        pending: list[_Item] = []
+        stopping = False
         while True:
-            with self._ready:
-                while not self._queue and not self._closed:
-                    self._ready.wait()
-                if not self._queue:
-                    self._drop_connection()
-                    return
-                gather = self._busy and not self._closed and len(self._queue) < self.max_batch
-            if gather:
+            if not pending and not stopping:
+                first = self._queue.get()
+                if first is None:
+                    stopping = True
+                else:
+                    pending.append(first)
+            if self._busy and not stopping and len(pending) < self.max_batch:
                 # Under concurrent load, let the batch fill for a moment: one commit (its fsync, its
                 # transaction) then serves more records. The requesters do not wake this thread meanwhile.
                 time.sleep(self.gather_seconds)
-            with self._ready:
-                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            # Take what else is queued; after the stop sign too, so that a record queued while the store
+            # was closing is still written, never left waiting.
+            while len(pending) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                else:
+                    pending.append(more)
+            if not pending:
+                self._drop_connection()
+                return
+            batch, pending = pending[: self.max_batch], pending[self.max_batch :]
             self._busy = len(batch) > 1
             self._commit(batch)
 
@@ -168,9 +185,28 @@ class GroupCommitter:
         for item in batch:
             for index, rows in item.rows:
                 merged[index].extend(rows)
-        for insert, rows in zip(self.inserts, merged, strict=True):
-            for sql, parameters in insert.statements(rows):
-                conn.exec_driver_sql(sql, parameters)
+        # The driver's own cursor, in SQLAlchemy's transaction: these statements are plain SQL with driver
+        # parameters already, and SQLAlchemy's execution layer around each cost more than the insert.
+        driver = conn.connection.driver_connection
+        dialect = self.engine.dialect
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            for insert, rows in zip(self.inserts, merged, strict=True):
+                for sql, parameters in insert.statements(rows):
+                    try:
+                        cursor.execute(sql, parameters)
+                    except dialect.loaded_dbapi.Error as exc:
+                        # As SQLAlchemy would raise it, so a dropped connection is seen as one (and retried).
+                        raise DBAPIError.instance(
+                            sql,
+                            parameters,
+                            exc,
+                            dialect.loaded_dbapi.Error,
+                            connection_invalidated=dialect.is_disconnect(exc, driver, cursor),
+                            dialect=dialect,
+                        ) from exc
+        finally:
+            cursor.close()
         return [item.work(conn) if item.work is not None else None for item in batch]
 
     def _drop_connection(self) -> None:

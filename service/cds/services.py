@@ -73,7 +73,18 @@ SERVICES: dict[str, CdsService] = {
 
 
 def prefetch_templates(value_sets: ValueSets) -> dict[str, str]:
-    """Prefetch templates: the patient, its observations, conditions, medication requests and statements."""
+    """Prefetch templates: the patient, its observations, conditions, medication requests and statements.
+
+    Made once per value sets (kept in their memos, dropped with them) and shared: callers must not change it.
+    """
+    memo = value_sets.memos["prefetch-templates"]
+    templates: dict[str, str] | None = memo.get("templates")
+    if templates is None:
+        templates = memo["templates"] = _templates(value_sets)
+    return templates
+
+
+def _templates(value_sets: ValueSets) -> dict[str, str]:
     assessment = value_sets.systems.get("assessment", "urn:clinrules:assessment")
     # Every code of the observation concepts (LOINC, CIEL, SNOMED CT, WHO SMART HIV), not only the anchors.
     codes = [f"{system}|{code}" for system, code in value_sets.observation_codes()]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, create_engine, event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from service.audit.group_commit import GroupCommitter
 from service.audit.migrate import upgrade
@@ -48,9 +49,9 @@ def test_a_failing_request_fails_alone_and_batches_are_shared(database_url: str)
             later = [pool.submit(writer.run, _token(k)) for k in "bcd"]
             bad = pool.submit(writer.run, _token("e"), broken)
             deadline = time.monotonic() + 10
-            while len(writer._queue) < 4 and time.monotonic() < deadline:
+            while writer._queue.qsize() < 4 and time.monotonic() < deadline:
                 time.sleep(0.01)
-            transactions.append(len(writer._queue))  # all four wait behind the slow one, in one batch
+            transactions.append(writer._queue.qsize())  # all four wait behind the slow one, in one batch
             first.result(timeout=30)
             for f in later:
                 f.result(timeout=30)
@@ -143,3 +144,44 @@ def test_a_busy_writer_gathers_requests_into_one_commit_and_a_lone_one_does_not_
         engine.dispose()
     assert commits == [1]
     assert _stored_keys(database_url) == ["a", "b", "c", "d"]
+
+
+def test_rows_the_database_refuses_raise_sqlalchemys_error_and_the_writer_carries_on(
+    database_url: str,
+) -> None:
+    writer, engine, _ = _committer(database_url, gather_seconds=0.0)
+    try:
+        writer.run(_token("a"))
+        with pytest.raises(IntegrityError):  # the same key again: as SQLAlchemy would raise it
+            writer.run(_token("a"))
+        writer.run(_token("b"))
+    finally:
+        writer.close()
+        engine.dispose()
+    assert _stored_keys(database_url) == ["a", "b"]
+
+
+def test_records_queued_when_the_store_closes_are_all_written(database_url: str) -> None:
+    writer, engine, _ = _committer(database_url, gather_seconds=0.0)
+    started = threading.Event()
+
+    def slow(conn: Connection) -> None:
+        started.set()
+        time.sleep(0.3)
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            first = pool.submit(writer.run, _token("a"), slow)
+            assert started.wait(10)
+            queued = [pool.submit(writer.run, _token(k)) for k in "bc"]
+            deadline = time.monotonic() + 10
+            while writer._queue.qsize() < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            writer.close()  # while b and c wait behind a
+            for future in [first, *queued]:
+                future.result(timeout=30)
+        with pytest.raises(RuntimeError, match="closed"):
+            writer.run(_token("d"))
+    finally:
+        engine.dispose()
+    assert _stored_keys(database_url) == ["a", "b", "c"]
