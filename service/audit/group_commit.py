@@ -121,10 +121,12 @@ class GroupCommitter:
 
         If the awaiting task is cancelled (its client went away), the rows are still written.
         """
-        item = _Item(rows, work, asyncio.get_running_loop().create_future())
+        future = asyncio.get_running_loop().create_future()
+        item = _Item(rows, work, future)
         self._enqueue(item)
-        assert item.future is not None
-        await asyncio.shield(item.future)
+        # Cancelling the waiting task cancels only this future: the writer never looks at it but to settle
+        # it (when still pending), so the rows are written all the same.
+        await future
         if item.error is not None:
             raise item.error
         return item.result

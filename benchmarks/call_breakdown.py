@@ -1,0 +1,176 @@
+"""Where the CPU of one patient-view call goes: each stage the route runs, timed alone in this process.
+
+    python benchmarks/call_breakdown.py [--runs 5] [--calls 400] [--write]
+
+The request is the 40-resource patient-view of ``http_load.py`` (the one ``server_ratio.py`` sends). The
+stages are the functions ``service.routes.cds_hooks.call_service`` calls, in its order, each on its own
+input prepared beforehand:
+
+* ``JSON body``          ``service.json_body.parse_json_body`` (msgspec; the exact parser only when in doubt);
+* ``request models``     ``CdsRequest`` and the hook's context model;
+* ``FHIR intake``        ``engine.fhir.scenario_from_resources`` of the prefetch (memos warm);
+* ``rules``              ``Evaluator.evaluate``: derivation, durable-rules, findings and their explanations;
+* ``cards``              the cards, their JSON and what the audit keeps of them;
+* ``audit record``       ``AuditStore.record_evaluation_async`` awaited on an event loop: rows, the writer
+                         thread, the insert, the fsynced commit (SQLite, ``synchronous=FULL``), the wake-up;
+* ``response``           the response body (msgspec).
+
+CPU time of the whole process (``time.process_time``: the audit writer's thread included) per call; each run
+gives every stage's mean over ``--calls`` calls, and the table shows the median of the runs and their range
+(min-max). The sum is less than the server's figure in ``server_ratio.py``: there, the framework, the
+server and the access log run too, and the stages share the caches with everything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _common import machine, table, write_section
+from http_load import patient_view_request
+
+from engine.evaluator import Evaluator
+from engine.fhir import scenario_from_resources
+from engine.knowledge import load_knowledge_base
+from service.audit.migrate import prepare
+from service.audit.store import AuditStore
+from service.cds.cards import card_json, cards_for, issued
+from service.cds.models import CdsRequest
+from service.cds.services import SERVICES
+from service.database import make_engine
+from service.json_body import parse_json_body
+from service.responses import FastJSONResponse
+from service.settings import Settings
+
+KEYS = {
+    "Patient": "patient",
+    "Observation": "observations",
+    "Condition": "conditions",
+    "MedicationRequest": "medicationRequests",
+    "MedicationStatement": "medicationStatements",
+}
+
+
+def stages(audit: AuditStore, loop: asyncio.AbstractEventLoop) -> list[tuple[str, Callable[[int], None]]]:
+    """Each stage as ``n`` calls on inputs made beforehand (the output of the stage before it)."""
+    settings = Settings()
+    evaluator = Evaluator(load_knowledge_base(settings.rules_dir, settings.thresholds))
+    request, count = patient_view_request("breakdown-1", KEYS)
+    assert count == 40
+    body = json.dumps(request).encode()
+    service = SERVICES["patient-view"]
+    now = datetime.now(UTC)
+    data = parse_json_body(body, "application/json", settings.max_json_depth)
+    prefetch = data["prefetch"]
+    resources = [prefetch["patient"]] + [
+        entry["resource"] for key in list(KEYS.values())[1:] for entry in prefetch[key]["entry"]
+    ]
+    scenario = scenario_from_resources(resources, [], evaluation_time=now).checked().scenario
+    evaluation = evaluator.evaluate(scenario, now)
+    base = "http://127.0.0.1:8000"
+    value_sets = evaluator.kb.value_sets
+
+    def cards() -> tuple[list[dict[str, Any]], list[Any]]:
+        pairs = cards_for(evaluation.findings, base, [], value_sets)
+        return [card_json(c) for _, c in pairs], [issued(c, f) for f, c in pairs]
+
+    shown, kept = cards()
+
+    async def records(n: int) -> None:
+        for _ in range(n):
+            await audit.record_evaluation_async(
+                service=service.id,
+                hook=service.hook,
+                hook_instance=str(uuid.uuid4()),
+                ruleset_version=evaluation.ruleset_version,
+                topics=[c.topic for c in kept],
+                latency_ms=1.0,
+                patient_hash="0" * 64,
+                cards=[replace(card, uuid=str(uuid.uuid4())) for card in kept],  # new ids, as issued
+            )
+
+    def models() -> Any:
+        parsed = CdsRequest.model_validate(data)
+        return service.context_model.model_validate(parsed.context)
+
+    def repeat(call: Callable[[], Any]) -> Callable[[int], None]:
+        def calls(n: int) -> None:
+            for _ in range(n):
+                call()
+
+        return calls
+
+    depth = settings.max_json_depth
+    return [
+        ("JSON body", repeat(lambda: parse_json_body(body, "application/json", depth))),
+        ("request models", repeat(models)),
+        ("FHIR intake", repeat(lambda: scenario_from_resources(resources, [], evaluation_time=now))),
+        ("rules", repeat(lambda: evaluator.evaluate(scenario, now))),
+        ("cards", repeat(cards)),
+        ("audit record", lambda n: loop.run_until_complete(records(n))),  # awaited, as the route does
+        ("response", repeat(lambda: FastJSONResponse({"cards": shown}))),
+    ]
+
+
+def main() -> int:
+    """Time each stage over the runs; print the table and write it with ``--write``."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--write", action="store_true", help="store the table in RESULTS.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'audit.db'}")
+        prepare(engine, True)
+        audit = AuditStore(engine)
+        loop = asyncio.new_event_loop()
+        try:
+            steps = stages(audit, loop)
+            per_stage: dict[str, list[float]] = {name: [] for name, _ in steps}
+            for _, calls in steps:  # warm-up
+                calls(50)
+            for _ in range(args.runs):
+                for name, calls in steps:
+                    start = time.process_time()
+                    calls(args.calls)
+                    per_stage[name].append((time.process_time() - start) / args.calls * 1e6)
+        finally:
+            loop.close()
+            audit.close()
+            engine.dispose()
+    medians = {name: statistics.median(v) for name, v in per_stage.items()}
+    total = sum(medians.values())
+    rows = [
+        [name, f"{medians[name]:.0f} ({min(v):.0f}-{max(v):.0f})", f"{100 * medians[name] / total:.0f}%"]
+        for name, v in per_stage.items()
+    ]
+    rows.append(["sum of the stages", f"{total:.0f}", "100%"])
+    text = "\n".join(
+        [
+            f"Machine: {machine()}",
+            "",
+            f"`python benchmarks/call_breakdown.py --runs {args.runs} --calls {args.calls}`: CPU time of "
+            "this process per call of each stage of a 40-resource patient-view; median of the runs "
+            "(min-max).",
+            "",
+            table(["stage", "CPU per call, µs", "share"], rows),
+        ]
+    )
+    print(text)
+    if args.write:
+        write_section("call_breakdown", "Where a patient-view call's CPU goes (call_breakdown.py)", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
