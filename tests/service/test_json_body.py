@@ -5,10 +5,14 @@ Whatever the path, the outcome (the value, or the problem reported) is the exact
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.json_body import _exact, parse_json_body
 from service.problems import ProblemError
@@ -88,3 +92,28 @@ def test_a_plain_body_is_decoded_without_the_slow_parser(monkeypatch: pytest.Mon
         "hook": "patient-view",
         "prefetch": {"n": [1, 2.5, {"x": "y"}]},
     }
+
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_VALUES, ensure_ascii=st.booleans())
+def test_any_json_value_gets_the_exact_parsers_outcome(value: Any, ensure_ascii: bool) -> None:
+    body = json.dumps(value, ensure_ascii=ensure_ascii).encode()
+    for limit in (8, 3):
+        fast = _outcome(partial(parse_json_body, content_type="application/json", max_depth=limit), body)
+        assert fast == _outcome(partial(_exact, max_depth=limit), body)
