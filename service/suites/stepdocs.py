@@ -16,8 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-STEP_MODULES = ("service.suites.steps.given", "service.suites.steps.when", "service.suites.steps.then")
-SERVICE_MODULES = ("service.suites.steps.service_steps", "service.suites.steps.analytics_steps")
+STEP_MODULES = (
+    "service.suites.steps.given",
+    "service.suites.steps.given_medicines",
+    "service.suites.steps.given_results",
+    "service.suites.steps.when",
+    "service.suites.steps.then",
+)
+SERVICE_MODULES = (
+    "service.suites.steps.service_given",
+    "service.suites.steps.service_steps",
+    "service.suites.steps.analytics_steps",
+)
 DOC_PATH = Path("docs") / "steps.md"
 PARAMETER_HELP = {
     "when": "a time before today: `today`, `yesterday`, `1 day ago`, `<n> days ago`",

@@ -6,8 +6,12 @@ modules, listed in :data:`STEP_PLUGINS`.
 
 STEP_PLUGINS = (
     "service.suites.steps.given",
+    "service.suites.steps.given_medicines",
+    "service.suites.steps.given_results",
     "service.suites.steps.when",
     "service.suites.steps.then",
+    "service.suites.steps.service_world",
+    "service.suites.steps.service_given",
     "service.suites.steps.service_steps",
     "service.suites.steps.analytics_steps",
 )

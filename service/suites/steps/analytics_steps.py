@@ -14,7 +14,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then
 
 from engine.paths import default_rules_dir
-from service.suites.steps.service_steps import ServiceWorld
+from service.suites.steps.service_world import ServiceWorld
 
 _STATUS = re.compile(r"^status:\s*\S+\s*$", re.MULTILINE)
 

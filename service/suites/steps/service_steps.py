@@ -1,278 +1,15 @@
-"""Step library of the service's behaviour (features/service/): an EHR talking to clinrules over HTTP.
-
-"The clinrules service is running" is the service the suite targets: a fresh one in this process, or the one
-at ``clinrules test --url`` (the target's ``url``). A scenario that needs the service configured its own way
-(JWT security on) always starts its own instance in this process, since a running service's settings are
-its operator's.
-"""
+"""When and Then steps of the service's behaviour: the EHR's calls, and what the service answers."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
-import jwt
-import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi.testclient import TestClient
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import parsers, then, when
 
-from service.app import create_app
-from service.settings import Settings
-from service.suites.steps.fhir_server import FhirStore, running_fhir_server
-from service.suites.steps.fixtures import load_fixture
-
-ISSUER = "https://ehr.example.org"
-FHIR_TOKEN = "ehr-fhir-token"
-_KEY = ec.generate_private_key(ec.SECP384R1())
-
-
-class ServiceWorld:
-    """What one scenario has set up and seen."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.client: TestClient | httpx.Client | None = None
-        self.request: dict[str, Any] = {}
-        self.response: Any = None
-        self.cards: dict[str, dict[str, Any]] = {}
-        self.hook = ""
-
-    def start(self, **settings: Any) -> TestClient:
-        """Start the app with these settings (on a fresh database)."""
-        cfg = Settings(database_url=f"sqlite:///{self.tmp_path / 'audit.db'}", _env_file=None, **settings)
-        self.client = TestClient(create_app(cfg))
-        self.client.__enter__()
-        return self.client
-
-    def connect(self, url: str) -> httpx.Client:
-        """Talk to the service already running at ``url``."""
-        self.client = httpx.Client(base_url=url.rstrip("/"), timeout=30.0)
-        return self.client
-
-    @property
-    def http(self) -> TestClient | httpx.Client:
-        """The client (the service must be running)."""
-        assert self.client is not None, "start the service first"
-        return self.client
-
-
-@pytest.fixture
-def service_world(tmp_path: Path) -> Iterator[ServiceWorld]:
-    """The scenario's service, client and last response; the service stops afterwards."""
-    world = ServiceWorld(tmp_path)
-    yield world
-    if isinstance(world.client, TestClient):
-        world.client.__exit__(None, None, None)
-    elif world.client is not None:
-        world.client.close()
-
-
-@pytest.fixture
-def service_url(clinrules_target: object) -> str | None:
-    """The URL of the running service the suite targets (``clinrules test --url``), or None: in process."""
-    url = getattr(clinrules_target, "url", None)
-    return str(url) if url else None
-
-
-@pytest.fixture
-def ehr_fhir_server() -> Iterator[tuple[str, FhirStore]]:
-    """The EHR's FHIR server on loopback."""
-    store = FhirStore(token=FHIR_TOKEN)
-    with running_fhir_server(store) as url:
-        yield url, store
-
-
-def _token(**claims: Any) -> str:
-    now = int(time.time())
-    payload = {
-        "iss": ISSUER,
-        "sub": "ehr",
-        "aud": "http://testserver",
-        "exp": now + 300,
-        "iat": now,
-        "jti": str(uuid.uuid4()),
-    }
-    payload.update(claims)
-    return jwt.encode(payload, _KEY, algorithm="ES384", headers={"kid": "ehr-1"})
-
-
-# ---- Given ----------------------------------------------------------------------------------------
-
-
-@given("the clinrules service is running")
-def service_running(service_world: ServiceWorld, service_url: str | None) -> None:
-    """The service under test: the one at `--url` when given, else a fresh one with default settings.
-
-    Example: Given the clinrules service is running
-    """
-    if service_url:
-        service_world.connect(service_url)
-    else:
-        service_world.start()
-
-
-@given("the clinrules service is running with JWT security on")
-def service_running_secured(service_world: ServiceWorld) -> None:
-    """A fresh instance with JWT verification, the EHR its trusted issuer (in process, even with `--url`).
-
-    Example: Given the clinrules service is running with JWT security on
-    """
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_KEY.public_key()))
-    service_world.start(
-        jwt_enabled=True,
-        jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}},
-        jwt_audience="http://testserver",
-    )
-
-
-@given(parsers.parse('the EHR prepares the CDS Hooks request "{name}"'))
-def prepare_request(service_world: ServiceWorld, name: str) -> None:
-    """Load a CDS Hooks request fixture (service/suites/steps/cds/)."""
-    service_world.request = load_fixture(name)
-
-
-@given(parsers.parse('the request leaves out the prefetch "{key}"'))
-def drop_prefetch(service_world: ServiceWorld, key: str) -> None:
-    """Remove one prefetch entry."""
-    service_world.request["prefetch"].pop(key, None)
-
-
-@given("the request has no prefetch")
-def no_prefetch(service_world: ServiceWorld) -> None:
-    """Remove the whole prefetch."""
-    service_world.request.pop("prefetch", None)
-
-
-@given(parsers.parse('the request context leaves out "{field}"'))
-def drop_context_field(service_world: ServiceWorld, field: str) -> None:
-    """Remove one context field."""
-    service_world.request["context"].pop(field, None)
-
-
-@given("the EHR's FHIR server holds the patient's record")
-def fhir_server_holds(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
-    """Put the request's prefetch data on the loopback FHIR server and point the request at it."""
-    url, store = ehr_fhir_server
-    prefetch = service_world.request.get("prefetch") or load_fixture("patient-view-iris-risk")["prefetch"]
-    for value in prefetch.values():
-        if value.get("resourceType") == "Bundle":
-            store.add(*(e["resource"] for e in value.get("entry", [])))
-        else:
-            store.add(value)
-    service_world.request["fhirServer"] = url
-    service_world.request["fhirAuthorization"] = {
-        "access_token": FHIR_TOKEN,
-        "token_type": "Bearer",
-        "expires_in": 300,
-        "scope": "patient/*.read",
-        "subject": "clinrules",
-    }
-
-
-@given("the service trusts the EHR's FHIR server")
-def trust_fhir_server(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
-    """Restart the service with the EHR's (loopback) FHIR server as its one trusted FHIR server."""
-    if service_world.client is not None:
-        service_world.client.__exit__(None, None, None)
-    service_world.start(fhir_trusted_servers=[ehr_fhir_server[0]])
-
-
-@given("the observations are prefetched as a first page holding only a body weight")
-def paged_observations(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
-    """The server pages searches one result at a time, a body weight first; the prefetch is page 1 only."""
-    url, store = ehr_fhir_server
-    patient = service_world.request["context"]["patientId"]
-    weight = {
-        "resourceType": "Observation",
-        "id": "body-weight",
-        "status": "final",
-        "subject": {"reference": f"Patient/{patient}"},
-        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
-        "valueQuantity": {"value": 61, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
-    }
-    store.resources = {"Observation/body-weight": weight, **store.resources}
-    store.page_size = 1
-    first_page = httpx.get(
-        f"{url}/Observation?patient={patient}", headers={"Authorization": f"Bearer {FHIR_TOKEN}"}
-    ).json()
-    assert [e["resource"]["id"] for e in first_page["entry"]] == ["body-weight"] and first_page["link"]
-    store.requests.clear()
-    service_world.request.setdefault("prefetch", {})["observations"] = first_page
-
-
-# Code systems by the names a clinician reads in a feature.
-SYSTEMS = {
-    "SNOMED CT": "http://snomed.info/sct",
-    "ICD-10-CM": "http://hl7.org/fhir/sid/icd-10-cm",
-    "WHO ICD-10": "http://hl7.org/fhir/sid/icd-10",
-    "ICD-11": "http://id.who.int/icd/release/11/mms",
-    "LOINC": "http://loinc.org",
-    "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
-    "ATC": "http://www.whocc.no/atc",
-    "CIEL": "https://cielterminology.org",
-}
-
-
-def _resources_in(node: Any) -> Iterator[dict[str, Any]]:
-    """Every FHIR resource in a request: prefetch, Bundle entries and draft orders."""
-    if isinstance(node, dict):
-        if isinstance(node.get("resourceType"), str):
-            yield node
-        for value in node.values():
-            yield from _resources_in(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _resources_in(item)
-
-
-@given(parsers.parse('the record codes {resource_type} "{resource_id}" instead as {system} "{code}"'))
-def recode(service_world: ServiceWorld, resource_type: str, resource_id: str, system: str, code: str) -> None:
-    """Replace the codes of one resource of the request with a single coding (no text, no display).
-
-    Example: Given the record codes Condition "problem-pregnancy" instead as SNOMED CT "72892002"
-    """
-    found = [
-        r
-        for r in _resources_in(service_world.request)
-        if r["resourceType"] == resource_type and r.get("id") == resource_id
-    ]
-    assert len(found) == 1, f"no single {resource_type}/{resource_id} in the request"
-    element = "medicationCodeableConcept" if resource_type == "MedicationRequest" else "code"
-    found[0][element] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
-
-
-@given(parsers.parse('the record gives the patient\'s gender as "{gender}"'))
-def patient_gender(service_world: ServiceWorld, gender: str) -> None:
-    """Set Patient.gender in the prefetch.
-
-    Example: Given the record gives the patient's gender as "male"
-    """
-    service_world.request["prefetch"]["patient"]["gender"] = gender
-
-
-@given("the record gives the patient's sex only in the US Core individual-sex extension")
-def sex_in_extension(service_world: ServiceWorld) -> None:
-    """Move Patient.gender into the US Core 8 individual-sex extension (SNOMED CT), as US Core 8 writes it.
-
-    Example: Given the record gives the patient's sex only in the US Core individual-sex extension
-    """
-    patient = service_world.request["prefetch"]["patient"]
-    code = {"female": "248152002", "male": "248153007"}[patient.pop("gender")]
-    patient.setdefault("extension", []).append(
-        {
-            "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-individual-sex",
-            "valueCoding": {"system": "http://snomed.info/sct", "code": code},
-        }
-    )
-
-
-# ---- When -----------------------------------------------------------------------------------------
+from service.suites.steps.fhir_server import FhirStore
+from service.suites.steps.service_world import ServiceWorld, ehr_token
 
 
 @when("the EHR asks for the CDS services")
@@ -299,14 +36,14 @@ def call_with_token(service_world: ServiceWorld, service_id: str, kind: str) -> 
     """POST with a valid, expired, foreign, replayed or misdirected token."""
     other_service = "http://other-cds.example/cds-services/patient-view"
     tokens = {
-        "valid": _token(),
-        "expired": _token(exp=int(time.time()) - 600, iat=int(time.time()) - 900),
-        "foreign": _token(iss="https://intruder.example"),
-        "misdirected": _token(aud=other_service),
+        "valid": ehr_token(),
+        "expired": ehr_token(exp=int(time.time()) - 600, iat=int(time.time()) - 900),
+        "foreign": ehr_token(iss="https://intruder.example"),
+        "misdirected": ehr_token(aud=other_service),
     }
     headers: dict[str, str] = {}
     if kind == "replayed":
-        token = _token()
+        token = ehr_token()
         _call(service_world, service_id, {"Authorization": f"Bearer {token}"})
     else:
         token = tokens[kind]

@@ -1,0 +1,185 @@
+"""Given steps of the service's behaviour: the service, the EHR's request and its FHIR server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from pytest_bdd import given, parsers
+
+from service.suites.steps.fhir_server import FhirStore
+from service.suites.steps.fixtures import load_fixture
+from service.suites.steps.service_world import FHIR_TOKEN, ISSUER, ServiceWorld, ehr_public_jwk
+
+# ---- Given ----------------------------------------------------------------------------------------
+
+
+@given("the clinrules service is running")
+def service_running(service_world: ServiceWorld, service_url: str | None) -> None:
+    """The service under test: the one at `--url` when given, else a fresh one with default settings.
+
+    Example: Given the clinrules service is running
+    """
+    if service_url:
+        service_world.connect(service_url)
+    else:
+        service_world.start()
+
+
+@given("the clinrules service is running with JWT security on")
+def service_running_secured(service_world: ServiceWorld) -> None:
+    """A fresh instance with JWT verification, the EHR its trusted issuer (in process, even with `--url`).
+
+    Example: Given the clinrules service is running with JWT security on
+    """
+    jwk = ehr_public_jwk()
+    service_world.start(
+        jwt_enabled=True,
+        jwt_issuers={ISSUER: {"keys": [{**jwk, "kid": "ehr-1", "alg": "ES384"}]}},
+        jwt_audience="http://testserver",
+    )
+
+
+@given(parsers.parse('the EHR prepares the CDS Hooks request "{name}"'))
+def prepare_request(service_world: ServiceWorld, name: str) -> None:
+    """Load a CDS Hooks request fixture (service/suites/steps/cds/)."""
+    service_world.request = load_fixture(name)
+
+
+@given(parsers.parse('the request leaves out the prefetch "{key}"'))
+def drop_prefetch(service_world: ServiceWorld, key: str) -> None:
+    """Remove one prefetch entry."""
+    service_world.request["prefetch"].pop(key, None)
+
+
+@given("the request has no prefetch")
+def no_prefetch(service_world: ServiceWorld) -> None:
+    """Remove the whole prefetch."""
+    service_world.request.pop("prefetch", None)
+
+
+@given(parsers.parse('the request context leaves out "{field}"'))
+def drop_context_field(service_world: ServiceWorld, field: str) -> None:
+    """Remove one context field."""
+    service_world.request["context"].pop(field, None)
+
+
+@given("the EHR's FHIR server holds the patient's record")
+def fhir_server_holds(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
+    """Put the request's prefetch data on the loopback FHIR server and point the request at it."""
+    url, store = ehr_fhir_server
+    prefetch = service_world.request.get("prefetch") or load_fixture("patient-view-iris-risk")["prefetch"]
+    for value in prefetch.values():
+        if value.get("resourceType") == "Bundle":
+            store.add(*(e["resource"] for e in value.get("entry", [])))
+        else:
+            store.add(value)
+    service_world.request["fhirServer"] = url
+    service_world.request["fhirAuthorization"] = {
+        "access_token": FHIR_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "clinrules",
+    }
+
+
+@given("the service trusts the EHR's FHIR server")
+def trust_fhir_server(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
+    """Restart the service with the EHR's (loopback) FHIR server as its one trusted FHIR server."""
+    if service_world.client is not None:
+        service_world.client.__exit__(None, None, None)
+    service_world.start(fhir_trusted_servers=[ehr_fhir_server[0]])
+
+
+@given("the observations are prefetched as a first page holding only a body weight")
+def paged_observations(service_world: ServiceWorld, ehr_fhir_server: tuple[str, FhirStore]) -> None:
+    """The server pages searches one result at a time, a body weight first; the prefetch is page 1 only."""
+    url, store = ehr_fhir_server
+    patient = service_world.request["context"]["patientId"]
+    weight = {
+        "resourceType": "Observation",
+        "id": "body-weight",
+        "status": "final",
+        "subject": {"reference": f"Patient/{patient}"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "valueQuantity": {"value": 61, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
+    }
+    store.resources = {"Observation/body-weight": weight, **store.resources}
+    store.page_size = 1
+    first_page = httpx.get(
+        f"{url}/Observation?patient={patient}", headers={"Authorization": f"Bearer {FHIR_TOKEN}"}
+    ).json()
+    assert [e["resource"]["id"] for e in first_page["entry"]] == ["body-weight"] and first_page["link"]
+    store.requests.clear()
+    service_world.request.setdefault("prefetch", {})["observations"] = first_page
+
+
+# Code systems by the names a clinician reads in a feature.
+SYSTEMS = {
+    "SNOMED CT": "http://snomed.info/sct",
+    "ICD-10-CM": "http://hl7.org/fhir/sid/icd-10-cm",
+    "WHO ICD-10": "http://hl7.org/fhir/sid/icd-10",
+    "ICD-11": "http://id.who.int/icd/release/11/mms",
+    "LOINC": "http://loinc.org",
+    "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "ATC": "http://www.whocc.no/atc",
+    "CIEL": "https://cielterminology.org",
+}
+
+
+def _resources_in(node: Any) -> Iterator[dict[str, Any]]:
+    """Every FHIR resource in a request: prefetch, Bundle entries and draft orders."""
+    if isinstance(node, dict):
+        if isinstance(node.get("resourceType"), str):
+            yield node
+        for value in node.values():
+            yield from _resources_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _resources_in(item)
+
+
+@given(parsers.parse('the record codes {resource_type} "{resource_id}" instead as {system} "{code}"'))
+def recode(service_world: ServiceWorld, resource_type: str, resource_id: str, system: str, code: str) -> None:
+    """Replace the codes of one resource of the request with a single coding (no text, no display).
+
+    Example: Given the record codes Condition "problem-pregnancy" instead as SNOMED CT "72892002"
+    """
+    found = [
+        r
+        for r in _resources_in(service_world.request)
+        if r["resourceType"] == resource_type and r.get("id") == resource_id
+    ]
+    assert len(found) == 1, f"no single {resource_type}/{resource_id} in the request"
+    element = "medicationCodeableConcept" if resource_type == "MedicationRequest" else "code"
+    found[0][element] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
+
+
+@given(parsers.parse('the record gives the patient\'s gender as "{gender}"'))
+def patient_gender(service_world: ServiceWorld, gender: str) -> None:
+    """Set Patient.gender in the prefetch.
+
+    Example: Given the record gives the patient's gender as "male"
+    """
+    service_world.request["prefetch"]["patient"]["gender"] = gender
+
+
+@given("the record gives the patient's sex only in the US Core individual-sex extension")
+def sex_in_extension(service_world: ServiceWorld) -> None:
+    """Move Patient.gender into the US Core 8 individual-sex extension (SNOMED CT), as US Core 8 writes it.
+
+    Example: Given the record gives the patient's sex only in the US Core individual-sex extension
+    """
+    patient = service_world.request["prefetch"]["patient"]
+    code = {"female": "248152002", "male": "248153007"}[patient.pop("gender")]
+    patient.setdefault("extension", []).append(
+        {
+            "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-individual-sex",
+            "valueCoding": {"system": "http://snomed.info/sct", "code": code},
+        }
+    )
+
+
+# ---- When -----------------------------------------------------------------------------------------
