@@ -19,7 +19,8 @@ from pathlib import Path
 
 import httpx
 from _common import ROOT
-from http_load import free_port, patient_view_request, prefetch_keys, stop_server
+from _patient_view import patient_view_request, prefetch_keys
+from _serve import free_port, stop_server
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -36,15 +36,9 @@ from typing import Any
 
 import httpx
 from _common import machine, table, write_section
-from http_load import (
-    _Conn,
-    _exchange,
-    _raw_request,
-    free_port,
-    patient_view_request,
-    prefetch_keys,
-    stop_server,
-)
+from _loadgen import Conn, exchange, raw_request
+from _patient_view import patient_view_request, prefetch_keys
+from _serve import free_port, stop_server
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import registry, sessionmaker
 
@@ -276,15 +270,15 @@ async def _closed_loop(port: int, bodies: list[bytes], clients: int, seconds: fl
 
     async def client(n: int) -> None:
         nonlocal ok, errors
-        conn = _Conn(*await asyncio.open_connection("127.0.0.1", port))
+        conn = Conn(*await asyncio.open_connection("127.0.0.1", port))
         i = n
         while loop.time() < stop_at:
             try:
-                good = await asyncio.wait_for(_exchange(conn, bodies[i % len(bodies)]), timeout=30)
+                good = await asyncio.wait_for(exchange(conn, bodies[i % len(bodies)]), timeout=30)
             except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
                 good = False
                 conn.writer.close()
-                conn = _Conn(*await asyncio.open_connection("127.0.0.1", port))
+                conn = Conn(*await asyncio.open_connection("127.0.0.1", port))
             i += clients
             if loop.time() >= warm_until and loop.time() < stop_at:
                 ok, errors = ok + good, errors + (not good)
@@ -332,7 +326,7 @@ def saturated_rate(url: str, clients: int, seconds: float) -> tuple[float, int]:
                 raise SystemExit("the service did not start")
             time.sleep(0.2)
         keys = prefetch_keys(httpx.get(f"{base}/cds-services", timeout=10).json())
-        bodies = [_raw_request(port, patient_view_request(f"sat-{i}", keys)[0]) for i in range(64)]
+        bodies = [raw_request(port, patient_view_request(f"sat-{i}", keys)[0]) for i in range(64)]
         ctx = multiprocessing.get_context("spawn")
         out = ctx.Queue()
         loader = ctx.Process(target=_load_process, args=(port, bodies, clients, seconds, out))
@@ -347,7 +341,7 @@ def saturated_rate(url: str, clients: int, seconds: float) -> tuple[float, int]:
 # --- main ---------------------------------------------------------------------------------------------
 
 
-def _spread(values: Sequence[float], digits: int = 0) -> str:
+def spread(values: Sequence[float], digits: int = 0) -> str:
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
@@ -380,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         us, per_second = write_cost(path, url, threads, args.writes)
                     cpu.append(us)
                     rate.append(per_second)
-                cost_rows.append([backend, f"2 × {threads}", path, _spread(cpu), _spread(rate)])
+                cost_rows.append([backend, f"2 × {threads}", path, spread(cpu), spread(rate)])
                 print(cost_rows[-1], flush=True)
     http_rows = []
     if not args.no_http:
@@ -391,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     per_second, failed = saturated_rate(url, args.clients, args.seconds)
                 rates.append(per_second)
                 errors += failed
-            http_rows.append([backend, _spread(rates, 1), str(errors)])
+            http_rows.append([backend, spread(rates, 1), str(errors)])
             print(http_rows[-1], flush=True)
 
     runs = f"{args.runs} runs" if args.runs > 1 else "1 run"

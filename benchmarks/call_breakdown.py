@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine, table, write_section
-from http_load import patient_view_request
+from _patient_view import patient_view_request
 
 from engine.evaluator import Evaluator
 from engine.fhir import scenario_from_resources

@@ -33,8 +33,8 @@ from collections.abc import Callable
 from typing import Any
 
 from _common import machine, table, write_section
+from _patient_view import patient_view_request
 from fhir.resources.R4B import get_fhir_model_class
-from http_load import patient_view_request
 from patient_view_latency import realistic_request
 
 from engine.fhir import scenario_from_resources

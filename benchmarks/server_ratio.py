@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _common import BENCHMARKS, ROOT, machine, table, write_section
-from http_load import patient_view_request
+from _patient_view import patient_view_request
 
 from engine.fhir import scenario_from_resources
 
