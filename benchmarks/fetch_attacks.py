@@ -28,8 +28,8 @@ from _common import machine, table, write_section
 
 from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, gzip_bomb, running_fhir_server
+from tests.service.fetching import fetching_request
 from tests.service.test_fetch_limits import live_service
-from tests.service.test_fetch_security import fetching_request
 
 T = TypeVar("T")
 PROBED = ("/health", "/ready", "/rules", "/ui")

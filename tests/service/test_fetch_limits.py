@@ -21,7 +21,7 @@ import uvicorn
 from service.app import create_app
 from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, gzip_bomb, running_fhir_server
-from tests.service.test_fetch_security import fetching_request, record  # noqa: F401 (fixture)
+from tests.service.fetching import fetching_request
 from tests.service.test_fhir_fetch import trusting
 from tests.suites.server import free_port
 
@@ -125,7 +125,7 @@ def test_a_decompression_bomb_ends_in_412_without_filling_memory(
 
 def test_bytes_per_call_are_capped_across_pages(
     settings: Settings,
-    record: tuple[str, FhirStore],  # noqa: F811 (fixture)
+    record: tuple[str, FhirStore],
 ) -> None:
     url, store = record
     store.padding = 1024 * 1024  # every search page weighs 1 MiB; five of them would be fetched
@@ -137,7 +137,7 @@ def test_bytes_per_call_are_capped_across_pages(
 
 def test_entries_per_call_are_capped(
     settings: Settings,
-    record: tuple[str, FhirStore],  # noqa: F811 (fixture)
+    record: tuple[str, FhirStore],
 ) -> None:
     url, _ = record
     with trusting(settings, url, fhir_max_entries=3) as client:
