@@ -63,11 +63,12 @@ def _bundle(resources: list[JSON]) -> JSON:
     }
 
 
-def patient_view_request(pid: str, keys: dict[str, str]) -> tuple[JSON, int]:
+def patient_view_request(pid: str, keys: dict[str, str], older_visits: int = 0) -> tuple[JSON, int]:
     """A patient-view call for an HIV patient 40 days into ART with a new TB diagnosis (IRIS suspected).
 
-    ``keys`` maps resource type to the prefetch key discovery gave for it. Returns the body and the number
-    of FHIR resources in its prefetch.
+    ``keys`` maps resource type to the prefetch key discovery gave for it; ``older_visits`` adds a CD4 count
+    and a viral load every 90 days before the first year (a longer history: 33 visits give 106 resources,
+    37 kB). Returns the body and the number of FHIR resources in its prefetch.
     """
     obs: list[JSON] = []
     for n, days in enumerate((400, 300, 200, 120, 60, 45, 20, 5)):
@@ -89,6 +90,11 @@ def patient_view_request(pid: str, keys: dict[str, str]) -> tuple[JSON, int]:
         )
     for days in (400, 300, 200, 120, 60, 5):
         obs.append(_observation(len(obs), pid, "33914-3", days, 88, "mL/min/1.73m2", "mL/min/{1.73_m2}"))
+    for visit in range(older_visits):
+        days = 490 + 90 * visit
+        obs.append(_observation(len(obs), pid, "24467-3", days, 300 - visit * 7, "cells/uL", "/uL"))
+        load = 20000 + 500 * visit
+        obs.append(_observation(len(obs), pid, "20447-9", days, load, "copies/mL", "{copies}/mL"))
     conditions = [
         _condition(0, pid, "B20", "HIV disease", 420),
         _condition(1, pid, "A15.0", "Pulmonary tuberculosis", 20),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from typing import Any
 
 import httpx
 from _common import machine, table, write_section
+from _serve import free_port
 
 PATIENT = "bench-patient-1"
 LOINC = "http://loinc.org"
@@ -146,12 +146,6 @@ def realistic_request() -> dict[str, Any]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -169,7 +163,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 def one_run(calls: int, warmup: int) -> tuple[list[float], int, int]:
     """Latencies (ms, sorted) of ``calls`` patient-view calls against a fresh server, the request size in
     bytes and the cards of the last answer."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         env = {

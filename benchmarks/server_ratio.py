@@ -13,6 +13,8 @@ round sends, in turn, for about ``--seconds`` each:
 * ``empty endpoint``            the patient-view body to the empty app;
 * ``patient-view``              the same body to ``POST /cds-services/patient-view`` (each call a new
                                 ``hookInstance``, same length);
+* ``empty endpoint, long`` and ``patient-view, long``: the same for a longer history (106 resources, about
+                                37 kB: ten years of CD4 counts and viral loads), each against its own floor;
 * ``/evaluate, FHIR Bundle``    the same 40 resources as one ``collection`` Bundle to ``POST /evaluate``;
 * ``/evaluate, project JSON``   the same patient in the project's scenario JSON to ``POST /evaluate``.
 
@@ -28,10 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from _common import BENCHMARKS, ROOT, machine, table, write_section
 from _patient_view import patient_view_request
+from _server_process import Connection, Server, cpu_seconds, start, wait_port
 
 from engine.fhir import scenario_from_resources
 
@@ -51,115 +51,32 @@ KEYS = {
     "MedicationRequest": "medicationRequests",
     "MedicationStatement": "medicationStatements",
 }
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of process ``pid`` (all its threads, living and ended), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of proc(5)
-
-
-def free_port() -> int:
-    """A port the kernel says is free on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection, one request at a time (no client library in the way)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buffer = b""
-
-    def request(self, path: str, body: bytes) -> tuple[int, bytes]:
-        """POST ``body`` as JSON; return the status and the response body."""
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        self.sock.sendall(head + body)
-        while b"\r\n\r\n" not in self.buffer:
-            self._more()
-        header, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        lines = header.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        length = next(
-            int(v) for k, _, v in (x.partition(":") for x in lines[1:]) if k.lower() == "content-length"
-        )
-        while len(self.buffer) < length:
-            self._more()
-        answer, self.buffer = self.buffer[:length], self.buffer[length:]
-        return status, answer
-
-    def _more(self) -> None:
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        self.buffer += chunk
-
-    def close(self) -> None:
-        """Close the socket."""
-        self.sock.close()
-
-
-@dataclass
-class Server:
-    """A uvicorn subprocess (one worker: the process itself serves)."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-
-    def wait_ready(self, path: str, timeout: float = 90) -> None:
-        """Wait until ``GET path`` answers 200."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name}: the server exited during start-up")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-                    if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name}: not ready")
-
-    def stop(self) -> None:
-        """Terminate and reap the process."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def start(name: str, code: str, env: dict[str, str]) -> Server:
-    """Start ``python -c code`` (``{port}`` filled in) as a server."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", code.format(port=port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return Server(name, process, port)
-
-
 SERVICE = "from service.server import run; run('127.0.0.1', {port}, 1)"
 EMPTY = (
     f"import sys, uvicorn; sys.path.insert(0, {str(BENCHMARKS)!r}); "
     "from service.server import UVICORN_OPTIONS; "
     "uvicorn.run('_empty_app:create_app', host='127.0.0.1', port={port}, workers=1, **UVICORN_OPTIONS)"
 )
+
+
+LONG_HISTORY_VISITS = 33
+"""Older visits of the long patient-view: 106 resources, about 37 kB (the size of the issue's own request)."""
+
+
+def new_instances(template: bytes, instance: bytes) -> Callable[[], bytes]:
+    """``template`` with a new hookInstance (same length) at each call."""
+
+    def body() -> bytes:
+        return template.replace(instance, str(uuid.uuid4()).encode(), 1)
+
+    return body
+
+
+def long_patient_view() -> Callable[[], bytes]:
+    """The patient-view of a longer history (ten years of CD4 counts and viral loads)."""
+    body, count = patient_view_request("bench-patient-2", KEYS, older_visits=LONG_HISTORY_VISITS)
+    assert count == 40 + 2 * LONG_HISTORY_VISITS
+    return new_instances(json.dumps(body).encode(), body["hookInstance"].encode())
 
 
 def bodies() -> tuple[Callable[[], bytes], bytes, bytes]:
@@ -171,12 +88,7 @@ def bodies() -> tuple[Callable[[], bytes], bytes, bytes]:
     resources = [prefetch["patient"]] + [
         entry["resource"] for key in list(KEYS.values())[1:] for entry in prefetch[key]["entry"]
     ]
-    template = json.dumps(body).encode()
-    instance = body["hookInstance"].encode()
-
-    def patient_view() -> bytes:
-        return template.replace(instance, str(uuid.uuid4()).encode(), 1)
-
+    patient_view = new_instances(json.dumps(body).encode(), body["hookInstance"].encode())
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
     scenario = scenario_from_resources(resources, []).scenario.model_dump(mode="json", exclude_none=True)
     for item in scenario.get("conditions", []):
@@ -224,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     args = parser.parse_args(argv)
     patient_view, bundle, scenario = bodies()
-    size = len(patient_view())
+    long_view = long_patient_view()
+    size, long_size = len(patient_view()), len(long_view())
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -236,10 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             service, empty = servers
             service.wait_ready("/ready")
-            _wait_port(empty)
+            wait_port(empty)
             targets = [
                 Target("empty endpoint", empty, "/cds-services/patient-view", patient_view),
                 Target("patient-view", service, "/cds-services/patient-view", patient_view),
+                Target("empty endpoint, long", empty, "/cds-services/patient-view", long_view),
+                Target("patient-view, long", service, "/cds-services/patient-view", long_view),
                 Target("/evaluate, FHIR Bundle", service, "/evaluate", lambda: bundle),
                 Target("/evaluate, project JSON", service, "/evaluate", lambda: scenario),
             ]
@@ -255,13 +170,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             for server in servers:
                 server.stop()
-    floor = per_call["empty endpoint"]
     rows = []
     for target in targets:
+        # Each call against the empty endpoint given the same body, in the same round.
+        floor = per_call["empty endpoint, long" if target.name.endswith(", long") else "empty endpoint"]
         cpu = [v * 1e6 for v in per_call[target.name]]
         ratios = [v / f for v, f in zip(per_call[target.name], floor, strict=True)]
         rows.append([target.name, spread(cpu, ".0f"), spread(ratios, ".2f")])
+    floor = per_call["empty endpoint"]
     ratio = statistics.median(r / f for r, f in zip(per_call["patient-view"], floor, strict=True))
+    long_floor = per_call["empty endpoint, long"]
+    long_ratio = statistics.median(
+        r / f for r, f in zip(per_call["patient-view, long"], long_floor, strict=True)
+    )
     text = "\n".join(
         [
             f"Machine: {machine()}",
@@ -272,30 +193,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(`/proc/<pid>/stat` utime+stime) per call; median of "
             f"{args.rounds} alternating rounds (min-max). Request: the 40-resource patient-view "
             f"({size / 1000:.1f} kB); the Bundle {len(bundle) / 1000:.1f} kB; the project JSON "
-            f"{len(scenario) / 1000:.1f} kB. Target: patient-view at most 5x the empty endpoint.",
+            f"{len(scenario) / 1000:.1f} kB; the long patient-view has {40 + 2 * LONG_HISTORY_VISITS} "
+            f"resources ({long_size / 1000:.1f} kB), against the empty endpoint given the same body. "
+            "Target: patient-view at most 5x the empty endpoint.",
             "",
             table(["call", "server CPU per call, µs", "× empty endpoint"], rows),
             "",
-            f"patient-view / empty endpoint: **{ratio:.2f}×** (target ≤ 5×).",
+            f"patient-view / empty endpoint: **{ratio:.2f}×**; long patient-view: **{long_ratio:.2f}×** "
+            "(target ≤ 5×).",
         ]
     )
     print(text)
     if not args.no_write:
         write_section("server_ratio", "Server CPU per call against an empty endpoint (server_ratio.py)", text)
     return 0
-
-
-def _wait_port(server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name}: the server exited during start-up")
-        try:
-            Connection(server.port).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{server.name}: not ready")
 
 
 if __name__ == "__main__":
