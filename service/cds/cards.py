@@ -222,9 +222,15 @@ def card_json(card: Card) -> dict[str, Any]:
 
 
 def _prune(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
+    # One pass per container, recursing only into containers (a card is mostly strings).
+    if type(value) is dict:
+        out = {}
+        for key, item in value.items():
+            if type(item) is dict or type(item) is list:
+                item = _prune(item)
+            if item is not None and item != "" and item != [] and item != {}:
+                out[key] = item
+        return out
+    if type(value) is list:
+        return [_prune(v) if type(v) is dict or type(v) is list else v for v in value]
     return value
