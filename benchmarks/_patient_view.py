@@ -9,6 +9,14 @@ from typing import Any
 JSON = dict[str, Any]
 LOINC = "http://loinc.org"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+KEYS = {
+    "Patient": "patient",
+    "Observation": "observations",
+    "Condition": "conditions",
+    "MedicationRequest": "medicationRequests",
+    "MedicationStatement": "medicationStatements",
+}
+"""Resource type -> prefetch key as discovery names them, for the benchmarks that skip discovery."""
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
 

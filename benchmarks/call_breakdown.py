@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine, table, write_section
-from _patient_view import patient_view_request
+from _patient_view import KEYS, patient_view_request
 
 from engine.evaluator import Evaluator
 from engine.fhir import scenario_from_resources
@@ -51,14 +51,6 @@ from service.database import make_engine
 from service.json_body import parse_json_body
 from service.responses import FastJSONResponse
 from service.settings import Settings
-
-KEYS = {
-    "Patient": "patient",
-    "Observation": "observations",
-    "Condition": "conditions",
-    "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements",
-}
 
 
 def stages(audit: AuditStore, loop: asyncio.AbstractEventLoop) -> list[tuple[str, Callable[[int], None]]]:

@@ -39,18 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _common import BENCHMARKS, ROOT, machine, table, write_section
-from _patient_view import patient_view_request
+from _patient_view import KEYS, patient_view_request
 from _server_process import Connection, Server, cpu_seconds, start, wait_port
 
 from engine.fhir import scenario_from_resources
 
-KEYS = {
-    "Patient": "patient",
-    "Observation": "observations",
-    "Condition": "conditions",
-    "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements",
-}
 SERVICE = "from service.server import run; run('127.0.0.1', {port}, 1)"
 EMPTY = (
     f"import sys, uvicorn; sys.path.insert(0, {str(BENCHMARKS)!r}); "
