@@ -17,7 +17,8 @@ explain a finding (which tests held, with the patient's values) and to check dur
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import product
 from typing import Any, Literal
@@ -183,6 +184,40 @@ def test_holds(test: FactTest, facts: Mapping[str, Any], params: Mapping[str, fl
         case "gte":
             return bool(actual >= expected)
     raise AssertionError(test.op)
+
+
+Predicate = Callable[[Mapping[str, Any], Mapping[str, tuple[str, ...]]], bool]
+"""Whether a condition holds, given the facts and the conclusions (conclusion name -> rules behind it)."""
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "is": operator.eq,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
+
+
+def predicate(node: Node, params: Mapping[str, float]) -> Predicate:
+    """``node`` with its thresholds bound, as a function that decides whether it holds exactly as
+    :func:`explain` does, without building the reasons (for the checks that are made on every evaluation)."""
+    if isinstance(node, FactTest):
+        fact, compare, expected = node.fact, _COMPARE[node.op], node.threshold(params)
+
+        def test(facts: Mapping[str, Any], _conclusions: Mapping[str, tuple[str, ...]]) -> bool:
+            actual = facts.get(fact)
+            return actual is not None and bool(compare(actual, expected))
+
+        return test
+    if isinstance(node, Concluded):
+        name = node.name
+        return lambda _facts, conclusions: bool(conclusions.get(name))
+    children = tuple(predicate(child, params) for child in node.children)
+    if isinstance(node, AllOf):
+        return lambda facts, conclusions: all(p(facts, conclusions) for p in children)
+    return lambda facts, conclusions: any(p(facts, conclusions) for p in children)
 
 
 @dataclass(frozen=True)

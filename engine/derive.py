@@ -14,14 +14,16 @@ from datetime import datetime
 from engine.courses import TAKEN_STATUSES, current_course, days_between, last_dose, ordered_or_taken
 from engine.facts import PatientFacts
 from engine.pregnancy import is_pregnant, pregnancy_evidence
-from engine.results import assessed, baseline, detectable_hiv_rna, latest, measured, observations_of
+from engine.results import assessment, baseline, detectable_hiv_rna, latest, measured, observations_by_kind
 from engine.scenario import (
     ACTIVE_CONDITION,
     IGNORED_CONDITION,
     RECURRING_CONDITION,
     Condition,
+    ConditionStatus,
     Medication,
     MedicationStatus,
+    Observation,
     ObservationKind,
     Scenario,
     Sex,
@@ -66,17 +68,14 @@ def age_in_years(birth: datetime | None, now: datetime) -> int | None:
     return years
 
 
-def _conditions(
-    scenario: Scenario, concept: str, statuses: Iterable[object] | None = None
-) -> list[Condition]:
-    wanted = frozenset(statuses) if statuses is not None else None
-    return [
-        c
-        for c in scenario.conditions
-        if concept in c.concepts
-        and c.status not in IGNORED_CONDITION
-        and (wanted is None or c.status in wanted)
-    ]
+def _by_concept(scenario: Scenario) -> dict[str, list[Condition]]:
+    """The conditions that count (not refuted or entered in error) under each concept, in record order."""
+    found: dict[str, list[Condition]] = {}
+    for c in scenario.conditions:
+        if c.status not in IGNORED_CONDITION:
+            for concept in c.concepts:
+                found.setdefault(concept, []).append(c)
+    return found
 
 
 def _describe_condition(c: Condition) -> str:
@@ -112,6 +111,18 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
             support.setdefault(fact, []).extend(values)
 
     meds = [m for m in scenario.medications if m.status is not MedicationStatus.entered_in_error]
+    concepts = _by_concept(scenario)
+    observed = observations_by_kind(scenario, now)
+
+    def _conditions(concept: str, statuses: frozenset[ConditionStatus] | None = None) -> list[Condition]:
+        found = concepts.get(concept, [])
+        return found if statuses is None else [c for c in found if c.status in statuses]
+
+    def assessed(kind: ObservationKind) -> bool | None:
+        return assessment(observed.get(kind, ()))
+
+    def observations_of(kind: ObservationKind) -> list[Observation]:
+        return observed.get(kind, [])
 
     def of_class(cls: str) -> list[Medication]:
         return [m for m in meds if cls in m.classes]
@@ -132,11 +143,11 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     low, high = s.reproductive_age
     # Unknown sex or unknown age counts as possible reproductive potential: a missed warning costs more.
     repro = sex in (Sex.female, Sex.unknown, Sex.other) and (age is None or low <= age <= high)
-    no_potential = _conditions(scenario, "no-reproductive-potential")
+    no_potential = _conditions("no-reproductive-potential")
     if no_potential:
         repro = False
         note("reproductive_potential", map(_describe_condition, no_potential))
-    assessed_repro = assessed(scenario, ObservationKind.reproductive_potential, now)
+    assessed_repro = assessed(ObservationKind.reproductive_potential)
     if assessed_repro is not None:
         repro = assessed_repro
         note("reproductive_potential", [f"assessment: {'yes' if assessed_repro else 'no'}"])
@@ -153,8 +164,8 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         note("pregnant", [e.what for e in evidence[::-1] if e.pregnant][:1])
 
     # HIV and antiretroviral therapy
-    vl = observations_of(scenario, ObservationKind.viral_load, now)
-    hiv = _conditions(scenario, "hiv")
+    vl = observations_of(ObservationKind.viral_load)
+    hiv = _conditions("hiv")
     detectable = detectable_hiv_rna(vl)
     note("hiv", map(_describe_condition, hiv))
     note("hiv", [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]])
@@ -173,7 +184,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     reference = art_reference if art_reference else (now if starting_now else None)
 
     # CD4 and viral load
-    cd4 = observations_of(scenario, ObservationKind.cd4, now)
+    cd4 = observations_of(ObservationKind.cd4)
     latest_cd4 = latest(cd4)
     baseline_cd4 = baseline(cd4, reference, s.baseline_window_days) if reference else None
     if latest_cd4:
@@ -196,13 +207,13 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         )
 
     # IRIS
-    iris_coded = _conditions(scenario, "iris", ACTIVE_CONDITION)
+    iris_coded = _conditions("iris", ACTIVE_CONDITION)
     note("iris_coded", map(_describe_condition, iris_coded))
-    associated = _conditions(scenario, "iris-associated", ACTIVE_CONDITION)
+    associated = _conditions("iris-associated", ACTIVE_CONDITION)
     iris_since = [c for c in associated if art_reference and _since_art(c, art_reference, now)]
     note("iris_condition_since_art", map(_describe_condition, iris_since))
-    refractory = assessed(scenario, ObservationKind.iris_steroid_refractory, now)
-    dependent = assessed(scenario, ObservationKind.iris_steroid_dependent, now)
+    refractory = assessed(ObservationKind.iris_steroid_refractory)
+    dependent = assessed(ObservationKind.iris_steroid_dependent)
     steroid_assessed = bool(refractory) or bool(dependent)
     if steroid_assessed:
         note(
@@ -238,25 +249,23 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         "thalidomide_class_stopped_days",
         (_describe_medication(m) for d, m in stopped if d == thal_stopped_days),
     )
-    vte = _conditions(scenario, "vte-history")
+    vte = _conditions("vte-history")
     note("vte_history", map(_describe_condition, vte))
-    neuropathy = _conditions(scenario, "peripheral-neuropathy", ACTIVE_CONDITION)
+    neuropathy = _conditions("peripheral-neuropathy", ACTIVE_CONDITION)
     note("peripheral_neuropathy", map(_describe_condition, neuropathy))
 
     # POEMS and pain
-    poems = _conditions(scenario, "poems", ACTIVE_CONDITION)
+    poems = _conditions("poems", ACTIVE_CONDITION)
     note("poems", map(_describe_condition, poems))
-    ineligible = assessed(scenario, ObservationKind.transplant_ineligible, now)
-    renal = _conditions(scenario, "renal-failure", ACTIVE_CONDITION)
+    ineligible = assessed(ObservationKind.transplant_ineligible)
+    renal = _conditions("renal-failure", ACTIVE_CONDITION)
     note("renal_failure_coded", map(_describe_condition, renal))
-    egfr = latest(observations_of(scenario, ObservationKind.egfr, now))
+    egfr = latest(observations_of(ObservationKind.egfr))
     if egfr:
         note("latest_egfr", [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
-    pain = _conditions(scenario, "crps", ACTIVE_CONDITION) + _conditions(
-        scenario, "chronic-intractable-pain", ACTIVE_CONDITION
-    )
+    pain = _conditions("crps", ACTIVE_CONDITION) + _conditions("chronic-intractable-pain", ACTIVE_CONDITION)
     note("crps_or_intractable_pain", map(_describe_condition, pain))
-    pain_refractory = assessed(scenario, ObservationKind.pain_refractory, now)
+    pain_refractory = assessed(ObservationKind.pain_refractory)
 
     # IL-2
     il2 = [m for m in of_class("il2") if ordered_or_taken(m)]
@@ -265,12 +274,12 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     # Tuberculosis and cryptococcal meningitis
     crypto_days = [
         days_between(c.start, now)
-        for c in _conditions(scenario, "cryptococcal-meningitis")
+        for c in _conditions("cryptococcal-meningitis")
         if c.start and c.start <= now
     ]
     crypto = min(crypto_days) if crypto_days else None
-    note("crypto_meningitis_days", map(_describe_condition, _conditions(scenario, "cryptococcal-meningitis")))
-    tb = _conditions(scenario, "tuberculosis", ACTIVE_CONDITION)
+    note("crypto_meningitis_days", map(_describe_condition, _conditions("cryptococcal-meningitis")))
+    tb = _conditions("tuberculosis", ACTIVE_CONDITION)
     note("active_tb", map(_describe_condition, tb))
     # TB treatment starts with a rifamycin, pyrazinamide or ethambutol; isoniazid alone is preventive therapy.
     _, tb_start, tb_current = course("tb-treatment-core")
@@ -278,9 +287,9 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     if tb_days is not None and tb_start:
         note("tb_treatment_days", [f"TB treatment started {tb_start.date().isoformat()}"])
     # Exclusions count whatever their clinical status: they stop a steroid suggestion, so err towards them.
-    tbm = _conditions(scenario, "tb-meningitis")
-    ks = _conditions(scenario, "kaposi-sarcoma")
-    hbv = _conditions(scenario, "hepatitis-b")
+    tbm = _conditions("tb-meningitis")
+    ks = _conditions("kaposi-sarcoma")
+    hbv = _conditions("hepatitis-b")
     for name, conds in (("tb_meningitis", tbm), ("kaposi_sarcoma", ks), ("hepatitis_b", hbv)):
         note(name, map(_describe_condition, conds))
 

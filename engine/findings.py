@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from engine.conditions import Reason
-from engine.facts import PatientFacts
+from engine.facts import PatientFacts, fact_label
 from engine.knowledge import Indicator, KnowledgeBase, Link, OverrideReason, Rule, Suggestion
 
 
@@ -116,10 +116,9 @@ def render_detail(rule: Rule, because: list[Because], facts: PatientFacts) -> st
         lines.append(f"- {b.text}{data}")
     if rule.report:
         lines += ["", "**Also relevant**", ""]
-        values = facts.model_dump()
         for reported in rule.report:
-            label = reported.label or PatientFacts.model_fields[reported.fact].description
-            lines.append(f"- {label}: {_fmt(values[reported.fact])}")
+            label = reported.label or fact_label(reported.fact)
+            lines.append(f"- {label}: {_fmt(getattr(facts, reported.fact))}")
     return "\n".join(lines)
 
 
@@ -148,8 +147,9 @@ def build_finding(
     support: dict[str, list[str]],
 ) -> Finding:
     """Assemble a :class:`Finding` for a rule that fired."""
+    # Validated construction: pydantic-core checks these in Rust, faster than ``model_construct`` in Python.
     because = [
-        Because.model_construct(
+        Because(
             kind=r.kind,
             name=r.name,
             label=r.label,
@@ -164,7 +164,7 @@ def build_finding(
         for r in reasons
     ]
     statements, citations = _evidence(kb, rule)
-    return Finding.model_construct(
+    return Finding(
         rule_id=rule.id,
         rule_version=rule.version,
         topic=rule.topic,

@@ -20,6 +20,16 @@ def observations_of(scenario: Scenario, kind: ObservationKind, now: datetime) ->
     )
 
 
+def observations_by_kind(scenario: Scenario, now: datetime) -> dict[ObservationKind, list[Observation]]:
+    """Every kind's observations made at or before ``now``, oldest first: :func:`observations_of` for all
+    kinds in one pass."""
+    grouped: dict[ObservationKind, list[Observation]] = {}
+    # One stable sort, then grouping: each kind's list is in the order observations_of gives it.
+    for o in sorted((o for o in scenario.observations if o.time <= now), key=lambda o: o.time):
+        grouped.setdefault(o.kind, []).append(o)
+    return grouped
+
+
 def latest(observations: Sequence[Observation]) -> Observation | None:
     """The last of observations sorted oldest first."""
     return observations[-1] if observations else None
@@ -51,8 +61,12 @@ def measured(observation: Observation | None) -> float | None:
 
 def assessed(scenario: Scenario, kind: ObservationKind, now: datetime) -> bool | None:
     """The latest clinician assessment of a kind, or None when there is none."""
-    last = latest(observations_of(scenario, kind, now))
-    return None if last is None else bool(last.value)
+    return assessment(observations_of(scenario, kind, now))
+
+
+def assessment(observations: Sequence[Observation]) -> bool | None:
+    """The latest of clinician assessments sorted oldest first, or None when there is none."""
+    return bool(observations[-1].value) if observations else None
 
 
 def detectable_hiv_rna(observations: Sequence[Observation]) -> list[Observation]:
