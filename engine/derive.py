@@ -7,7 +7,7 @@ brief is silent are conservative and named in :class:`DerivationSettings`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +28,7 @@ from engine.scenario import (
     Scenario,
     Sex,
 )
+from engine.support import Support
 
 __all__ = ["Derivation", "DerivationSettings", "age_in_years", "days_between", "derive", "measured"]
 
@@ -55,7 +56,7 @@ class Derivation:
     """The facts, and for each fact that holds the patient data that supports it (for explanations)."""
 
     facts: PatientFacts
-    support: dict[str, list[str]] = field(default_factory=dict)
+    support: Mapping[str, list[str]] = field(default_factory=dict)
 
 
 def age_in_years(birth: datetime | None, now: datetime) -> int | None:
@@ -103,12 +104,10 @@ def _since_art(c: Condition, art_start: datetime, now: datetime) -> bool:
 def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | None = None) -> Derivation:
     """Derive every fact the rules use from ``scenario`` as it stands at ``now``."""
     s = settings or DerivationSettings()
-    support: dict[str, list[str]] = {}
-
-    def note(fact: str, items: Iterable[str]) -> None:
-        values = list(items)
-        if values:
-            support.setdefault(fact, []).extend(values)
+    # Descriptions are written only when a finding reads them (engine/support.py): every name a lambda
+    # below reads is assigned once in this function.
+    support = Support()
+    note = support.note
 
     meds = [m for m in scenario.medications if m.status is not MedicationStatus.entered_in_error]
     concepts = _by_concept(scenario)
@@ -150,7 +149,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     assessed_repro = assessed(ObservationKind.reproductive_potential)
     if assessed_repro is not None:
         repro = assessed_repro
-        note("reproductive_potential", [f"assessment: {'yes' if assessed_repro else 'no'}"])
+        note("reproductive_potential", lambda: [f"assessment: {'yes' if assessed_repro else 'no'}"])
 
     # Pregnancy: the latest evidence decides
     evidence = pregnancy_evidence(
@@ -161,14 +160,17 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         repro = True  # a recorded pregnancy outweighs a record that says the patient cannot conceive
         note("reproductive_potential", ["pregnant"])
     if pregnant:
-        note("pregnant", [e.what for e in evidence[::-1] if e.pregnant][:1])
+        note("pregnant", lambda: [e.what for e in evidence[::-1] if e.pregnant][:1])
 
     # HIV and antiretroviral therapy
     vl = observations_of(ObservationKind.viral_load)
     hiv = _conditions("hiv")
     detectable = detectable_hiv_rna(vl)
     note("hiv", map(_describe_condition, hiv))
-    note("hiv", [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]])
+    note(
+        "hiv",
+        lambda: [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]],
+    )
     art, art_start, on_art = course("art")
     art_drafts = [m for m in art if m.is_draft]
     art_ever = any(m.status in TAKEN_STATUSES for m in art if not m.is_draft)
@@ -179,7 +181,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     note("art_ordered_now", map(_describe_medication, art_drafts))
     note("art_starting_now", map(_describe_medication, art_drafts) if starting_now else [])
     if art_start and on_art:
-        note("art_days", [f"current course started {art_start.date().isoformat()}"])
+        note("art_days", lambda: [f"current course started {art_start.date().isoformat()}"])
     art_reference = art_start if on_art else None
     reference = art_reference if art_reference else (now if starting_now else None)
 
@@ -188,13 +190,18 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     latest_cd4 = latest(cd4)
     baseline_cd4 = baseline(cd4, reference, s.baseline_window_days) if reference else None
     if latest_cd4:
-        note("latest_cd4", [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"])
+        note(
+            "latest_cd4", lambda: [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"]
+        )
     if baseline_cd4:
-        note("baseline_cd4", [f"{baseline_cd4.number:g} cells/µL on {baseline_cd4.time.date().isoformat()}"])
+        note(
+            "baseline_cd4",
+            lambda: [f"{baseline_cd4.number:g} cells/µL on {baseline_cd4.time.date().isoformat()}"],
+        )
     cd4_after = [o for o in cd4 if art_reference and o.time > art_reference]
     cd4_rise = bool(baseline_cd4 and cd4_after and cd4_after[-1].number > baseline_cd4.number)
     if cd4_rise and baseline_cd4:
-        note("cd4_above_baseline", [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
+        note("cd4_above_baseline", lambda: [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
     vl_drop: float | None = None
     baseline_vl = baseline(vl, art_reference, s.baseline_window_days) if art_reference else None
     vl_after = [o for o in vl if art_reference and o.time > art_reference]
@@ -203,7 +210,9 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         vl_drop = math.log10(max(baseline_vl.number, 1.0)) - math.log10(max(vl_after[-1].number, 1.0))
         note(
             "vl_log10_drop",
-            [f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"],
+            lambda: [
+                f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"
+            ],
         )
 
     # IRIS
@@ -223,14 +232,14 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     steroids, steroid_start, steroid_current = course("corticosteroid")
     steroid_days = days_between(steroid_start, now) if steroid_start and steroid_current else None
     if steroid_days is not None and steroid_start:
-        note("corticosteroid_course_days", [f"course started {steroid_start.date().isoformat()}"])
+        note("corticosteroid_course_days", lambda: [f"course started {steroid_start.date().isoformat()}"])
     # Steroid days count against IRIS only from the later of the course start and the IRIS onset.
     iris_onsets = [c.start for c in (*iris_coded, *iris_since) if c.start is not None and c.start <= now]
     steroid_iris_days: int | None = None
     if steroid_days is not None and steroid_start and iris_onsets:
         counted_from = max(steroid_start, min(iris_onsets))
         steroid_iris_days = days_between(counted_from, now)
-        note("corticosteroid_days_during_iris", [f"counted from {counted_from.date().isoformat()}"])
+        note("corticosteroid_days_during_iris", lambda: [f"counted from {counted_from.date().isoformat()}"])
     steroid_now = [m for m in steroids if ordered_or_taken(m)]
     note("corticosteroid_active_or_ordered", map(_describe_medication, steroid_now))
 
@@ -262,7 +271,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     note("renal_failure_coded", map(_describe_condition, renal))
     egfr = latest(observations_of(ObservationKind.egfr))
     if egfr:
-        note("latest_egfr", [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
+        note("latest_egfr", lambda: [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
     pain = _conditions("crps", ACTIVE_CONDITION) + _conditions("chronic-intractable-pain", ACTIVE_CONDITION)
     note("crps_or_intractable_pain", map(_describe_condition, pain))
     pain_refractory = assessed(ObservationKind.pain_refractory)
@@ -285,7 +294,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     _, tb_start, tb_current = course("tb-treatment-core")
     tb_days = days_between(tb_start, now) if tb_start and tb_current else None
     if tb_days is not None and tb_start:
-        note("tb_treatment_days", [f"TB treatment started {tb_start.date().isoformat()}"])
+        note("tb_treatment_days", lambda: [f"TB treatment started {tb_start.date().isoformat()}"])
     # Exclusions count whatever their clinical status: they stop a steroid suggestion, so err towards them.
     tbm = _conditions("tb-meningitis")
     ks = _conditions("kaposi-sarcoma")
