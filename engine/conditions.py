@@ -186,7 +186,10 @@ def test_holds(test: FactTest, facts: Mapping[str, Any], params: Mapping[str, fl
     raise AssertionError(test.op)
 
 
-Predicate = Callable[[Mapping[str, Any], Mapping[str, tuple[str, ...]]], bool]
+Conclusions = Mapping[str, tuple[str, ...]]
+"""Conclusion name -> the rules that asserted it."""
+
+Predicate = Callable[[Mapping[str, Any], Conclusions], bool]
 """Whether a condition holds, given the facts and the conclusions (conclusion name -> rules behind it)."""
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
@@ -254,6 +257,10 @@ def describe(test: FactTest, value: Any, params: Mapping[str, float]) -> Reason:
     return Reason("fact", test.fact, label, value, test.op, threshold, unit, text)
 
 
+Explainer = Callable[[Mapping[str, Any], Conclusions], tuple[bool, list[Reason]]]
+"""Whether a condition holds, given the facts and the conclusions, and when it does, the reasons."""
+
+
 def explain(
     node: Node,
     facts: Mapping[str, Any],
@@ -261,20 +268,63 @@ def explain(
     params: Mapping[str, float],
 ) -> tuple[bool, list[Reason]]:
     """Evaluate ``node`` in plain Python; when it holds, return the reasons (every branch that held)."""
+    return explainer(node, params)(facts, conclusions)
+
+
+def explainer(node: Node, params: Mapping[str, float]) -> Explainer:
+    """:func:`explain` for ``node`` with its thresholds bound and its fixed texts written once, to be
+    called on every evaluation."""
     if isinstance(node, FactTest):
-        if test_holds(node, facts, params):
-            return True, [describe(node, facts.get(node.fact), params)]
-        return False, []
+        return _test_explainer(node, params)
     if isinstance(node, Concluded):
-        by = conclusions.get(node.name, ())
-        if by:
-            text = f"{node.name.replace('-', ' ').capitalize()} (by rule {', '.join(by)})"
-            return True, [Reason("conclusion", node.name, node.name, True, None, None, None, text, by)]
-        return False, []
-    results = [explain(child, facts, conclusions, params) for child in node.children]
+        name = node.name
+        title = name.replace("-", " ").capitalize()
+
+        def concluded(_facts: Mapping[str, Any], conclusions: Conclusions) -> tuple[bool, list[Reason]]:
+            by = conclusions.get(name, ())
+            if by:
+                text = f"{title} (by rule {', '.join(by)})"
+                return True, [Reason("conclusion", name, name, True, None, None, None, text, by)]
+            return False, []
+
+        return concluded
+    children = tuple(explainer(child, params) for child in node.children)
     if isinstance(node, AllOf):
-        if all(ok for ok, _ in results):
-            return True, [r for _, reasons in results for r in reasons]
-        return False, []
-    held = [r for ok, reasons in results if ok for r in reasons]
-    return bool(held), held
+
+        def every(facts: Mapping[str, Any], conclusions: Conclusions) -> tuple[bool, list[Reason]]:
+            reasons: list[Reason] = []
+            for child in children:
+                ok, more = child(facts, conclusions)
+                if not ok:
+                    return False, []
+                reasons += more
+            return True, reasons
+
+        return every
+
+    def some(facts: Mapping[str, Any], conclusions: Conclusions) -> tuple[bool, list[Reason]]:
+        held: list[Reason] = []
+        for child in children:
+            ok, reasons = child(facts, conclusions)
+            if ok:
+                held += reasons
+        return bool(held), held
+
+    return some
+
+
+def _test_explainer(test: FactTest, params: Mapping[str, float]) -> Explainer:
+    holds = predicate(test, params)
+    fact, threshold = test.fact, test.threshold(params)
+    # When an 'is' or 'eq' test holds, the value is the threshold: its reason is always the same one.
+    fixed = describe(test, threshold, params) if test.op in ("is", "eq") else None
+
+    def explain_test(facts: Mapping[str, Any], conclusions: Conclusions) -> tuple[bool, list[Reason]]:
+        if not holds(facts, conclusions):
+            return False, []
+        value = facts.get(fact)
+        if fixed is not None and type(value) is type(threshold):
+            return True, [fixed]
+        return True, [describe(test, value, params)]
+
+    return explain_test

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.compiler import compile_ruleset
-from engine.conditions import Node, Predicate, explain, predicate
+from engine.conditions import Explainer, Predicate, explainer, predicate
 from engine.derive import Derivation, DerivationSettings, derive
 from engine.errors import FieldProblem, ScenarioError
 from engine.facts import PatientFacts
@@ -27,8 +27,7 @@ class _Compiled:
     """What the findings need of one rule, prepared once per evaluator rather than on every call."""
 
     rule: Rule
-    params: dict[str, float]
-    condition: Node
+    explain: Explainer
     holds: Predicate
     escalations: tuple[tuple[Indicator, Predicate], ...]
 
@@ -37,8 +36,7 @@ class _Compiled:
         params = kb.params(rule.id)
         return cls(
             rule,
-            params,
-            rule.condition,
+            explainer(rule.condition, params),
             predicate(rule.condition, params),
             tuple((level, predicate(node, params)) for level, node in rule.escalations),
         )
@@ -138,7 +136,7 @@ class Evaluator:
         for rule_id in sorted(fired_set):
             compiled = self._rules[rule_id]
             rule = compiled.rule
-            held, reasons = explain(compiled.condition, values, conclusions, compiled.params)
+            held, reasons = compiled.explain(values, conclusions)
             if not held:
                 # durable-rules fired it but the plain evaluation disagrees: report rather than hide.
                 log.error("rule %s fired in durable-rules but its condition does not hold in Python", rule_id)
