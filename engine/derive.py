@@ -80,13 +80,13 @@ def _by_concept(scenario: Scenario) -> dict[str, list[Condition]]:
 
 
 def _describe_condition(c: Condition) -> str:
-    name = " ".join(x for x in (c.code, c.text) if x)
+    name = " ".join(filter(None, (c.code, c.text)))
     when = f", since {c.start.date().isoformat()}" if c.start else ""
-    return f"{name} ({c.status.value}{when})"
+    return f"{name} ({c.status}{when})"  # a StrEnum formats as its value
 
 
 def _describe_medication(m: Medication) -> str:
-    state = "draft order" if m.is_draft else m.status.value
+    state = "draft order" if m.is_draft else str(m.status)
     when = f", from {m.start.date().isoformat()}" if m.start else ""
     return f"{m.ingredient} ({state}{when})"
 
@@ -107,7 +107,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     # Descriptions are written only when a finding reads them (engine/support.py): every name a lambda
     # below reads is assigned once in this function.
     support = Support()
-    note = support.note
+    note, each = support.note, support.each
 
     meds = [m for m in scenario.medications if m.status is not MedicationStatus.entered_in_error]
     concepts = _by_concept(scenario)
@@ -145,7 +145,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     no_potential = _conditions("no-reproductive-potential")
     if no_potential:
         repro = False
-        note("reproductive_potential", map(_describe_condition, no_potential))
+        each("reproductive_potential", _describe_condition, no_potential)
     assessed_repro = assessed(ObservationKind.reproductive_potential)
     if assessed_repro is not None:
         repro = assessed_repro
@@ -166,7 +166,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     vl = observations_of(ObservationKind.viral_load)
     hiv = _conditions("hiv")
     detectable = detectable_hiv_rna(vl)
-    note("hiv", map(_describe_condition, hiv))
+    each("hiv", _describe_condition, hiv)
     note(
         "hiv",
         lambda: [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]],
@@ -178,8 +178,8 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     # Starting ART: an order while no course is current (first start, or restart after an interruption).
     starting_now = bool(art_drafts) and not on_art
     note("on_art", map(_describe_medication, (m for m in art if not m.is_draft and m.is_active_at(now))))
-    note("art_ordered_now", map(_describe_medication, art_drafts))
-    note("art_starting_now", map(_describe_medication, art_drafts) if starting_now else [])
+    each("art_ordered_now", _describe_medication, art_drafts)
+    each("art_starting_now", _describe_medication, art_drafts if starting_now else [])
     if art_start and on_art:
         note("art_days", lambda: [f"current course started {art_start.date().isoformat()}"])
     art_reference = art_start if on_art else None
@@ -217,10 +217,10 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
 
     # IRIS
     iris_coded = _conditions("iris", ACTIVE_CONDITION)
-    note("iris_coded", map(_describe_condition, iris_coded))
+    each("iris_coded", _describe_condition, iris_coded)
     associated = _conditions("iris-associated", ACTIVE_CONDITION)
     iris_since = [c for c in associated if art_reference and _since_art(c, art_reference, now)]
-    note("iris_condition_since_art", map(_describe_condition, iris_since))
+    each("iris_condition_since_art", _describe_condition, iris_since)
     refractory = assessed(ObservationKind.iris_steroid_refractory)
     dependent = assessed(ObservationKind.iris_steroid_dependent)
     steroid_assessed = bool(refractory) or bool(dependent)
@@ -241,12 +241,12 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         steroid_iris_days = days_between(counted_from, now)
         note("corticosteroid_days_during_iris", lambda: [f"counted from {counted_from.date().isoformat()}"])
     steroid_now = [m for m in steroids if ordered_or_taken(m)]
-    note("corticosteroid_active_or_ordered", map(_describe_medication, steroid_now))
+    each("corticosteroid_active_or_ordered", _describe_medication, steroid_now)
 
     # Thalidomide class and its safety context
     thal_all = of_class("thalidomide-class")
     thal = [m for m in thal_all if ordered_or_taken(m)]
-    note("thalidomide_class_medication", map(_describe_medication, thal))
+    each("thalidomide_class_medication", _describe_medication, thal)
     stopped = [
         (days_between(last, now) if last <= now else 0, m)
         for m in thal_all
@@ -259,26 +259,26 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         (_describe_medication(m) for d, m in stopped if d == thal_stopped_days),
     )
     vte = _conditions("vte-history")
-    note("vte_history", map(_describe_condition, vte))
+    each("vte_history", _describe_condition, vte)
     neuropathy = _conditions("peripheral-neuropathy", ACTIVE_CONDITION)
-    note("peripheral_neuropathy", map(_describe_condition, neuropathy))
+    each("peripheral_neuropathy", _describe_condition, neuropathy)
 
     # POEMS and pain
     poems = _conditions("poems", ACTIVE_CONDITION)
-    note("poems", map(_describe_condition, poems))
+    each("poems", _describe_condition, poems)
     ineligible = assessed(ObservationKind.transplant_ineligible)
     renal = _conditions("renal-failure", ACTIVE_CONDITION)
-    note("renal_failure_coded", map(_describe_condition, renal))
+    each("renal_failure_coded", _describe_condition, renal)
     egfr = latest(observations_of(ObservationKind.egfr))
     if egfr:
         note("latest_egfr", lambda: [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
     pain = _conditions("crps", ACTIVE_CONDITION) + _conditions("chronic-intractable-pain", ACTIVE_CONDITION)
-    note("crps_or_intractable_pain", map(_describe_condition, pain))
+    each("crps_or_intractable_pain", _describe_condition, pain)
     pain_refractory = assessed(ObservationKind.pain_refractory)
 
     # IL-2
     il2 = [m for m in of_class("il2") if ordered_or_taken(m)]
-    note("il2_medication", map(_describe_medication, il2))
+    each("il2_medication", _describe_medication, il2)
 
     # Tuberculosis and cryptococcal meningitis
     crypto_days = [
@@ -287,9 +287,9 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         if c.start and c.start <= now
     ]
     crypto = min(crypto_days) if crypto_days else None
-    note("crypto_meningitis_days", map(_describe_condition, _conditions("cryptococcal-meningitis")))
+    each("crypto_meningitis_days", _describe_condition, _conditions("cryptococcal-meningitis"))
     tb = _conditions("tuberculosis", ACTIVE_CONDITION)
-    note("active_tb", map(_describe_condition, tb))
+    each("active_tb", _describe_condition, tb)
     # TB treatment starts with a rifamycin, pyrazinamide or ethambutol; isoniazid alone is preventive therapy.
     _, tb_start, tb_current = course("tb-treatment-core")
     tb_days = days_between(tb_start, now) if tb_start and tb_current else None
@@ -300,7 +300,7 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     ks = _conditions("kaposi-sarcoma")
     hbv = _conditions("hepatitis-b")
     for name, conds in (("tb_meningitis", tbm), ("kaposi_sarcoma", ks), ("hepatitis_b", hbv)):
-        note(name, map(_describe_condition, conds))
+        each(name, _describe_condition, conds)
 
     facts = PatientFacts(
         age_years=age,

@@ -7,7 +7,10 @@ them) and formatted the first time a fact's support is looked up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 Described = Iterable[str] | Callable[[], Iterable[str]]
 """Descriptions of patient data, or a function that writes them (called at most once)."""
@@ -24,6 +27,15 @@ class Support(Mapping[str, list[str]]):
         """Add descriptions for ``fact``. Whatever ``items`` reads must not change afterwards: it is read
         later, if at all."""
         self._noted.setdefault(fact, []).append(items)
+
+    def each(self, fact: str, describe: Callable[[T], str], items: Sequence[T]) -> None:
+        """Add one description per item for ``fact`` (nothing when there are no items)."""
+        if items:
+            self._noted.setdefault(fact, []).append(map(describe, items))
+
+    def get(self, fact: str, default: list[str] | None = None) -> list[str] | None:  # type: ignore[override]
+        """The descriptions for ``fact``, or ``default`` when it has none (as ``dict.get``)."""
+        return self._write(fact) or default
 
     def _write(self, fact: str) -> list[str]:
         written = self._written.get(fact)
