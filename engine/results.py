@@ -7,6 +7,7 @@ assay's limit counts as just beyond it.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -20,12 +21,15 @@ def observations_of(scenario: Scenario, kind: ObservationKind, now: datetime) ->
     )
 
 
+_time = operator.attrgetter("time")
+
+
 def observations_by_kind(scenario: Scenario, now: datetime) -> dict[ObservationKind, list[Observation]]:
     """Every kind's observations made at or before ``now``, oldest first: :func:`observations_of` for all
     kinds in one pass."""
     grouped: dict[ObservationKind, list[Observation]] = {}
     # One stable sort, then grouping: each kind's list is in the order observations_of gives it.
-    for o in sorted((o for o in scenario.observations if o.time <= now), key=lambda o: o.time):
+    for o in sorted([o for o in scenario.observations if o.time <= now], key=_time):
         grouped.setdefault(o.kind, []).append(o)
     return grouped
 
