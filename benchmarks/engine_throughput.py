@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     head = (
         f"Machine: {machine()}\n\n"
         f"Command: `python benchmarks/engine_throughput.py --n {args.n} --rounds {rounds} "
-        f"--seed {args.seed}`\n\n"
+        f"--seed {args.seed} --cpu-calls {args.cpu_calls}`\n\n"
         f"{args.n:,} realistic patients (seed {args.seed}), {rounds} rounds per mode; each figure is the "
         "median of the rounds with their range in brackets; "
         f"{firing:.0%} of patients get at least one finding, "
