@@ -114,8 +114,8 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     observed = observations_by_kind(scenario, now)
 
     def _conditions(concept: str, statuses: frozenset[ConditionStatus] | None = None) -> list[Condition]:
-        found = concepts.get(concept, [])
-        return found if statuses is None else [c for c in found if c.status in statuses]
+        found = concepts.get(concept, ())
+        return [c for c in found if statuses is None or c.status in statuses]
 
     def assessed(kind: ObservationKind) -> bool | None:
         return assessment(observed.get(kind, ()))
