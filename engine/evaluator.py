@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.compiler import compile_ruleset
-from engine.conditions import Explainer, Predicate, explainer, predicate
 from engine.derive import Derivation, DerivationSettings, derive
 from engine.errors import FieldProblem, ScenarioError
+from engine.explain import Explainer, Predicate, explainer, predicate
 from engine.facts import PatientFacts
 from engine.findings import Evaluation, Finding, build_finding, order_key
 from engine.knowledge import Indicator, KnowledgeBase, Rule, Status

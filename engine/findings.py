@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from engine.conditions import Reason
+from engine.explain import Reason
 from engine.facts import PatientFacts, fact_label
 from engine.knowledge import Indicator, KnowledgeBase, Link, OverrideReason, Rule, Suggestion
 

@@ -10,18 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import conditions
-from engine.conditions import (
-    AllOf,
-    Concluded,
-    FactTest,
-    Node,
-    Reason,
-    describe,
-    explainer,
-    predicate,
-    to_dnf,
-)
+from engine.conditions import AllOf, Concluded, FactTest, Node, to_dnf
 from engine.evaluator import Evaluator
+from engine.explain import Reason, describe, explainer, predicate
 from engine.facts import PatientFacts
 from engine.knowledge import load_knowledge_base
 from engine.scenario import Scenario
