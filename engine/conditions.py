@@ -11,8 +11,9 @@ In YAML::
         - {fact: baseline_cd4, lt: {param: cd4_below}}
         - {concluded: thalidomide-proposed}
 
-The same tree is compiled for durable-rules (:mod:`engine.compiler`) and evaluated here in plain Python to
-explain a finding (which tests held, with the patient's values) and to check durable-rules independently.
+The same tree is compiled for durable-rules (:mod:`engine.compiler`) and evaluated in plain Python
+(:mod:`engine.explain`) to explain a finding (which tests held, with the patient's values) and to check
+durable-rules independently.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any, Literal
 
-from engine.facts import FACT_NAMES, fact_kind, fact_label, fact_unit
+from engine.facts import FACT_NAMES, fact_kind
 
 Operator = Literal["is", "eq", "ne", "lt", "lte", "gt", "gte"]
 OPERATORS: tuple[Operator, ...] = ("is", "eq", "ne", "lt", "lte", "gt", "gte")
@@ -183,63 +184,3 @@ def test_holds(test: FactTest, facts: Mapping[str, Any], params: Mapping[str, fl
         case "gte":
             return bool(actual >= expected)
     raise AssertionError(test.op)
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One test that held for a finding: a fact and its value, or a conclusion and the rules behind it."""
-
-    kind: Literal["fact", "conclusion"]
-    name: str
-    label: str
-    value: bool | float | str | None
-    operator: str | None
-    threshold: bool | float | str | None
-    unit: str | None
-    text: str
-    by: tuple[str, ...] = ()
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def describe(test: FactTest, value: Any, params: Mapping[str, float]) -> Reason:
-    """A :class:`Reason` for a fact test that held, with a sentence a clinician can read."""
-    label = fact_label(test.fact)
-    unit = fact_unit(test.fact)
-    threshold = test.threshold(params)
-    if test.op == "is":
-        text = label if threshold else f"Not: {label[0].lower()}{label[1:]}"
-    elif test.op in ("eq", "ne"):
-        text = f"{label} {OPERATOR_WORDS[test.op]} {threshold}"
-    else:
-        u = f" {unit}" if unit else ""
-        text = f"{label}: {_number(value)}{u} ({OPERATOR_WORDS[test.op]} {_number(float(threshold))}{u})"
-    return Reason("fact", test.fact, label, value, test.op, threshold, unit, text)
-
-
-def explain(
-    node: Node,
-    facts: Mapping[str, Any],
-    conclusions: Mapping[str, tuple[str, ...]],
-    params: Mapping[str, float],
-) -> tuple[bool, list[Reason]]:
-    """Evaluate ``node`` in plain Python; when it holds, return the reasons (every branch that held)."""
-    if isinstance(node, FactTest):
-        if test_holds(node, facts, params):
-            return True, [describe(node, facts.get(node.fact), params)]
-        return False, []
-    if isinstance(node, Concluded):
-        by = conclusions.get(node.name, ())
-        if by:
-            text = f"{node.name.replace('-', ' ').capitalize()} (by rule {', '.join(by)})"
-            return True, [Reason("conclusion", node.name, node.name, True, None, None, None, text, by)]
-        return False, []
-    results = [explain(child, facts, conclusions, params) for child in node.children]
-    if isinstance(node, AllOf):
-        if all(ok for ok, _ in results):
-            return True, [r for _, reasons in results for r in reasons]
-        return False, []
-    held = [r for ok, reasons in results if ok for r in reasons]
-    return bool(held), held

@@ -82,18 +82,35 @@ class Course:
     """The prescriptions being taken now."""
 
 
+_NOT_CURRENT = Course(current=False, start=None)
+
+
+def _start(m: Medication) -> datetime:
+    assert m.start is not None
+    return m.start
+
+
 def current_course(
     meds: Sequence[Medication], now: datetime, gap_days: int, default_supply_days: int
 ) -> Course:
     """The course of ``meds`` (one class) current at ``now``: prescriptions chained within their supply."""
     current = tuple(m for m in meds if not m.is_draft and _current(m, now, default_supply_days))
     if not current:
-        return Course(current=False, start=None)
-    if any(m.start is None for m in current):
-        return Course(current=True, start=None, members=current)
+        return _NOT_CURRENT
+    first: datetime | None = None
+    for m in current:
+        if m.start is None:
+            return Course(current=True, start=None, members=current)
+        if first is None or m.start < first:
+            first = m.start
+    assert first is not None
     taken = sorted(
-        (m for m in meds if not m.is_draft and m.status in TAKEN_STATUSES and m.start and m.start <= now),
-        key=lambda m: m.start or now,
+        (
+            m
+            for m in meds
+            if m.start is not None and m.start <= now and not m.is_draft and m.status in TAKEN_STATUSES
+        ),
+        key=_start,
     )
     gap = timedelta(days=gap_days)
     chains: list[tuple[datetime, datetime]] = []
@@ -104,6 +121,7 @@ def current_course(
             chains[-1] = (chains[-1][0], max(chains[-1][1], until))
         else:
             chains.append((m.start, until))
-    first = min(m.start for m in current if m.start is not None)
-    start = next((s for s, e in chains if s <= first <= e + gap), first)
-    return Course(current=True, start=start, members=current)
+    for chain_start, chain_end in chains:
+        if chain_start <= first <= chain_end + gap:
+            return Course(current=True, start=chain_start, members=current)
+    return Course(current=True, start=first, members=current)

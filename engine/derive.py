@@ -7,25 +7,28 @@ brief is silent are conservative and named in :class:`DerivationSettings`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.courses import TAKEN_STATUSES, current_course, days_between, last_dose, ordered_or_taken
 from engine.facts import PatientFacts
 from engine.pregnancy import is_pregnant, pregnancy_evidence
-from engine.results import assessed, baseline, detectable_hiv_rna, latest, measured, observations_of
+from engine.results import assessment, baseline, detectable_hiv_rna, latest, measured, observations_by_kind
 from engine.scenario import (
     ACTIVE_CONDITION,
     IGNORED_CONDITION,
     RECURRING_CONDITION,
     Condition,
+    ConditionStatus,
     Medication,
     MedicationStatus,
+    Observation,
     ObservationKind,
     Scenario,
     Sex,
 )
+from engine.support import Support
 
 __all__ = ["Derivation", "DerivationSettings", "age_in_years", "days_between", "derive", "measured"]
 
@@ -53,7 +56,7 @@ class Derivation:
     """The facts, and for each fact that holds the patient data that supports it (for explanations)."""
 
     facts: PatientFacts
-    support: dict[str, list[str]] = field(default_factory=dict)
+    support: Mapping[str, list[str]] = field(default_factory=dict)
 
 
 def age_in_years(birth: datetime | None, now: datetime) -> int | None:
@@ -66,27 +69,24 @@ def age_in_years(birth: datetime | None, now: datetime) -> int | None:
     return years
 
 
-def _conditions(
-    scenario: Scenario, concept: str, statuses: Iterable[object] | None = None
-) -> list[Condition]:
-    wanted = frozenset(statuses) if statuses is not None else None
-    return [
-        c
-        for c in scenario.conditions
-        if concept in c.concepts
-        and c.status not in IGNORED_CONDITION
-        and (wanted is None or c.status in wanted)
-    ]
+def _by_concept(scenario: Scenario) -> dict[str, list[Condition]]:
+    """The conditions that count (not refuted or entered in error) under each concept, in record order."""
+    found: dict[str, list[Condition]] = {}
+    for c in scenario.conditions:
+        if c.status not in IGNORED_CONDITION:
+            for concept in c.concepts:
+                found.setdefault(concept, []).append(c)
+    return found
 
 
 def _describe_condition(c: Condition) -> str:
-    name = " ".join(x for x in (c.code, c.text) if x)
+    name = " ".join(filter(None, (c.code, c.text)))
     when = f", since {c.start.date().isoformat()}" if c.start else ""
-    return f"{name} ({c.status.value}{when})"
+    return f"{name} ({c.status}{when})"  # a StrEnum formats as its value
 
 
 def _describe_medication(m: Medication) -> str:
-    state = "draft order" if m.is_draft else m.status.value
+    state = "draft order" if m.is_draft else str(m.status)
     when = f", from {m.start.date().isoformat()}" if m.start else ""
     return f"{m.ingredient} ({state}{when})"
 
@@ -104,14 +104,24 @@ def _since_art(c: Condition, art_start: datetime, now: datetime) -> bool:
 def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | None = None) -> Derivation:
     """Derive every fact the rules use from ``scenario`` as it stands at ``now``."""
     s = settings or DerivationSettings()
-    support: dict[str, list[str]] = {}
-
-    def note(fact: str, items: Iterable[str]) -> None:
-        values = list(items)
-        if values:
-            support.setdefault(fact, []).extend(values)
+    # Descriptions are written only when a finding reads them (engine/support.py): every name a lambda
+    # below reads is assigned once in this function.
+    support = Support()
+    note, each = support.note, support.each
 
     meds = [m for m in scenario.medications if m.status is not MedicationStatus.entered_in_error]
+    concepts = _by_concept(scenario)
+    observed = observations_by_kind(scenario, now)
+
+    def _conditions(concept: str, statuses: frozenset[ConditionStatus] | None = None) -> list[Condition]:
+        found = concepts.get(concept, ())
+        return [c for c in found if statuses is None or c.status in statuses]
+
+    def assessed(kind: ObservationKind) -> bool | None:
+        return assessment(observed.get(kind, ()))
+
+    def observations_of(kind: ObservationKind) -> list[Observation]:
+        return observed.get(kind, [])
 
     def of_class(cls: str) -> list[Medication]:
         return [m for m in meds if cls in m.classes]
@@ -132,14 +142,14 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     low, high = s.reproductive_age
     # Unknown sex or unknown age counts as possible reproductive potential: a missed warning costs more.
     repro = sex in (Sex.female, Sex.unknown, Sex.other) and (age is None or low <= age <= high)
-    no_potential = _conditions(scenario, "no-reproductive-potential")
+    no_potential = _conditions("no-reproductive-potential")
     if no_potential:
         repro = False
-        note("reproductive_potential", map(_describe_condition, no_potential))
-    assessed_repro = assessed(scenario, ObservationKind.reproductive_potential, now)
+        each("reproductive_potential", _describe_condition, no_potential)
+    assessed_repro = assessed(ObservationKind.reproductive_potential)
     if assessed_repro is not None:
         repro = assessed_repro
-        note("reproductive_potential", [f"assessment: {'yes' if assessed_repro else 'no'}"])
+        note("reproductive_potential", lambda: [f"assessment: {'yes' if assessed_repro else 'no'}"])
 
     # Pregnancy: the latest evidence decides
     evidence = pregnancy_evidence(
@@ -150,14 +160,17 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         repro = True  # a recorded pregnancy outweighs a record that says the patient cannot conceive
         note("reproductive_potential", ["pregnant"])
     if pregnant:
-        note("pregnant", [e.what for e in evidence[::-1] if e.pregnant][:1])
+        note("pregnant", lambda: [e.what for e in evidence[::-1] if e.pregnant][:1])
 
     # HIV and antiretroviral therapy
-    vl = observations_of(scenario, ObservationKind.viral_load, now)
-    hiv = _conditions(scenario, "hiv")
+    vl = observations_of(ObservationKind.viral_load)
+    hiv = _conditions("hiv")
     detectable = detectable_hiv_rna(vl)
-    note("hiv", map(_describe_condition, hiv))
-    note("hiv", [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]])
+    each("hiv", _describe_condition, hiv)
+    note(
+        "hiv",
+        lambda: [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]],
+    )
     art, art_start, on_art = course("art")
     art_drafts = [m for m in art if m.is_draft]
     art_ever = any(m.status in TAKEN_STATUSES for m in art if not m.is_draft)
@@ -165,25 +178,30 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     # Starting ART: an order while no course is current (first start, or restart after an interruption).
     starting_now = bool(art_drafts) and not on_art
     note("on_art", map(_describe_medication, (m for m in art if not m.is_draft and m.is_active_at(now))))
-    note("art_ordered_now", map(_describe_medication, art_drafts))
-    note("art_starting_now", map(_describe_medication, art_drafts) if starting_now else [])
+    each("art_ordered_now", _describe_medication, art_drafts)
+    each("art_starting_now", _describe_medication, art_drafts if starting_now else [])
     if art_start and on_art:
-        note("art_days", [f"current course started {art_start.date().isoformat()}"])
+        note("art_days", lambda: [f"current course started {art_start.date().isoformat()}"])
     art_reference = art_start if on_art else None
     reference = art_reference if art_reference else (now if starting_now else None)
 
     # CD4 and viral load
-    cd4 = observations_of(scenario, ObservationKind.cd4, now)
+    cd4 = observations_of(ObservationKind.cd4)
     latest_cd4 = latest(cd4)
     baseline_cd4 = baseline(cd4, reference, s.baseline_window_days) if reference else None
     if latest_cd4:
-        note("latest_cd4", [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"])
+        note(
+            "latest_cd4", lambda: [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"]
+        )
     if baseline_cd4:
-        note("baseline_cd4", [f"{baseline_cd4.number:g} cells/µL on {baseline_cd4.time.date().isoformat()}"])
+        note(
+            "baseline_cd4",
+            lambda: [f"{baseline_cd4.number:g} cells/µL on {baseline_cd4.time.date().isoformat()}"],
+        )
     cd4_after = [o for o in cd4 if art_reference and o.time > art_reference]
     cd4_rise = bool(baseline_cd4 and cd4_after and cd4_after[-1].number > baseline_cd4.number)
     if cd4_rise and baseline_cd4:
-        note("cd4_above_baseline", [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
+        note("cd4_above_baseline", lambda: [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
     vl_drop: float | None = None
     baseline_vl = baseline(vl, art_reference, s.baseline_window_days) if art_reference else None
     vl_after = [o for o in vl if art_reference and o.time > art_reference]
@@ -192,17 +210,19 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         vl_drop = math.log10(max(baseline_vl.number, 1.0)) - math.log10(max(vl_after[-1].number, 1.0))
         note(
             "vl_log10_drop",
-            [f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"],
+            lambda: [
+                f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"
+            ],
         )
 
     # IRIS
-    iris_coded = _conditions(scenario, "iris", ACTIVE_CONDITION)
-    note("iris_coded", map(_describe_condition, iris_coded))
-    associated = _conditions(scenario, "iris-associated", ACTIVE_CONDITION)
+    iris_coded = _conditions("iris", ACTIVE_CONDITION)
+    each("iris_coded", _describe_condition, iris_coded)
+    associated = _conditions("iris-associated", ACTIVE_CONDITION)
     iris_since = [c for c in associated if art_reference and _since_art(c, art_reference, now)]
-    note("iris_condition_since_art", map(_describe_condition, iris_since))
-    refractory = assessed(scenario, ObservationKind.iris_steroid_refractory, now)
-    dependent = assessed(scenario, ObservationKind.iris_steroid_dependent, now)
+    each("iris_condition_since_art", _describe_condition, iris_since)
+    refractory = assessed(ObservationKind.iris_steroid_refractory)
+    dependent = assessed(ObservationKind.iris_steroid_dependent)
     steroid_assessed = bool(refractory) or bool(dependent)
     if steroid_assessed:
         note(
@@ -212,21 +232,21 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     steroids, steroid_start, steroid_current = course("corticosteroid")
     steroid_days = days_between(steroid_start, now) if steroid_start and steroid_current else None
     if steroid_days is not None and steroid_start:
-        note("corticosteroid_course_days", [f"course started {steroid_start.date().isoformat()}"])
+        note("corticosteroid_course_days", lambda: [f"course started {steroid_start.date().isoformat()}"])
     # Steroid days count against IRIS only from the later of the course start and the IRIS onset.
     iris_onsets = [c.start for c in (*iris_coded, *iris_since) if c.start is not None and c.start <= now]
     steroid_iris_days: int | None = None
     if steroid_days is not None and steroid_start and iris_onsets:
         counted_from = max(steroid_start, min(iris_onsets))
         steroid_iris_days = days_between(counted_from, now)
-        note("corticosteroid_days_during_iris", [f"counted from {counted_from.date().isoformat()}"])
+        note("corticosteroid_days_during_iris", lambda: [f"counted from {counted_from.date().isoformat()}"])
     steroid_now = [m for m in steroids if ordered_or_taken(m)]
-    note("corticosteroid_active_or_ordered", map(_describe_medication, steroid_now))
+    each("corticosteroid_active_or_ordered", _describe_medication, steroid_now)
 
     # Thalidomide class and its safety context
     thal_all = of_class("thalidomide-class")
     thal = [m for m in thal_all if ordered_or_taken(m)]
-    note("thalidomide_class_medication", map(_describe_medication, thal))
+    each("thalidomide_class_medication", _describe_medication, thal)
     stopped = [
         (days_between(last, now) if last <= now else 0, m)
         for m in thal_all
@@ -238,51 +258,49 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
         "thalidomide_class_stopped_days",
         (_describe_medication(m) for d, m in stopped if d == thal_stopped_days),
     )
-    vte = _conditions(scenario, "vte-history")
-    note("vte_history", map(_describe_condition, vte))
-    neuropathy = _conditions(scenario, "peripheral-neuropathy", ACTIVE_CONDITION)
-    note("peripheral_neuropathy", map(_describe_condition, neuropathy))
+    vte = _conditions("vte-history")
+    each("vte_history", _describe_condition, vte)
+    neuropathy = _conditions("peripheral-neuropathy", ACTIVE_CONDITION)
+    each("peripheral_neuropathy", _describe_condition, neuropathy)
 
     # POEMS and pain
-    poems = _conditions(scenario, "poems", ACTIVE_CONDITION)
-    note("poems", map(_describe_condition, poems))
-    ineligible = assessed(scenario, ObservationKind.transplant_ineligible, now)
-    renal = _conditions(scenario, "renal-failure", ACTIVE_CONDITION)
-    note("renal_failure_coded", map(_describe_condition, renal))
-    egfr = latest(observations_of(scenario, ObservationKind.egfr, now))
+    poems = _conditions("poems", ACTIVE_CONDITION)
+    each("poems", _describe_condition, poems)
+    ineligible = assessed(ObservationKind.transplant_ineligible)
+    renal = _conditions("renal-failure", ACTIVE_CONDITION)
+    each("renal_failure_coded", _describe_condition, renal)
+    egfr = latest(observations_of(ObservationKind.egfr))
     if egfr:
-        note("latest_egfr", [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
-    pain = _conditions(scenario, "crps", ACTIVE_CONDITION) + _conditions(
-        scenario, "chronic-intractable-pain", ACTIVE_CONDITION
-    )
-    note("crps_or_intractable_pain", map(_describe_condition, pain))
-    pain_refractory = assessed(scenario, ObservationKind.pain_refractory, now)
+        note("latest_egfr", lambda: [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
+    pain = _conditions("crps", ACTIVE_CONDITION) + _conditions("chronic-intractable-pain", ACTIVE_CONDITION)
+    each("crps_or_intractable_pain", _describe_condition, pain)
+    pain_refractory = assessed(ObservationKind.pain_refractory)
 
     # IL-2
     il2 = [m for m in of_class("il2") if ordered_or_taken(m)]
-    note("il2_medication", map(_describe_medication, il2))
+    each("il2_medication", _describe_medication, il2)
 
     # Tuberculosis and cryptococcal meningitis
     crypto_days = [
         days_between(c.start, now)
-        for c in _conditions(scenario, "cryptococcal-meningitis")
+        for c in _conditions("cryptococcal-meningitis")
         if c.start and c.start <= now
     ]
     crypto = min(crypto_days) if crypto_days else None
-    note("crypto_meningitis_days", map(_describe_condition, _conditions(scenario, "cryptococcal-meningitis")))
-    tb = _conditions(scenario, "tuberculosis", ACTIVE_CONDITION)
-    note("active_tb", map(_describe_condition, tb))
+    each("crypto_meningitis_days", _describe_condition, _conditions("cryptococcal-meningitis"))
+    tb = _conditions("tuberculosis", ACTIVE_CONDITION)
+    each("active_tb", _describe_condition, tb)
     # TB treatment starts with a rifamycin, pyrazinamide or ethambutol; isoniazid alone is preventive therapy.
     _, tb_start, tb_current = course("tb-treatment-core")
     tb_days = days_between(tb_start, now) if tb_start and tb_current else None
     if tb_days is not None and tb_start:
-        note("tb_treatment_days", [f"TB treatment started {tb_start.date().isoformat()}"])
+        note("tb_treatment_days", lambda: [f"TB treatment started {tb_start.date().isoformat()}"])
     # Exclusions count whatever their clinical status: they stop a steroid suggestion, so err towards them.
-    tbm = _conditions(scenario, "tb-meningitis")
-    ks = _conditions(scenario, "kaposi-sarcoma")
-    hbv = _conditions(scenario, "hepatitis-b")
+    tbm = _conditions("tb-meningitis")
+    ks = _conditions("kaposi-sarcoma")
+    hbv = _conditions("hepatitis-b")
     for name, conds in (("tb_meningitis", tbm), ("kaposi_sarcoma", ks), ("hepatitis_b", hbv)):
-        note(name, map(_describe_condition, conds))
+        each(name, _describe_condition, conds)
 
     facts = PatientFacts(
         age_years=age,

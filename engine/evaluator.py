@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from engine.compiler import compile_ruleset
-from engine.conditions import explain
 from engine.derive import Derivation, DerivationSettings, derive
 from engine.errors import FieldProblem, ScenarioError
+from engine.explain import Explainer, Predicate, explainer, predicate
 from engine.facts import PatientFacts
 from engine.findings import Evaluation, Finding, build_finding, order_key
 from engine.knowledge import Indicator, KnowledgeBase, Rule, Status
@@ -21,6 +22,26 @@ log = logging.getLogger(__name__)
 __all__ = ["Evaluation", "Evaluator"]
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """What the findings need of one rule, prepared once per evaluator rather than on every call."""
+
+    rule: Rule
+    explain: Explainer
+    holds: Predicate
+    escalations: tuple[tuple[Indicator, Predicate], ...]
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase, rule: Rule) -> _Compiled:
+        params = kb.params(rule.id)
+        return cls(
+            rule,
+            explainer(rule.condition, params),
+            predicate(rule.condition, params),
+            tuple((level, predicate(node, params)) for level, node in rule.escalations),
+        )
+
+
 class Evaluator:
     """Holds one compiled durable-rules ruleset; :meth:`evaluate` is safe to call from many threads."""
 
@@ -29,6 +50,12 @@ class Evaluator:
         self.settings = settings or DerivationSettings()
         self.compiled = compile_ruleset(kb)
         self.runtime = DurableRuntime(self.compiled)
+        self._rules = {r.id: _Compiled.of(kb, r) for r in kb.evaluated_rules}
+        self._active = frozenset(r.id for r in kb.active_rules)
+        self._safety = {
+            status: [c for c in self._rules.values() if c.rule.safety and c.rule.status is status]
+            for status in (Status.active, Status.shadow)
+        }
 
     @property
     def version(self) -> str:
@@ -70,14 +97,16 @@ class Evaluator:
         """Run durable-rules on the facts, cross-check safety rules in Python, and build ordered findings:
         those of active rules, and apart those of shadow rules."""
         values = derivation.facts.model_dump()
-        fired = self.fired_rule_ids(derivation.facts)
-        active = [r for r in fired if self.kb.rules[r].status is Status.active]
+        fired = list(dict.fromkeys(f.rule_id for f in self.runtime.evaluate(values)))
+        active = [r for r in fired if r in self._active]
         # An active rule rests only on active conclusions: a shadow rule never changes what is shown.
         active_conclusions = self._conclusions(active)
-        all_conclusions = self._conclusions(fired)
-        shown = self._findings(self.kb.active_rules, set(active), values, active_conclusions, derivation)
+        shown = self._findings(Status.active, set(active), values, active_conclusions, derivation)
         shadow_fired = set(fired) - set(active)
-        silent = self._findings(self.kb.shadow_rules, shadow_fired, values, all_conclusions, derivation)
+        if not shadow_fired and not self._safety[Status.shadow]:
+            return shown, []  # nothing a shadow rule could say
+        all_conclusions = self._conclusions(fired)
+        silent = self._findings(Status.shadow, shadow_fired, values, all_conclusions, derivation)
         return shown, silent
 
     def _conclusions(self, fired: list[str]) -> dict[str, tuple[str, ...]]:
@@ -89,32 +118,31 @@ class Evaluator:
 
     def _findings(
         self,
-        rules: list[Rule],
+        status: Status,
         fired: set[str],
         values: dict[str, Any],
         conclusions: dict[str, tuple[str, ...]],
         derivation: Derivation,
     ) -> list[Finding]:
-        """Findings of ``rules`` that durable-rules fired, or (safety rules) whose condition holds."""
+        """Findings of the rules of ``status`` that durable-rules fired, or (safety rules) whose condition
+        holds."""
         fired_set = set(fired)
         # Safety rules are also evaluated in plain Python: either path suffices for them to fire.
-        for rule in rules:
-            if rule.safety and rule.id not in fired_set:
-                held, _ = explain(rule.condition, values, conclusions, self.kb.params(rule.id))
-                if held:
-                    log.error("safety rule %s fired in Python but not in durable-rules", rule.id)
-                    fired_set.add(rule.id)
+        for compiled in self._safety[status]:
+            if compiled.rule.id not in fired_set and compiled.holds(values, conclusions):
+                log.error("safety rule %s fired in Python but not in durable-rules", compiled.rule.id)
+                fired_set.add(compiled.rule.id)
         findings = []
         for rule_id in sorted(fired_set):
-            rule = self.kb.rules[rule_id]
-            params = self.kb.params(rule_id)
-            held, reasons = explain(rule.condition, values, conclusions, params)
+            compiled = self._rules[rule_id]
+            rule = compiled.rule
+            held, reasons = compiled.explain(values, conclusions)
             if not held:
                 # durable-rules fired it but the plain evaluation disagrees: report rather than hide.
                 log.error("rule %s fired in durable-rules but its condition does not hold in Python", rule_id)
             indicator = rule.indicator
-            for level, node in rule.escalations:
-                if level.rank < indicator.rank and explain(node, values, conclusions, params)[0]:
+            for level, holds in compiled.escalations:
+                if level.rank < indicator.rank and holds(values, conclusions):
                     indicator = Indicator(level)
             findings.append(
                 build_finding(self.kb, rule, indicator, reasons, derivation.facts, derivation.support)

@@ -74,6 +74,15 @@ class PatientFacts(BaseModel):
 
 
 FACT_NAMES: frozenset[str] = frozenset(PatientFacts.model_fields)
+_LABELS = {name: f.description or name for name, f in PatientFacts.model_fields.items()}
+
+
+def _unit(extra: object) -> str | None:
+    unit = extra.get("unit") if isinstance(extra, dict) else None
+    return str(unit) if unit is not None else None
+
+
+_UNITS = {name: _unit(f.json_schema_extra) for name, f in PatientFacts.model_fields.items()}
 
 
 def fact_kind(name: str) -> str:
@@ -88,10 +97,9 @@ def fact_kind(name: str) -> str:
 
 def fact_label(name: str) -> str:
     """The human label of a fact."""
-    return PatientFacts.model_fields[name].description or name
+    return _LABELS[name]
 
 
 def fact_unit(name: str) -> str | None:
     """The unit a numeric fact is expressed in, if any."""
-    extra = PatientFacts.model_fields[name].json_schema_extra
-    return extra.get("unit") if isinstance(extra, dict) else None  # type: ignore[return-value]
+    return _UNITS[name]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from engine.conditions import Reason
-from engine.facts import PatientFacts
+from engine.explain import Reason
+from engine.facts import PatientFacts, fact_label
 from engine.knowledge import Indicator, KnowledgeBase, Link, OverrideReason, Rule, Suggestion
 
 
@@ -110,16 +111,18 @@ def _fmt(value: bool | float | str | None) -> str:
 
 def render_detail(rule: Rule, because: list[Because], facts: PatientFacts) -> str:
     """The rule's markdown detail, then why it fired and any facts the rule reports."""
+    return _detail(rule, [(b.text, b.data) for b in because], facts)
+
+
+def _detail(rule: Rule, why: list[tuple[str, list[str]]], facts: PatientFacts) -> str:
     lines = [rule.detail.strip(), "", "**Why this fired**", ""]
-    for b in because:
-        data = f" — {'; '.join(b.data)}" if b.data else ""
-        lines.append(f"- {b.text}{data}")
+    for text, data in why:
+        lines.append(f"- {text} — {'; '.join(data)}" if data else f"- {text}")
     if rule.report:
         lines += ["", "**Also relevant**", ""]
-        values = facts.model_dump()
         for reported in rule.report:
-            label = reported.label or PatientFacts.model_fields[reported.fact].description
-            lines.append(f"- {label}: {_fmt(values[reported.fact])}")
+            label = reported.label or fact_label(reported.fact)
+            lines.append(f"- {label}: {_fmt(getattr(facts, reported.fact))}")
     return "\n".join(lines)
 
 
@@ -145,42 +148,46 @@ def build_finding(
     indicator: Indicator,
     reasons: list[Reason],
     facts: PatientFacts,
-    support: dict[str, list[str]],
+    support: Mapping[str, list[str]],
 ) -> Finding:
     """Assemble a :class:`Finding` for a rule that fired."""
-    because = [
-        Because.model_construct(
-            kind=r.kind,
-            name=r.name,
-            label=r.label,
-            value=r.value,
-            operator=r.operator,
-            threshold=r.threshold,
-            unit=r.unit,
-            text=r.text,
-            by=list(r.by),
-            data=support.get(r.name, []) if r.kind == "fact" else [],
-        )
-        for r in reasons
-    ]
+    data = [support.get(r.name, []) if r.kind == "fact" else [] for r in reasons]
     statements, citations = _evidence(kb, rule)
-    return Finding.model_construct(
-        rule_id=rule.id,
-        rule_version=rule.version,
-        topic=rule.topic,
-        indicator=indicator,
-        title=rule.title,
-        summary=rule.summary,
-        detail=render_detail(rule, because, facts),
-        evidence=rule.evidence,
-        evidence_note=rule.evidence_note,
-        statements=list(statements),
-        citations=list(citations),
-        because=because,
-        concludes=list(rule.concludes),
-        suggestions=list(rule.suggestions),
-        links=list(rule.links),
-        override_reasons=list(rule.override_reasons),
+    # Validated in one call from plain data: pydantic-core builds the nested models in Rust, which is
+    # faster than constructing each in Python (``model_construct`` included).
+    return Finding.model_validate(
+        {
+            "rule_id": rule.id,
+            "rule_version": rule.version,
+            "topic": rule.topic,
+            "indicator": indicator,
+            "title": rule.title,
+            "summary": rule.summary,
+            "detail": _detail(rule, [(r.text, d) for r, d in zip(reasons, data, strict=True)], facts),
+            "evidence": rule.evidence,
+            "evidence_note": rule.evidence_note,
+            "statements": statements,
+            "citations": citations,
+            "because": [
+                {
+                    "kind": r.kind,
+                    "name": r.name,
+                    "label": r.label,
+                    "value": r.value,
+                    "operator": r.operator,
+                    "threshold": r.threshold,
+                    "unit": r.unit,
+                    "text": r.text,
+                    "by": r.by,
+                    "data": d,
+                }
+                for r, d in zip(reasons, data, strict=True)
+            ],
+            "concludes": rule.concludes,
+            "suggestions": rule.suggestions,
+            "links": rule.links,
+            "override_reasons": rule.override_reasons,
+        }
     )
 
 

@@ -7,6 +7,7 @@ assay's limit counts as just beyond it.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -18,6 +19,19 @@ def observations_of(scenario: Scenario, kind: ObservationKind, now: datetime) ->
     return sorted(
         (o for o in scenario.observations if o.kind is kind and o.time <= now), key=lambda o: o.time
     )
+
+
+_time = operator.attrgetter("time")
+
+
+def observations_by_kind(scenario: Scenario, now: datetime) -> dict[ObservationKind, list[Observation]]:
+    """Every kind's observations made at or before ``now``, oldest first: :func:`observations_of` for all
+    kinds in one pass."""
+    grouped: dict[ObservationKind, list[Observation]] = {}
+    # One stable sort, then grouping: each kind's list is in the order observations_of gives it.
+    for o in sorted([o for o in scenario.observations if o.time <= now], key=_time):
+        grouped.setdefault(o.kind, []).append(o)
+    return grouped
 
 
 def latest(observations: Sequence[Observation]) -> Observation | None:
@@ -51,8 +65,12 @@ def measured(observation: Observation | None) -> float | None:
 
 def assessed(scenario: Scenario, kind: ObservationKind, now: datetime) -> bool | None:
     """The latest clinician assessment of a kind, or None when there is none."""
-    last = latest(observations_of(scenario, kind, now))
-    return None if last is None else bool(last.value)
+    return assessment(observations_of(scenario, kind, now))
+
+
+def assessment(observations: Sequence[Observation]) -> bool | None:
+    """The latest of clinician assessments sorted oldest first, or None when there is none."""
+    return bool(observations[-1].value) if observations else None
 
 
 def detectable_hiv_rna(observations: Sequence[Observation]) -> list[Observation]:

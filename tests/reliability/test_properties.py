@@ -9,8 +9,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.conditions import to_dnf
+from engine import conditions
+from engine.conditions import AllOf, Concluded, FactTest, Node, to_dnf
 from engine.evaluator import Evaluator
+from engine.explain import Reason, describe, explainer, predicate
 from engine.facts import PatientFacts
 from engine.knowledge import load_knowledge_base
 from engine.scenario import Scenario
@@ -125,3 +127,50 @@ def test_the_generators_reach_every_rule(evaluator: Evaluator) -> None:
 
 def test_the_oracle_sees_every_active_rule(evaluator: Evaluator, raw_rules: dict[str, RawRule]) -> None:
     assert set(raw_rules) == {r.id for r in evaluator.kb.active_rules}
+
+
+def _reference_explain(
+    node: Node, facts: dict[str, Any], conclusions: dict[str, tuple[str, ...]], params: dict[str, float]
+) -> tuple[bool, list[Reason]]:
+    """The plain recursive reading of a condition, as the engine once evaluated it on every call."""
+    if isinstance(node, FactTest):
+        if conditions.test_holds(node, facts, params):
+            return True, [describe(node, facts.get(node.fact), params)]
+        return False, []
+    if isinstance(node, Concluded):
+        by = conclusions.get(node.name, ())
+        if by:
+            text = f"{node.name.replace('-', ' ').capitalize()} (by rule {', '.join(by)})"
+            return True, [Reason("conclusion", node.name, node.name, True, None, None, None, text, by)]
+        return False, []
+    results = [_reference_explain(child, facts, conclusions, params) for child in node.children]
+    if isinstance(node, AllOf):
+        if all(ok for ok, _ in results):
+            return True, [r for _, reasons in results for r in reasons]
+        return False, []
+    held = [r for ok, reasons in results if ok for r in reasons]
+    return bool(held), held
+
+
+_CONCLUSIONS = sorted({c for r in load_knowledge_base().evaluated_rules for c in r.concludes})
+
+
+@settings(RELIABILITY, max_examples=400)
+@given(
+    facts=facts_strategy,
+    concluded=st.dictionaries(
+        st.sampled_from(_CONCLUSIONS), st.lists(st.sampled_from(["rule-a", "rule-b"]), max_size=2).map(tuple)
+    ),
+)
+def test_compiled_conditions_agree_with_the_plain_reading(
+    facts: PatientFacts, concluded: dict[str, tuple[str, ...]], evaluator: Evaluator
+) -> None:
+    # The evaluator compiles each condition once (engine.conditions.predicate / explainer) for the safety
+    # cross-check, escalations and explanations: they must say what the plain recursive reading says.
+    values = facts.model_dump()
+    for rule in evaluator.kb.evaluated_rules:
+        params = evaluator.kb.params(rule.id)
+        for node in (rule.condition, *(n for _, n in rule.escalations)):
+            expected = _reference_explain(node, values, concluded, params)
+            assert explainer(node, params)(values, concluded) == expected, rule.id
+            assert predicate(node, params)(values, concluded) is expected[0], rule.id

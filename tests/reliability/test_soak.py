@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
-from engine.evaluator import Evaluator
-from engine.facts import PatientFacts
 from engine.knowledge import load_knowledge_base
+from engine.runtime import DurableRuntime, Firing
 from tests.reliability.soak import run_soak
 
 
@@ -17,16 +18,16 @@ def test_two_thousand_patients_no_crash_no_leak_no_mixing() -> None:
 
 
 def test_the_soak_check_catches_a_leak_between_patients(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A mutant engine that carries the last patient's fired rules into the next: the soak must fail.
-    original = Evaluator.fired_rule_ids
-    carried: list[str] = []
+    # A mutant runtime that carries the last patient's fired rules into the next: the soak must fail.
+    original = DurableRuntime.evaluate
+    carried: list[Firing] = []
 
-    def leaky(self: Evaluator, facts: PatientFacts) -> list[str]:
+    def leaky(self: DurableRuntime, facts: Mapping[str, bool | int | float | str | None]) -> list[Firing]:
         fired = original(self, facts)
         result = list(dict.fromkeys([*fired, *carried]))
         carried[:] = fired
         return result
 
-    monkeypatch.setattr(Evaluator, "fired_rule_ids", leaky)
+    monkeypatch.setattr(DurableRuntime, "evaluate", leaky)
     with pytest.raises(AssertionError):
         run_soak(200, seed=5, fresh_every=50)

@@ -143,17 +143,28 @@ def test_text_facts_are_compared_as_text_not_coerced(tmp_path: Path) -> None:
 def test_an_exception_inside_an_action_is_raised_not_swallowed(
     evaluator: Evaluator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from durable import engine as durable_engine
+    import durable_rules_engine
 
-    def broken(self: Any, *args: Any) -> None:
+    def broken(*args: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(durable_engine.Closure, "assert_fact", broken)
+    # The proposer's action asserts its conclusion: make that fail inside the action.
+    monkeypatch.setattr(durable_rules_engine, "assert_fact", broken)
     with pytest.raises(EngineError, match="boom"):
         evaluator.evaluate_facts(PatientFacts(poems=True))
     monkeypatch.undo()
+    assert evaluator.runtime.live_sessions == 0
+    assert not evaluator.runtime.session_exists("s1")
     assert evaluator.fired_rule_ids(PatientFacts(poems=True)) == ["proposer", "follower"]
     assert evaluator.runtime.live_sessions == 0
+
+
+def test_an_action_message_is_read_whatever_its_json_layout(evaluator: Evaluator) -> None:
+    runtime = evaluator.runtime
+    assert runtime._action_name('{"low-cd4#0":{"p":{"t":"patient"}}}') == "low-cd4#0"
+    assert runtime._action_name('{ "low-cd4#0" : {"p": {}}}') == "low-cd4#0"
+    with pytest.raises(EngineError, match="unknown action"):
+        runtime._action_name('{"no-such-rule#0":{}}')
 
 
 def test_a_branch_beyond_durables_expression_limit_is_refused_at_compile_time(tmp_path: Path) -> None:
