@@ -1,6 +1,6 @@
 """Named patients for per-call CPU figures: the 40-resource patient-view patient and a few other paths.
 
-The 40-resource patient is the one the HTTP benchmarks send (``http_load.patient_view_request``), read
+The 40-resource patient is the one the HTTP benchmarks send (``_patient_view.patient_view_request``), read
 through the FHIR intake as the service reads it; the others are the project's JSON and take other paths
 through derivation and the rules (pregnancy and a thalidomide-class order, no HIV, an ART start).
 """
@@ -10,18 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from http_load import patient_view_request
+from _patient_view import KEYS, patient_view_request
 
 from engine.fhir import scenario_from_resources
 from engine.scenario import Scenario
-
-KEYS = {  # resource type -> prefetch key, as the service's discovery names them
-    "Patient": "patient",
-    "Observation": "observations",
-    "Condition": "conditions",
-    "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements",
-}
 
 
 def _day(now: datetime, days_ago: int) -> str:
