@@ -30,7 +30,7 @@ from engine.derive import derive
 from engine.fhir import scenario_from_resources
 from engine.scenario import Scenario
 from engine.valuesets import load_value_sets
-from tests.reliability.scenario_gen import realistic_scenario
+from tests.reliability.clinical_mix import realistic_scenario
 
 VALUESETS = ROOT / "rules" / "valuesets.yaml"
 CONDITION_CODES = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from engine.findings import Evaluation
 from engine.knowledge import Indicator
+from tests.reliability.clinical_mix import JSON
 from tests.reliability.oracle import pregnant, thalidomide_exposure, thalidomide_stopped_days
-from tests.reliability.scenario_gen import JSON
 
 THALIDOMIDE_SAFETY = {
     "thalidomide-teratogenicity",

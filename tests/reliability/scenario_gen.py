@@ -6,8 +6,8 @@ shrinks and replays), the soak test and the benchmarks through a seeded ``random
 * :func:`random_scenario` -- anything valid: every value set (HIV, ART, CD4, viral load, IRIS-associated
   conditions, corticosteroids, the thalidomide class, pregnancy, POEMS, TB, IL-2, assessments, renal failure,
   exclusions), every status, units that need converting, and dates and values placed around the thresholds;
-* :func:`realistic_scenario` -- a clinical mix (ART starts, suspected IRIS, steroid-refractory IRIS,
-  thalidomide orders, POEMS, pain, TB, cryptococcal meningitis, IL-2, routine follow-up) for benchmarks.
+* :func:`realistic_scenario` (``clinical_mix``) -- a clinical mix (ART starts, suspected IRIS, steroid-
+  refractory IRIS, thalidomide orders, POEMS, pain, TB, cryptococcal meningitis, IL-2, routine follow-up).
 
 Every scenario carries a unique ``patient.id`` and its own ``evaluation_time``.
 """
@@ -15,12 +15,9 @@ Every scenario carries a unique ``patient.id`` and its own ``evaluation_time``.
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
-JSON = dict[str, Any]
-
-EVALUATION_TIME = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+from tests.reliability.clinical_mix import EVALUATION_TIME, JSON, day, realistic_scenario
 
 # Day offsets before the evaluation time placed on and around every time threshold of the catalogue:
 # 28 (cryptococcal window, corticosteroid course), 30 (TB treatment), 90 (IRIS window), 180 (baseline
@@ -165,10 +162,6 @@ ASSESSMENTS = (
 )
 
 
-def _day(now: datetime, days_ago: int) -> str:
-    return (now - timedelta(days=days_ago)).date().isoformat()
-
-
 def _days_ago(rnd: random.Random) -> int:
     if rnd.random() < 0.8:
         return rnd.choice(THRESHOLD_DAYS)
@@ -191,9 +184,9 @@ def _number(rnd: random.Random, values: tuple[float, ...]) -> float:
 def _cd4(rnd: random.Random, now: datetime) -> JSON:
     value = _number(rnd, CD4_VALUES)
     if rnd.random() < 0.2:  # SI units: 10*9/L is 1000 cells/uL
-        return {"kind": "cd4", "time": _day(now, _days_ago(rnd)), "value": value / 1000, "unit": "10*9/L"}
+        return {"kind": "cd4", "time": day(now, _days_ago(rnd)), "value": value / 1000, "unit": "10*9/L"}
     unit = rnd.choice(("cells/uL", "/uL", "{cells}/uL", "/mm3", "10*6/L", None))
-    obs: JSON = {"kind": "cd4", "time": _day(now, _days_ago(rnd)), "value": value}
+    obs: JSON = {"kind": "cd4", "time": day(now, _days_ago(rnd)), "value": value}
     if unit is not None:
         obs["unit"] = unit
     return obs
@@ -203,7 +196,7 @@ def _observation(rnd: random.Random, now: datetime) -> JSON:
     kind = rnd.choice(
         ("cd4", "cd4", "cd4", "viral-load", "viral-load", "egfr", "pregnancy-status", "assessment")
     )
-    when = _day(now, _days_ago(rnd))
+    when = day(now, _days_ago(rnd))
     if kind == "cd4":
         return _cd4(rnd, now)
     if kind == "viral-load":
@@ -236,9 +229,9 @@ def _condition(
         cond["text"] = text
     r = rnd.random()
     if r < 0.75:
-        cond["onset"] = _day(now, _days_ago(rnd))
+        cond["onset"] = day(now, _days_ago(rnd))
     elif r < 0.85:
-        cond["recorded"] = _day(now, _days_ago(rnd))
+        cond["recorded"] = day(now, _days_ago(rnd))
     return cond
 
 
@@ -250,9 +243,9 @@ def _medication(rnd: random.Random, now: datetime, ingredient: str | None = None
     med["status"] = rnd.choice(MEDICATION_STATUSES)
     if rnd.random() < 0.9:
         start = _days_ago(rnd)
-        med["start"] = _day(now, start)
+        med["start"] = day(now, start)
         if rnd.random() < 0.3:
-            med["end"] = _day(now, max(-30, start - rnd.randint(0, 120)))
+            med["end"] = day(now, max(-30, start - rnd.randint(0, 120)))
         if rnd.random() < 0.2:
             med["days_supply"] = rnd.choice((1, 14, 28, 30, 90))
     return med
@@ -274,193 +267,6 @@ def random_scenario(rnd: random.Random, patient_id: str | None = None) -> JSON:
         "observations": [_observation(rnd, now) for _ in range(rnd.randint(0, 8))],
         "medications": [_medication(rnd, now) for _ in range(rnd.randint(0, 5))],
     }
-
-
-# --- a realistic clinical mix -------------------------------------------------------------------------
-
-
-def _hiv(now: datetime, days: int) -> JSON:
-    return {"code": "B20", "status": "active", "onset": _day(now, days)}
-
-
-def _art_start(rnd: random.Random, now: datetime) -> JSON:
-    """Advanced HIV, ART being ordered now; sometimes with TB or cryptococcal meningitis."""
-    s: JSON = {
-        "conditions": [_hiv(now, rnd.randint(10, 400))],
-        "observations": [
-            {
-                "kind": "cd4",
-                "time": _day(now, rnd.randint(1, 40)),
-                "value": rnd.choice((38, 85, 99, 100, 240)),
-            },
-            {"kind": "viral-load", "time": _day(now, rnd.randint(1, 40)), "value": rnd.randint(1000, 900000)},
-        ],
-        "medications": [
-            {"ingredient": "dolutegravir", "status": "draft", "draft": True},
-            {"ingredient": "tenofovir", "status": "draft", "draft": True},
-            {"ingredient": "lamivudine", "status": "draft", "draft": True},
-        ],
-    }
-    extra = rnd.random()
-    if extra < 0.3:
-        s["conditions"].append({"code": "A15.0", "status": "active", "onset": _day(now, rnd.randint(5, 40))})
-        s["medications"] += [
-            {"ingredient": "rifampicin", "status": "active", "start": _day(now, rnd.randint(5, 40))},
-            {"ingredient": "isoniazid", "status": "active", "start": _day(now, rnd.randint(5, 40))},
-        ]
-    elif extra < 0.45:
-        s["conditions"].append({"code": "B45.1", "status": "active", "onset": _day(now, rnd.randint(3, 45))})
-    return s
-
-
-def _iris(rnd: random.Random, now: datetime) -> JSON:
-    """On ART for weeks, a new IRIS-associated condition; sometimes long steroids or an assessment."""
-    art_days = rnd.choice((14, 30, 60, 90, 91, 120))
-    s: JSON = {
-        "conditions": [
-            _hiv(now, 500),
-            {
-                "code": rnd.choice(("A15.0", "B45.1", "B25.8", "A31.2")),
-                "status": "active",
-                "onset": _day(now, max(0, art_days - rnd.randint(5, 40))),
-            },
-        ],
-        "observations": [
-            {"kind": "cd4", "time": _day(now, art_days + 10), "value": rnd.choice((30, 60, 99, 150))},
-            {"kind": "cd4", "time": _day(now, 3), "value": rnd.choice((110, 180, 260))},
-            {"kind": "viral-load", "time": _day(now, art_days + 10), "value": 250000},
-            {
-                "kind": "viral-load",
-                "time": _day(now, 3),
-                "value": rnd.choice((20, 900, 40000)),
-                **({"comparator": "<"} if rnd.random() < 0.3 else {}),
-            },
-        ],
-        "medications": [
-            {"ingredient": "Efavirenz 600 MG Oral Tablet", "status": "active", "start": _day(now, art_days)},
-            {"ingredient": "tenofovir", "status": "active", "start": _day(now, art_days)},
-        ],
-    }
-    r = rnd.random()
-    if r < 0.35:
-        s["medications"].append(
-            {"ingredient": "prednisone", "status": "active", "start": _day(now, rnd.choice((14, 27, 28, 40)))}
-        )
-    elif r < 0.6:
-        s["observations"].append({"kind": "iris-steroid-refractory", "time": _day(now, 1), "value": True})
-        s["conditions"].append({"code": "D89.3", "status": "active", "onset": _day(now, 20)})
-    return s
-
-
-def _thalidomide(rnd: random.Random, now: datetime) -> JSON:
-    """A thalidomide-class order or course; sometimes pregnant, on steroids, with VTE or neuropathy."""
-    drug = rnd.choice(("thalidomide", "lenalidomide", "pomalidomide"))
-    med: JSON = (
-        {"ingredient": drug, "status": "draft", "draft": True}
-        if rnd.random() < 0.5
-        else {"ingredient": drug, "status": "active", "start": _day(now, rnd.randint(1, 200))}
-    )
-    if rnd.random() < 0.25:  # stopped around the end of the REMS window after the last dose
-        stopped = rnd.choice((0, 8, 27, 28, 29, 60))
-        med = {"ingredient": drug, "status": "stopped", "start": _day(now, stopped + 60)}
-        med["end"] = _day(now, stopped)
-    s: JSON = {"conditions": [], "observations": [], "medications": [med]}
-    if rnd.random() < 0.25:
-        s["observations"].append({"kind": "pregnancy-status", "time": _day(now, 10), "value": "pregnant"})
-    if rnd.random() < 0.3:
-        s["medications"].append({"ingredient": "dexamethasone", "status": "active", "start": _day(now, 30)})
-    if rnd.random() < 0.2:
-        s["conditions"].append({"code": "Z86.718", "status": "resolved", "onset": _day(now, 700)})
-    if rnd.random() < 0.2:
-        s["conditions"].append({"code": "G62.9", "status": "active", "onset": _day(now, 300)})
-    return s
-
-
-def _poems(rnd: random.Random, now: datetime) -> JSON:
-    s: JSON = {
-        "conditions": [{"text": "POEMS syndrome", "status": "active", "onset": _day(now, 200)}],
-        "observations": [{"kind": "egfr", "time": _day(now, 5), "value": rnd.choice((18, 29, 30, 55))}],
-        "medications": [],
-    }
-    if rnd.random() < 0.45:
-        s["observations"].append(
-            {"kind": "transplant-ineligible", "time": _day(now, 3), "value": rnd.random() < 0.7}
-        )
-    if rnd.random() < 0.3:
-        s["conditions"].append({"code": "G62.9", "status": "active", "onset": _day(now, 250)})
-    return s
-
-
-def _pain(rnd: random.Random, now: datetime) -> JSON:
-    return {
-        "conditions": [
-            {"code": rnd.choice(("G90.50", "G89.4")), "status": "active", "onset": _day(now, 400)}
-        ],
-        "observations": [{"kind": "pain-refractory", "time": _day(now, 7), "value": rnd.random() < 0.7}],
-        "medications": [],
-    }
-
-
-def _tb_naive(rnd: random.Random, now: datetime) -> JSON:
-    return {
-        "conditions": [_hiv(now, 20), {"code": "A15.0", "status": "active", "onset": _day(now, 10)}],
-        "observations": [{"kind": "cd4", "time": _day(now, 4), "value": rnd.choice((22, 49, 50, 180))}],
-        "medications": [{"ingredient": "rifampicin", "status": "active", "start": _day(now, 8)}],
-    }
-
-
-def _il2(rnd: random.Random, now: datetime) -> JSON:
-    return {
-        "conditions": [_hiv(now, 900)],
-        "observations": [{"kind": "cd4", "time": _day(now, 30), "value": 420}],
-        "medications": [
-            {"ingredient": "dolutegravir", "status": "active", "start": _day(now, 800)},
-            {"ingredient": "aldesleukin", "status": "draft", "draft": True},
-        ],
-    }
-
-
-def _follow_up(rnd: random.Random, now: datetime) -> JSON:
-    """Stable HIV on long-term ART: usually nothing fires."""
-    return {
-        "conditions": [_hiv(now, 3000), {"code": "E11.9", "status": "active", "onset": _day(now, 1500)}],
-        "observations": [
-            {"kind": "cd4", "time": _day(now, 60), "value": rnd.randint(350, 900)},
-            {"kind": "viral-load", "time": _day(now, 60), "value": 20, "comparator": "<"},
-            {"kind": "egfr", "time": _day(now, 60), "value": rnd.randint(60, 110)},
-        ],
-        "medications": [
-            {"ingredient": "bictegravir", "status": "active", "start": _day(now, 1200)},
-            {"ingredient": "metformin", "status": "active", "start": _day(now, 1400)},
-        ],
-    }
-
-
-_ARCHETYPES = (
-    (_art_start, 25),
-    (_iris, 20),
-    (_thalidomide, 15),
-    (_poems, 8),
-    (_pain, 5),
-    (_tb_naive, 8),
-    (_il2, 4),
-    (_follow_up, 15),
-)
-
-
-def realistic_scenario(rnd: random.Random, patient_id: str | None = None) -> JSON:
-    """One scenario of a clinical mix (ART starts, IRIS, thalidomide, POEMS, pain, TB, IL-2, follow-up)."""
-    builders, weights = zip(*_ARCHETYPES, strict=True)
-    now = EVALUATION_TIME + timedelta(days=rnd.randint(0, 60))
-    body = rnd.choices(builders, weights=weights)[0](rnd, now)
-    age = rnd.choice((24, 31, 38, 47, 52, 58, 66, 71))
-    patient: JSON = {
-        "birth_date": date(now.year - age, rnd.randint(1, 12), rnd.randint(1, 28)).isoformat(),
-        "sex": rnd.choice(("female", "male")),
-    }
-    if patient_id is not None:
-        patient["id"] = patient_id
-    return {"patient": patient, "evaluation_time": now.isoformat().replace("+00:00", "Z"), **body}
 
 
 def mixed_scenario(rnd: random.Random, patient_id: str | None = None) -> JSON:

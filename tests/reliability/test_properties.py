@@ -16,10 +16,11 @@ from engine.explain import Reason, describe, explainer, predicate
 from engine.facts import PatientFacts
 from engine.knowledge import load_knowledge_base
 from engine.scenario import Scenario
+from tests.reliability.clinical_mix import JSON
 from tests.reliability.conftest import RELIABILITY
 from tests.reliability.invariants import check_safety
 from tests.reliability.oracle import RawRule, expected_indicator, fired_rules
-from tests.reliability.scenario_gen import JSON, mixed_scenario
+from tests.reliability.scenario_gen import mixed_scenario
 
 scenarios = st.randoms(use_true_random=False).map(lambda rnd: mixed_scenario(rnd, "patient"))
 
