@@ -6,19 +6,23 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from engine.errors import ClinrulesError, FieldProblem, ScenarioError
-from engine.findings import Evaluation
-from engine.scenario import Scenario
 from service.analytics.command import report
 from service.cli_common import INDICATOR_STYLE, RulesDir, err, load_rules, out
 from service.db_cli import db_app
 from service.rules_cli import rules_app
 from service.terms_cli import terms
+
+if TYPE_CHECKING:
+    from engine.findings import Evaluation
+    from engine.scenario import Scenario
+
+# Each command imports what it needs when it runs (the engine's models, durable-rules, the FHIR intake, the
+# service): `clinrules evaluate` must start fast, and `clinrules --help` should not load the engine at all.
 
 app = typer.Typer(
     help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
@@ -66,6 +70,8 @@ def _table(result: Evaluation, notes: list[str]) -> None:
     if not result.findings:
         out.print("No alerts.")
     else:
+        from rich.table import Table
+
         table = Table(show_lines=True)
         for column in ("indicator", "topic", "summary", "why", "evidence"):
             table.add_column(column)
@@ -140,6 +146,8 @@ def evaluate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a patient scenario (the project's own JSON)."""
+    from engine.scenario import Scenario
+
     out.print_json(json.dumps(Scenario.model_json_schema(), ensure_ascii=False))
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from engine.errors import KnowledgeBaseError
-from engine.knowledge import KnowledgeBase, load_knowledge_base
+
+if TYPE_CHECKING:
+    from engine.knowledge import KnowledgeBase
 
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
@@ -24,6 +26,8 @@ INDICATOR_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 def load_rules(rules: Path | None) -> KnowledgeBase:
     """The knowledge base in ``rules`` (default: the shipped one); a broken rule file exits 3, naming it."""
+    from engine.knowledge import load_knowledge_base
+
     try:
         return load_knowledge_base(rules)
     except KnowledgeBaseError as exc:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from service.cli_common import RulesDir, err, load_rules, out
 
@@ -18,6 +17,8 @@ rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is
 def rules_list(rules: RulesDir = None) -> None:
     """List every rule: id, status, indicator, topic and title."""
     kb = load_rules(rules)
+    from rich.table import Table
+
     table = Table(title=f"rule set {kb.version}")
     for column in ("id", "version", "status", "indicator", "evidence", "title"):
         table.add_column(column)
@@ -68,6 +69,8 @@ def rules_show(
 def rules_coverage(rules: RulesDir = None) -> None:
     """Every source statement: the rules that encode it, or why none does. Exit 1 if one is uncovered."""
     kb = load_rules(rules)
+    from rich.table import Table
+
     table = Table(title="statement coverage")
     for column in ("statement", "source", "encoded by / reason"):
         table.add_column(column)

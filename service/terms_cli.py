@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from engine.errors import KnowledgeBaseError
-from engine.paths import default_rules_dir
-from engine.terminology import Recognition
-from engine.valuesets import load_value_sets
+
+if TYPE_CHECKING:
+    from engine.terminology import Recognition
 
 
 def terms(
@@ -35,6 +34,11 @@ def terms(
     Exit status 0 when the code is recognised, 1 when it is not, 2 for a code system the knowledge base
     does not read (records coded only in it are reported as unreadable).
     """
+    from rich.table import Table
+
+    from engine.paths import default_rules_dir
+    from engine.valuesets import load_value_sets
+
     out, err = Console(), Console(stderr=True, soft_wrap=True)
     try:
         value_sets = load_value_sets((rules or default_rules_dir()) / "valuesets.yaml")
