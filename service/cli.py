@@ -12,7 +12,7 @@ import typer
 
 from engine.errors import ClinrulesError, FieldProblem, ScenarioError
 from service.analytics.command import report
-from service.cli_common import INDICATOR_STYLE, RulesDir, err, load_rules, out
+from service.cli_common import INDICATOR_STYLE, RulesDir, err, load_rules, out, run_as_process, short_command
 from service.db_cli import db_app
 from service.rules_cli import rules_app
 from service.terms_cli import terms
@@ -117,6 +117,7 @@ def evaluate(
 
     Shadow rules are evaluated too, but their findings are shown only with ``--shadow``, apart.
     """
+    short_command()
     from engine.evaluator import Evaluator
 
     data = _read_input(file)
@@ -193,7 +194,7 @@ app.command("report")(report)
 
 def main() -> None:
     """Entry point of the ``clinrules`` console script."""
-    app()
+    run_as_process(app)
 
 
 if __name__ == "__main__":  # pragma: no cover
