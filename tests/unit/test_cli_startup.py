@@ -116,4 +116,4 @@ def test_the_engine_package_still_exports_its_entry_points() -> None:
     assert KnowledgeBase.__module__ == "engine.knowledge" and Scenario.__module__ == "engine.scenario"
     assert callable(load_knowledge_base)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        _ = engine.nope  # type: ignore[attr-defined]
+        _ = engine.nope
