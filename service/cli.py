@@ -147,6 +147,7 @@ def evaluate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a patient scenario (the project's own JSON)."""
+    short_command()
     from engine.scenario import Scenario
 
     out.print_json(json.dumps(Scenario.model_json_schema(), ensure_ascii=False))

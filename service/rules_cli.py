@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli_common import RulesDir, err, load_rules, out
+from service.cli_common import RulesDir, err, load_rules, out, short_command
 
 rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is_help=True)
 
@@ -16,6 +16,7 @@ rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is
 @rules_app.command("list")
 def rules_list(rules: RulesDir = None) -> None:
     """List every rule: id, status, indicator, topic and title."""
+    short_command()
     kb = load_rules(rules)
     from rich.table import Table
 
@@ -32,6 +33,7 @@ def rules_show(
     rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-risk.")], rules: RulesDir = None
 ) -> None:
     """Show one rule: texts, statements, citations, parameters in force and its condition."""
+    short_command()
     kb = load_rules(rules)
     rule = kb.rules.get(rule_id)
     if rule is None:
@@ -68,6 +70,7 @@ def rules_show(
 @rules_app.command("coverage")
 def rules_coverage(rules: RulesDir = None) -> None:
     """Every source statement: the rules that encode it, or why none does. Exit 1 if one is uncovered."""
+    short_command()
     kb = load_rules(rules)
     from rich.table import Table
 
@@ -97,6 +100,7 @@ def rules_lint(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
     """Check the rules folder and list every problem. Exit 1 on an error (or, with --strict, a warning)."""
+    short_command()
     from engine.lint import STATUS_MEANING, lint_rules, rule_statuses
 
     problems = lint_rules(rules)

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from engine.errors import KnowledgeBaseError
+from service.cli_common import short_command
 
 if TYPE_CHECKING:
     from engine.terminology import Recognition
@@ -34,6 +35,7 @@ def terms(
     Exit status 0 when the code is recognised, 1 when it is not, 2 for a code system the knowledge base
     does not read (records coded only in it are reported as unreadable).
     """
+    short_command()
     from rich.table import Table
 
     from engine.paths import default_rules_dir

@@ -117,3 +117,21 @@ def test_the_engine_package_still_exports_its_entry_points() -> None:
     assert callable(load_knowledge_base)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = engine.nope
+
+
+def test_a_short_command_run_as_its_own_process_turns_the_collector_off(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps(SCENARIO), encoding="utf-8")
+    probe = (
+        "import contextlib, gc, io, sys\n"
+        "from service.cli import app\n"
+        "from service.cli_common import run_as_process\n"
+        f"sys.argv = ['clinrules', 'evaluate', {str(scenario)!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    run_as_process(app)\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]
