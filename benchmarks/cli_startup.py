@@ -11,7 +11,8 @@ byte-compiles an installed package. The commands:
 * ``python -c pass``               the interpreter alone: the floor no command can go below;
 * ``libraries evaluate needs``     importing typer, rich (console and table), pydantic with one model built,
                                    PyYAML and durable-rules, and nothing of clinrules, with the garbage
-                                   collector off: the floor of this stack;
+                                   collector off and no final pass at exit (as the command line runs):
+                                   the floor of this stack;
 * ``import service.cli``           importing the command line (what ``clinrules --help`` loads);
 * ``clinrules evaluate``           the installed ``clinrules`` script (``python -m service.cli`` where there
                                    is none) on a scenario in the project's JSON: read and validate it, load
@@ -87,6 +88,7 @@ LIBRARIES = (
     "import typer, rich.console, rich.table, yaml, durable.engine, pydantic\n"
     "class Probe(pydantic.BaseModel):\n"
     "    value: int\n"
+    "gc.freeze()\n"
 )
 
 
