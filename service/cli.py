@@ -1,6 +1,7 @@
 """The ``clinrules`` command line: evaluate scenarios, inspect rules, print the schema, serve."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 import json
 import sys
@@ -52,7 +53,7 @@ def _read_input(source: str) -> Any:
         )
 
 
-def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
+def scenario_from_input(data: Any, at: datetime | None) -> "tuple[Scenario, list[str]]":
     """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
     from engine.validation import parse_scenario
 
@@ -65,7 +66,7 @@ def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[
     return parse_scenario(data), []
 
 
-def _table(result: Evaluation, notes: list[str]) -> None:
+def _table(result: "Evaluation", notes: list[str]) -> None:
     out.print(f"Evaluated at {result.evaluated_at.isoformat()}  ·  rule set {result.ruleset_version}")
     if not result.findings:
         out.print("No alerts.")
@@ -90,7 +91,7 @@ def _table(result: Evaluation, notes: list[str]) -> None:
         out.print(f"[dim]note: {note}[/dim]")
 
 
-def _shadow_lines(result: Evaluation) -> None:
+def _shadow_lines(result: "Evaluation") -> None:
     out.print("[bold]Shadow rules[/bold] (evaluated and audited, never shown to a clinician):")
     if not result.shadow_findings:
         out.print("  none would have fired.")

@@ -1,6 +1,7 @@
 """``clinrules rules``: list, show, cover, lint, diff and mutate the knowledge base."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 import json
 from pathlib import Path

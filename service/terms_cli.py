@@ -1,6 +1,7 @@
 """``clinrules terms CODE [--system URI]``: what a code is recognised as, and the source of each concept."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 import json
 from pathlib import Path
@@ -72,7 +73,7 @@ def terms(
     raise typer.Exit(0 if any(not r.excluded for r in found) else 1)
 
 
-def _as_dict(r: Recognition, systems: dict[str, str]) -> dict[str, object]:
+def _as_dict(r: "Recognition", systems: dict[str, str]) -> dict[str, object]:
     return {
         "kind": r.kind.rstrip("s"),
         "concept": r.concept,
