@@ -121,6 +121,12 @@ def _clinrules() -> list[str]:
     return [sys.executable, "-m", "service.cli"]
 
 
+def _described(clinrules: list[str]) -> str:
+    if clinrules[-1] == "service.cli":
+        return "`python -m service.cli` (no installed script found)"
+    return f"the installed script `{clinrules[-1]}`"
+
+
 def main() -> None:
     """Run the commands, print the table, and write it with ``--write``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -175,7 +181,7 @@ def main() -> None:
         f"Command: `python benchmarks/cli_startup.py --runs {args.runs}`. {args.runs} runs of each command "
         "as a fresh process, alternating; milliseconds (median, and the range of the runs). No cache but "
         "Python's bytecode (written once, as an install does); the not byte-compiled row has none for "
-        f"clinrules' own modules. `clinrules` is `{' '.join(Path(c).name for c in clinrules)}`.\n\n"
+        f"clinrules' own modules. `clinrules` is {_described(clinrules)}.\n\n"
         + table(["command", "wall ms", "wall range", "CPU ms", "CPU range"], rows)
         + "\n\n"
         f"Target: `clinrules evaluate` on one scenario ≤ {TARGET_MS} ms wall: "
