@@ -327,7 +327,7 @@ def load_knowledge_base(
         rules=rules,
         value_sets=value_sets,
         version=_version(
-            [sources_path, statements_path, *value_set_files(valuesets_path), *rule_files], root
+            [sources_path, statements_path, *value_set_files(valuesets_path, value_sets), *rule_files], root
         ),
         parameters=_apply_overrides(rules, overrides or {}),
     )

@@ -254,8 +254,11 @@ def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![^\W\d_])(?:{alternatives})(?![^\W\d_])", re.IGNORECASE)
 
 
-def value_set_files(path: Path) -> list[Path]:
-    """``valuesets.yaml`` and the published file it names (what the knowledge-base version hashes)."""
+def value_set_files(path: Path, loaded: ValueSets | None = None) -> list[Path]:
+    """``valuesets.yaml`` and the published file it names (what the knowledge-base version hashes); the
+    name is taken from ``loaded`` (the value sets read from ``path``) rather than reading the file again."""
+    if loaded is not None:
+        return [path] + ([path.parent / loaded.published] if loaded.published else [])
     files = [path]
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
@@ -318,7 +321,7 @@ _DEFAULT_STAMP: tuple[tuple[int, int], ...] = ()
 
 def _stamp(path: Path, value_sets: ValueSets) -> tuple[tuple[int, int], ...]:
     """When and how large the files of ``value_sets`` (read from ``path``) are: what says they changed."""
-    files = [path] + ([path.parent / value_sets.published] if value_sets.published else [])
+    files = value_set_files(path, value_sets)
     try:
         return tuple((s.st_mtime_ns, s.st_size) for s in (f.stat() for f in files))
     except OSError:

@@ -1,24 +1,29 @@
 """The ``clinrules`` command line: evaluate scenarios, inspect rules, print the schema, serve."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from engine.errors import ClinrulesError, FieldProblem, ScenarioError
-from engine.findings import Evaluation
-from engine.scenario import Scenario
 from service.analytics.command import report
-from service.cli_common import INDICATOR_STYLE, RulesDir, err, load_rules, out
+from service.cli_common import INDICATOR_STYLE, RulesDir, err, load_rules, out, run_as_process, short_command
 from service.db_cli import db_app
 from service.rules_cli import rules_app
 from service.terms_cli import terms
+
+if TYPE_CHECKING:
+    from engine.findings import Evaluation
+    from engine.scenario import Scenario
+
+# Each command imports what it needs when it runs (the engine's models, durable-rules, the FHIR intake, the
+# service): `clinrules evaluate` must start fast, and `clinrules --help` should not load the engine at all.
 
 app = typer.Typer(
     help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
@@ -48,7 +53,7 @@ def _read_input(source: str) -> Any:
         )
 
 
-def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
+def scenario_from_input(data: Any, at: datetime | None) -> "tuple[Scenario, list[str]]":
     """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
     from engine.validation import parse_scenario
 
@@ -61,11 +66,13 @@ def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[
     return parse_scenario(data), []
 
 
-def _table(result: Evaluation, notes: list[str]) -> None:
+def _table(result: "Evaluation", notes: list[str]) -> None:
     out.print(f"Evaluated at {result.evaluated_at.isoformat()}  ·  rule set {result.ruleset_version}")
     if not result.findings:
         out.print("No alerts.")
     else:
+        from rich.table import Table
+
         table = Table(show_lines=True)
         for column in ("indicator", "topic", "summary", "why", "evidence"):
             table.add_column(column)
@@ -84,7 +91,7 @@ def _table(result: Evaluation, notes: list[str]) -> None:
         out.print(f"[dim]note: {note}[/dim]")
 
 
-def _shadow_lines(result: Evaluation) -> None:
+def _shadow_lines(result: "Evaluation") -> None:
     out.print("[bold]Shadow rules[/bold] (evaluated and audited, never shown to a clinician):")
     if not result.shadow_findings:
         out.print("  none would have fired.")
@@ -111,6 +118,7 @@ def evaluate(
 
     Shadow rules are evaluated too, but their findings are shown only with ``--shadow``, apart.
     """
+    short_command()
     from engine.evaluator import Evaluator
 
     data = _read_input(file)
@@ -140,6 +148,9 @@ def evaluate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a patient scenario (the project's own JSON)."""
+    short_command()
+    from engine.scenario import Scenario
+
     out.print_json(json.dumps(Scenario.model_json_schema(), ensure_ascii=False))
 
 
@@ -185,7 +196,7 @@ app.command("report")(report)
 
 def main() -> None:
     """Entry point of the ``clinrules`` console script."""
-    app()
+    run_as_process(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

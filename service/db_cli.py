@@ -1,6 +1,7 @@
 """``clinrules db``: the audit database's schema version, upgrades and retention."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 import sys
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ err = Console(stderr=True, soft_wrap=True)
 db_app = typer.Typer(help="The audit database: schema version, upgrades, retention.", no_args_is_help=True)
 
 
-def _db_engine() -> tuple[Settings, Engine]:
+def _db_engine() -> "tuple[Settings, Engine]":
     """The settings, and an engine on the configured database."""
     from service.database import make_engine
     from service.settings import get_settings

@@ -1,15 +1,15 @@
 """``clinrules rules``: list, show, cover, lint, diff and mutate the knowledge base."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from service.cli_common import RulesDir, err, load_rules, out
+from service.cli_common import RulesDir, err, load_rules, out, short_command
 
 rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is_help=True)
 
@@ -17,7 +17,10 @@ rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is
 @rules_app.command("list")
 def rules_list(rules: RulesDir = None) -> None:
     """List every rule: id, status, indicator, topic and title."""
+    short_command()
     kb = load_rules(rules)
+    from rich.table import Table
+
     table = Table(title=f"rule set {kb.version}")
     for column in ("id", "version", "status", "indicator", "evidence", "title"):
         table.add_column(column)
@@ -31,6 +34,7 @@ def rules_show(
     rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-risk.")], rules: RulesDir = None
 ) -> None:
     """Show one rule: texts, statements, citations, parameters in force and its condition."""
+    short_command()
     kb = load_rules(rules)
     rule = kb.rules.get(rule_id)
     if rule is None:
@@ -67,7 +71,10 @@ def rules_show(
 @rules_app.command("coverage")
 def rules_coverage(rules: RulesDir = None) -> None:
     """Every source statement: the rules that encode it, or why none does. Exit 1 if one is uncovered."""
+    short_command()
     kb = load_rules(rules)
+    from rich.table import Table
+
     table = Table(title="statement coverage")
     for column in ("statement", "source", "encoded by / reason"):
         table.add_column(column)
@@ -94,6 +101,7 @@ def rules_lint(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
     """Check the rules folder and list every problem. Exit 1 on an error (or, with --strict, a warning)."""
+    short_command()
     from engine.lint import STATUS_MEANING, lint_rules, rule_statuses
 
     problems = lint_rules(rules)

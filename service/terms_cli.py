@@ -1,19 +1,20 @@
 """``clinrules terms CODE [--system URI]``: what a code is recognised as, and the source of each concept."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from engine.errors import KnowledgeBaseError
-from engine.paths import default_rules_dir
-from engine.terminology import Recognition
-from engine.valuesets import load_value_sets
+from service.cli_common import short_command
+
+if TYPE_CHECKING:
+    from engine.terminology import Recognition
 
 
 def terms(
@@ -35,6 +36,12 @@ def terms(
     Exit status 0 when the code is recognised, 1 when it is not, 2 for a code system the knowledge base
     does not read (records coded only in it are reported as unreadable).
     """
+    short_command()
+    from rich.table import Table
+
+    from engine.paths import default_rules_dir
+    from engine.valuesets import load_value_sets
+
     out, err = Console(), Console(stderr=True, soft_wrap=True)
     try:
         value_sets = load_value_sets((rules or default_rules_dir()) / "valuesets.yaml")
@@ -66,7 +73,7 @@ def terms(
     raise typer.Exit(0 if any(not r.excluded for r in found) else 1)
 
 
-def _as_dict(r: Recognition, systems: dict[str, str]) -> dict[str, object]:
+def _as_dict(r: "Recognition", systems: dict[str, str]) -> dict[str, object]:
     return {
         "kind": r.kind.rstrip("s"),
         "concept": r.concept,

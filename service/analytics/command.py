@@ -1,6 +1,7 @@
 """``clinrules report``: the alert analytics of the configured audit database."""
 
-from __future__ import annotations
+# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
+# reads every command's annotations at each start, and would otherwise evaluate each string again.
 
 from datetime import date, datetime
 from enum import StrEnum
