@@ -41,7 +41,7 @@ from engine.fhir import scenario_from_resources
 from engine.fhir.gather import Gatherer
 from engine.fhir.report import Report
 from engine.fhir.wholes import read_wholes
-from engine.valuesets import default_value_sets
+from engine.valueset_files import default_value_sets
 
 _PREFETCH_KEYS = {
     "patient": "Patient",

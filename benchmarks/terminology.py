@@ -29,7 +29,7 @@ from _common import ROOT, machine, table, write_section
 from engine.derive import derive
 from engine.fhir import scenario_from_resources
 from engine.scenario import Scenario
-from engine.valuesets import load_value_sets
+from engine.valueset_files import load_value_sets
 from tests.reliability.clinical_mix import realistic_scenario
 
 VALUESETS = ROOT / "rules" / "valuesets.yaml"

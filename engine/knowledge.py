@@ -37,7 +37,8 @@ from engine.rule_models import (
     Suggestion,
     SuggestionAction,
 )
-from engine.valuesets import ValueSets, shared_value_sets, value_set_files
+from engine.valueset_files import shared_value_sets, value_set_files
+from engine.valuesets import ValueSets
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", "Source", "Statement")

@@ -40,7 +40,7 @@ def terms(
     from rich.table import Table
 
     from engine.paths import default_rules_dir
-    from engine.valuesets import load_value_sets
+    from engine.valueset_files import load_value_sets
 
     out, err = Console(), Console(stderr=True, soft_wrap=True)
     try:

@@ -35,7 +35,8 @@ from engine.fhir.report import Report
 from engine.fhir.times import first_error
 from engine.fhir.wholes import read_wholes
 from engine.scenario import Condition, Medication, Observation, Scenario
-from engine.valuesets import ValueSets, default_value_sets
+from engine.valueset_files import default_value_sets
+from engine.valuesets import ValueSets
 
 MAX_ITEMS = 5000  # Scenario list limits in engine.scenario
 

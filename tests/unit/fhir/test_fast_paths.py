@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from engine.fhir import FhirImport, intake, items, scenario_from_resources, wholes
 from engine.paths import default_rules_dir
-from engine.valuesets import load_value_sets
+from engine.valueset_files import load_value_sets
 from tests.unit.fhir.builders import ICD10, LOINC, RXNORM, SNOMED, UCUM
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fhir"

@@ -8,7 +8,8 @@ import pytest
 
 from engine.fhir import scenario_from_bundle, scenario_from_resources
 from engine.scenario import ObservationKind
-from engine.valuesets import ValueSets, default_value_sets
+from engine.valueset_files import default_value_sets
+from engine.valuesets import ValueSets
 from tests.unit.fhir.builders import (
     ASSESSMENT,
     LOINC,

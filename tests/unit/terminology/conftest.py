@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.valuesets import ValueSets, default_value_sets
+from engine.valueset_files import default_value_sets
+from engine.valuesets import ValueSets
 
 
 @pytest.fixture(scope="module")

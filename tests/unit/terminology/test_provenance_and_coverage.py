@@ -10,7 +10,8 @@ import pytest
 
 from engine.errors import KnowledgeBaseError
 from engine.paths import default_rules_dir
-from engine.valuesets import HAND_KEPT, ValueSets, load_value_sets
+from engine.valueset_files import load_value_sets
+from engine.valuesets import HAND_KEPT, ValueSets
 from tests.unit.terminology.codes import ICD10, published
 
 # ---- provenance ----------------------------------------------------------------------------------------
