@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -25,7 +24,42 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine.scenario_enums import (
+    ACTIVE_CONDITION,
+    ASSESSMENTS,
+    IGNORED_CONDITION,
+    MEASUREMENTS,
+    RECURRING_CONDITION,
+    CodeSystem,
+    ConditionStatus,
+    MedicationStatus,
+    ObservationKind,
+    Sex,
+)
 from engine.valueset_files import default_value_sets
+
+__all__ = [
+    "ACTIVE_CONDITION",
+    "ASSESSMENTS",
+    "EARLIEST",
+    "IGNORED_CONDITION",
+    "LATEST",
+    "MEASUREMENTS",
+    "RECURRING_CONDITION",
+    "CodeSystem",
+    "Coding",
+    "Condition",
+    "ConditionStatus",
+    "Medication",
+    "MedicationStatus",
+    "Observation",
+    "ObservationKind",
+    "Patient",
+    "PregnancyValue",
+    "Scenario",
+    "Sex",
+    "in_range",
+]
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
@@ -55,15 +89,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class Sex(StrEnum):
-    """Administrative sex as FHIR codes it."""
-
-    female = "female"
-    male = "male"
-    other = "other"
-    unknown = "unknown"
-
-
 class Patient(_Model):
     """Who the patient is: only what the rules need."""
 
@@ -76,30 +101,6 @@ class Patient(_Model):
     sex: Sex = Field(default=Sex.unknown, description="Administrative sex.")
 
 
-class ObservationKind(StrEnum):
-    """What was observed. Measurements, pregnancy status, and clinician assessments (KNOWLEDGE.md §4)."""
-
-    cd4 = "cd4"
-    viral_load = "viral-load"
-    egfr = "egfr"
-    pregnancy_status = "pregnancy-status"
-    iris_steroid_refractory = "iris-steroid-refractory"
-    iris_steroid_dependent = "iris-steroid-dependent"
-    transplant_ineligible = "transplant-ineligible"
-    pain_refractory = "pain-refractory"
-    reproductive_potential = "reproductive-potential"
-
-
-MEASUREMENTS = frozenset({ObservationKind.cd4, ObservationKind.viral_load, ObservationKind.egfr})
-ASSESSMENTS = frozenset(
-    {
-        ObservationKind.iris_steroid_refractory,
-        ObservationKind.iris_steroid_dependent,
-        ObservationKind.transplant_ineligible,
-        ObservationKind.pain_refractory,
-        ObservationKind.reproductive_potential,
-    }
-)
 PregnancyValue = Literal["pregnant", "not-pregnant"]
 
 
@@ -162,35 +163,6 @@ class Observation(_Model):
         return float(self.value)
 
 
-class ConditionStatus(StrEnum):
-    """Clinical status, plus the verification states that make a condition be ignored."""
-
-    active = "active"
-    recurrence = "recurrence"
-    relapse = "relapse"
-    inactive = "inactive"
-    remission = "remission"
-    resolved = "resolved"
-    unknown = "unknown"
-    refuted = "refuted"
-    entered_in_error = "entered-in-error"
-
-
-# Unknown clinical status counts as active: a missed warning costs more than an extra one.
-ACTIVE_CONDITION = frozenset(
-    {ConditionStatus.active, ConditionStatus.recurrence, ConditionStatus.relapse, ConditionStatus.unknown}
-)
-RECURRING_CONDITION = frozenset({ConditionStatus.recurrence, ConditionStatus.relapse})
-IGNORED_CONDITION = frozenset({ConditionStatus.refuted, ConditionStatus.entered_in_error})
-
-
-class CodeSystem(StrEnum):
-    """Code systems the ``code`` field of a condition is given in (``codings`` take any other system)."""
-
-    icd10cm = "icd10cm"
-    snomed = "snomed"
-
-
 class Coding(_Model):
     """One code as a record carries it: its system (a URI, or a short name such as ``icd10cm``) and code."""
 
@@ -231,21 +203,6 @@ class Condition(_Model):
     def start(self) -> datetime | None:
         """When this episode began: onset, else recorded date."""
         return self.onset or self.recorded
-
-
-class MedicationStatus(StrEnum):
-    """Status of a medication order or statement."""
-
-    active = "active"
-    on_hold = "on-hold"
-    draft = "draft"
-    completed = "completed"
-    stopped = "stopped"
-    cancelled = "cancelled"
-    intended = "intended"
-    not_taken = "not-taken"
-    unknown = "unknown"
-    entered_in_error = "entered-in-error"
 
 
 class Medication(_Model):
