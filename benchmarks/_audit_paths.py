@@ -91,22 +91,27 @@ def _card_row(evaluation_id: str) -> dict[str, Any]:
     }
 
 
+def _evaluation() -> dict[str, Any]:
+    """One patient-view evaluation with one card, as the routes hand it to the store."""
+    card = IssuedCard(str(uuid.uuid4()), "iris-risk", "1.0.0", "iris-risk", "warning", [], ["a", "b"])
+    return {
+        "service": "patient-view",
+        "hook": "patient-view",
+        "hook_instance": str(uuid.uuid4()),
+        "ruleset_version": "bench",
+        "topics": ["iris-risk"],
+        "latency_ms": 1.234,
+        "patient_hash": "ab" * 32,
+        "cards": [card],
+    }
+
+
 def _store_writer(url: str) -> tuple[Writer, Engine]:
     engine = make_engine(url)
     store = AuditStore(engine)
 
     def write(i: int) -> None:
-        card = IssuedCard(str(uuid.uuid4()), "iris-risk", "1.0.0", "iris-risk", "warning", [], ["a", "b"])
-        store.record_evaluation(
-            service="patient-view",
-            hook="patient-view",
-            hook_instance=str(uuid.uuid4()),
-            ruleset_version="bench",
-            topics=["iris-risk"],
-            latency_ms=1.234,
-            patient_hash="ab" * 32,
-            cards=[card],
-        )
+        store.record_evaluation(**_evaluation())
 
     return write, engine
 
@@ -120,17 +125,7 @@ def _awaited_writer(url: str) -> tuple[AsyncWriter, Engine]:
     store = AuditStore(engine)
 
     async def write(i: int) -> None:
-        card = IssuedCard(str(uuid.uuid4()), "iris-risk", "1.0.0", "iris-risk", "warning", [], ["a", "b"])
-        await store.record_evaluation_async(
-            service="patient-view",
-            hook="patient-view",
-            hook_instance=str(uuid.uuid4()),
-            ruleset_version="bench",
-            topics=["iris-risk"],
-            latency_ms=1.234,
-            patient_hash="ab" * 32,
-            cards=[card],
-        )
+        await store.record_evaluation_async(**_evaluation())
 
     return write, engine
 

@@ -17,7 +17,7 @@ import json
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,14 +169,20 @@ def run(folder: Path) -> int:
     return failures
 
 
-def main() -> None:
-    """Run over the folder given (default ``../shared/conformance``)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def run_on_folder(run: Callable[[Path], int], doc: str | None) -> None:
+    """Parse the command line (a folder, default ``../shared/conformance``), ``run`` over it and exit 1
+    when it counted failures."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("folder", nargs="?", default=str(ROOT.parent / "shared" / "conformance"))
     folder = Path(parser.parse_args().folder)
     if not folder.is_dir():
         sys.exit(f"no conformance folder at {folder}")
     sys.exit(1 if run(folder) else 0)
+
+
+def main() -> None:
+    """Run over the folder given (default ``../shared/conformance``)."""
+    run_on_folder(run, __doc__)
 
 
 if __name__ == "__main__":

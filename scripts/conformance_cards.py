@@ -19,7 +19,6 @@ machine. The expectations are the clinical reasoning of a reviewer, one line eac
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from conformance import run_on_folder  # noqa: E402  (this folder, on sys.path when run as a script)
 from fastapi.testclient import TestClient  # noqa: E402
 
 from service.app import create_app  # noqa: E402
@@ -310,12 +310,7 @@ def _row(
 
 def main() -> None:
     """Run over the folder given (default ``../shared/conformance``)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("folder", nargs="?", default=str(ROOT.parent / "shared" / "conformance"))
-    folder = Path(parser.parse_args().folder)
-    if not folder.is_dir():
-        sys.exit(f"no conformance folder at {folder}")
-    sys.exit(1 if run(folder) else 0)
+    run_on_folder(run, __doc__)
 
 
 if __name__ == "__main__":

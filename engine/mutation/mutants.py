@@ -22,7 +22,7 @@ import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from engine.conditions import OPERATOR_WORDS
 from engine.facts import FACT_NAMES, fact_label, fact_unit
@@ -37,16 +37,8 @@ MutantKind = Literal[
     "escalation-removed",
     "conclusion-removed",
 ]
-KINDS: tuple[MutantKind, ...] = (
-    "threshold",
-    "comparison",
-    "clause-deleted",
-    "branch-deleted",
-    "is-flipped",
-    "indicator-lowered",
-    "escalation-removed",
-    "conclusion-removed",
-)
+KINDS: tuple[MutantKind, ...] = get_args(MutantKind)
+"""Every mutant kind, in the order reports list them."""
 NEIGHBOURS = {"lt": "lte", "lte": "lt", "gt": "gte", "gte": "gt"}
 INDICATORS = ("critical", "warning", "info")
 Path_ = tuple[str | int, ...]
