@@ -44,7 +44,7 @@ from engine.fhir import scenario_from_resources
 from engine.knowledge import load_knowledge_base
 from service.audit.migrate import prepare
 from service.audit.store import AuditStore
-from service.cds.cards import card_json, cards_for, issued
+from service.cds.cards import cards_for, issued
 from service.cds.models import CdsRequest
 from service.cds.services import SERVICES
 from service.database import make_engine
@@ -74,7 +74,7 @@ def stages(audit: AuditStore, loop: asyncio.AbstractEventLoop) -> list[tuple[str
 
     def cards() -> tuple[list[dict[str, Any]], list[Any]]:
         pairs = cards_for(evaluation.findings, base, [], value_sets)
-        return [card_json(c) for _, c in pairs], [issued(c, f) for f, c in pairs]
+        return [c for _, c in pairs], [issued(c, f) for f, c in pairs]
 
     shown, kept = cards()
 

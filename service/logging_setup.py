@@ -20,6 +20,12 @@ from pythonjsonlogger.json import JsonFormatter
 
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9\-._~+/]+=*")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+# Whether a text could hold either: one search, so that most texts (a route, a status) cost no substitution.
+_SUSPECT = re.compile(r"(?i)bearer|eyJ")
+# LogRecord attributes set from code (the logger, the call site, the thread), never from request data.
+_FROM_CODE = frozenset(
+    ("msg", "name", "levelname", "pathname", "filename", "module", "funcName", "threadName", "processName")
+)
 _HANDLER_NAME = "clinrules-json"
 LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error", "asyncio")
 WINDOW_SECONDS = 60.0
@@ -29,6 +35,8 @@ ACCESS_LOGGER = "service.access"
 
 def scrub(text: str) -> str:
     """Remove bearer tokens and JWTs from ``text``."""
+    if not _SUSPECT.search(text):
+        return text
     return _JWT.sub("[redacted-jwt]", _BEARER.sub("Bearer [redacted]", text))
 
 
@@ -41,7 +49,7 @@ class RedactingFilter(logging.Filter):
         if record.args:
             record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
         for key, value in list(record.__dict__.items()):
-            if isinstance(value, str) and key not in ("msg", "name", "levelname", "pathname", "filename"):
+            if isinstance(value, str) and key not in _FROM_CODE:
                 record.__dict__[key] = scrub(value)
         return True
 

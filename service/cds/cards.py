@@ -17,16 +17,7 @@ from engine.findings import Finding
 from engine.knowledge import Suggestion as RuleSuggestion
 from engine.valuesets import ValueSets
 from service.audit import IssuedCard
-from service.cds.models import (
-    OVERRIDE_SYSTEM,
-    TOPIC_SYSTEM,
-    Action,
-    Card,
-    Coding,
-    Link,
-    Source,
-    Suggestion,
-)
+from service.cds.models import OVERRIDE_SYSTEM, TOPIC_SYSTEM
 
 MAX_SUMMARY = 139
 EVIDENCE_LABEL = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
@@ -84,8 +75,8 @@ def draft_order_ids(
 
 def _suggestion(
     rule_suggestion: RuleSuggestion, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
-) -> Suggestion | None:
-    actions: list[Action] = []
+) -> dict[str, Any] | None:
+    actions: list[dict[str, Any]] = []
     targeted = False
     for action in rule_suggestion.actions:
         if action.target == "draft-orders":
@@ -93,17 +84,17 @@ def _suggestion(
             if action.type != "delete" or not action.medication_class:
                 continue
             actions += [
-                Action(type="delete", description=action.description, resourceId=rid)
+                {"type": "delete", "description": action.description, "resourceId": rid}
                 for rid in draft_order_ids(draft_orders, action.medication_class, value_sets)
             ]
     if targeted and not actions:
         return None
-    return Suggestion(
-        label=rule_suggestion.label,
-        uuid=str(uuid.uuid4()),
-        isRecommended=True if rule_suggestion.is_recommended else None,
-        actions=actions or None,
-    )
+    suggestion: dict[str, Any] = {"label": rule_suggestion.label, "uuid": str(uuid.uuid4())}
+    if rule_suggestion.is_recommended:
+        suggestion["isRecommended"] = True
+    if actions:
+        suggestion["actions"] = actions
+    return suggestion
 
 
 def _detail(finding: Finding) -> str:
@@ -128,49 +119,55 @@ def _summary(text: str) -> str:
 
 def card_for(
     finding: Finding, base_url: str, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
-) -> Card:
-    """The card for one finding."""
+) -> dict[str, Any]:
+    """The card for one finding, as CDS Hooks JSON (the shape of :class:`service.cds.models.Card`)."""
     suggestions = [s for s in (_suggestion(r, draft_orders, value_sets) for r in finding.suggestions) if s]
-    links = [Link(label=link.label, url=link.url) for link in finding.links if link.label and link.url]
+    links = [
+        {"label": link.label, "url": link.url, "type": "absolute"}
+        for link in finding.links
+        if link.label and link.url
+    ]
+    linked = {link["url"] for link in links}
     links += [
-        Link(label=c.citation[:200], url=c.url)
+        {"label": c.citation[:200], "url": c.url, "type": "absolute"}
         for c in finding.citations
-        if c.url and c.url not in {link.url for link in links}
+        if c.url and c.url not in linked
     ]
-    reasons = [
-        Coding(system=OVERRIDE_SYSTEM, code=r.code, display=r.display) for r in finding.override_reasons
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(finding.summary),
+        "detail": _detail(finding),
+        "indicator": finding.indicator.value,
+        "source": {
+            "label": f"clinrules · {finding.title}"[:200],
+            "url": f"{base_url}/ui#rule-{finding.rule_id}",  # a page for people, as CDS Hooks asks
+            "topic": {"system": TOPIC_SYSTEM, "code": finding.topic, "display": finding.title},
+        },
+    }
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "at-most-one"
+    card["overrideReasons"] = [
+        {"system": OVERRIDE_SYSTEM, "code": r.code, "display": r.display} for r in finding.override_reasons
     ]
-    return Card(
-        uuid=str(uuid.uuid4()),
-        summary=_summary(finding.summary),
-        detail=_detail(finding),
-        indicator=finding.indicator.value,
-        source=Source(
-            label=f"clinrules · {finding.title}"[:200],
-            url=f"{base_url}/ui#rule-{finding.rule_id}",  # a page for people, as CDS Hooks asks
-            topic=Coding(system=TOPIC_SYSTEM, code=finding.topic, display=finding.title),
-        ),
-        suggestions=suggestions or None,
-        selectionBehavior="at-most-one" if suggestions else None,
-        overrideReasons=reasons or None,
-        links=links or None,
-    )
+    card["links"] = links
+    return _prune(card)  # type: ignore[no-any-return]
 
 
 def cards_for(
     findings: Sequence[Finding], base_url: str, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
-) -> list[tuple[Finding, Card]]:
+) -> list[tuple[Finding, dict[str, Any]]]:
     """Each finding with its card, critical first (the engine's order is kept within a level)."""
     rank = {"critical": 0, "warning": 1, "info": 2}
     pairs = [(f, card_for(f, base_url, draft_orders, value_sets)) for f in findings]
-    return sorted(pairs, key=lambda pair: rank[pair[1].indicator])
+    return sorted(pairs, key=lambda pair: rank[pair[1]["indicator"]])
 
 
 DATA_QUALITY_TOPIC = "data-quality"
 _MAX_NOTES_SHOWN = 20
 
 
-def data_quality_card(notes: Sequence[str], base_url: str) -> Card | None:
+def data_quality_card(notes: Sequence[str], base_url: str) -> dict[str, Any] | None:
     """An info card listing patient data that was left out (e.g. a unit that cannot be converted).
 
     Alerts may be missing because of it, so the clinician is told rather than left to assume none apply.
@@ -189,40 +186,39 @@ def data_quality_card(notes: Sequence[str], base_url: str) -> Card | None:
         ]
     )
     # No uuid: the card is not a rule's alert, so there is nothing to give feedback on.
-    return Card(
-        summary=_summary(f"Some patient data could not be used by clinrules ({len(notes)} item(s))"),
-        detail=detail,
-        indicator="info",
-        source=Source(
-            label="clinrules · data check",
-            url=f"{base_url}/ui",
-            topic=Coding(system=TOPIC_SYSTEM, code=DATA_QUALITY_TOPIC, display="Patient data not usable"),
-        ),
-    )
+    return {
+        "summary": _summary(f"Some patient data could not be used by clinrules ({len(notes)} item(s))"),
+        "detail": detail,
+        "indicator": "info",
+        "source": {
+            "label": "clinrules · data check",
+            "url": f"{base_url}/ui",
+            "topic": {
+                "system": TOPIC_SYSTEM,
+                "code": DATA_QUALITY_TOPIC,
+                "display": "Patient data not usable",
+            },
+        },
+    }
 
 
-def issued(card: Card, finding: Finding) -> IssuedCard:
+def issued(card: dict[str, Any], finding: Finding) -> IssuedCard:
     """What the audit keeps of a card."""
-    assert card.uuid is not None  # every rule card has one
     return IssuedCard(
-        uuid=card.uuid,
+        uuid=card["uuid"],  # every rule card has one
         rule_id=finding.rule_id,
         rule_version=finding.rule_version,
         topic=finding.topic,
-        indicator=card.indicator,
-        suggestion_uuids=[s.uuid for s in card.suggestions or []],
-        override_codes=[r.code for r in card.overrideReasons or []],
+        indicator=card["indicator"],
+        suggestion_uuids=[s["uuid"] for s in card.get("suggestions", [])],
+        override_codes=[r["code"] for r in card.get("overrideReasons", [])],
     )
 
 
-def card_json(card: Card) -> dict[str, Any]:
-    """The card as JSON with no null or empty members."""
-    pruned: dict[str, Any] = _prune(card.model_dump(mode="json", exclude_none=True))
-    return pruned
-
-
 def _prune(value: Any) -> Any:
-    # One pass per container, recursing only into containers (a card is mostly strings).
+    """``value`` without null or empty members (None, "", [], {}), as a card leaves them out.
+
+    One pass per container, recursing only into containers (a card is mostly strings)."""
     if type(value) is dict:
         out = {}
         for key, item in value.items():

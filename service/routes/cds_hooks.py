@@ -16,7 +16,7 @@ from engine.errors import FieldProblem
 from engine.fhir import scenario_from_resources
 from service.audit import Outcome
 from service.audit.store import IssuedCard
-from service.cds.cards import card_json, cards_for, data_quality_card, issued
+from service.cds.cards import cards_for, data_quality_card, issued
 from service.cds.fetcher import gate_for
 from service.cds.models import OVERRIDE_SYSTEM, CdsRequest, CdsResponse, Discovery, FeedbackRequest
 from service.cds.prefetch import resolve_prefetch
@@ -181,10 +181,10 @@ def _evaluate(
     if quality is not None:
         cards.append(quality)
     return _Outcome(
-        cards=[card_json(card) for card in cards],
+        cards=cards,
         issued=[issued(card, finding) for finding, card in pairs],
         topics=[finding.topic for finding, _ in pairs],
-        counted=[(finding.topic, card.indicator) for finding, card in pairs],
+        counted=[(finding.topic, card["indicator"]) for finding, card in pairs],
         ruleset_version=evaluation.ruleset_version,
         notes=len(imported.notes),
         shadow_topics=list(evaluation.shadow_topics),

@@ -3,6 +3,8 @@ restarts, never half-written, no patient data but a salted hash of the id, and f
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -214,3 +216,14 @@ def test_workers_creating_the_salt_together_agree(tmp_path: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) for _ in range(6)]
     salts = {p.communicate(timeout=60)[0].strip() for p in procs}
     assert len(salts) == 1 and b"" not in salts
+
+
+def test_patient_hash_is_hmac_sha256_hex_as_stored_before() -> None:
+    # Records written by earlier versions must still match an auditor's look-up by patient: the hash is a
+    # plain HMAC-SHA-256 (hex) of the UTF-8 id, whatever code computes it. Known answer from RFC 4231's
+    # test case 2 (key "Jefe").
+    assert hash_patient_id("what do ya want for nothing?", b"Jefe") == (
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    )
+    assert hash_patient_id("pt-ü", b"salt") == hmac.new(b"salt", "pt-ü".encode(), hashlib.sha256).hexdigest()
+    assert hash_patient_id("", b"salt") is None and hash_patient_id(None, b"salt") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.logging_setup import scrub
+from service.logging_setup import RedactingFilter, scrub
 from service.settings import Settings
 from service.suites.steps.fixtures import load_fixture
 
@@ -43,6 +44,19 @@ def test_logs_are_json_without_patient_data(client: TestClient, capsys: pytest.C
 def test_scrub_removes_tokens() -> None:
     assert "s3cr3t" not in scrub("Authorization: Bearer s3cr3t")
     assert "redacted-jwt" in scrub("token eyJhbGciOiJFUzM4NCJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl")
+    # The quick test that lets plain texts through untouched must not miss a token in any case.
+    assert "s3cr3t" not in scrub("authorization: BEARER s3cr3t")
+    assert "s3cr3t" not in scrub("x=1; bEaReR\ts3cr3t")
+    assert scrub("POST /cds-services/{service_id} 200") == "POST /cds-services/{service_id} 200"
+
+
+def test_redacting_filter_scrubs_extra_fields_but_not_the_call_site() -> None:
+    record = logging.LogRecord("service.access", logging.INFO, "/x/y.py", 3, "request", None, None)
+    record.route = "Bearer s3cr3t"  # an extra field a caller added
+    record.token = "eyJhbGciOiJFUzM4NCJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
+    assert RedactingFilter().filter(record)
+    assert "s3cr3t" not in record.route and record.token == "[redacted-jwt]"
+    assert record.pathname == "/x/y.py" and record.funcName is None
 
 
 def test_cors_configurable(tmp_path: Path) -> None:
