@@ -51,12 +51,13 @@ def test_scrub_removes_tokens() -> None:
 
 
 def test_redacting_filter_scrubs_extra_fields_but_not_the_call_site() -> None:
-    record = logging.LogRecord("service.access", logging.INFO, "/x/y.py", 3, "request", None, None)
-    record.route = "Bearer s3cr3t"  # an extra field a caller added
-    record.token = "eyJhbGciOiJFUzM4NCJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
+    jwt = "eyJhbGciOiJFUzM4NCJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
+    # Extra fields a caller added, beside the call site's own attributes.
+    fields = {"name": "service.access", "msg": "request", "pathname": "/srv/Bearer abc/y.py", "funcName": "f"}
+    record = logging.makeLogRecord({**fields, "route": "Bearer s3cr3t", "token": jwt})
     assert RedactingFilter().filter(record)
-    assert "s3cr3t" not in record.route and record.token == "[redacted-jwt]"
-    assert record.pathname == "/x/y.py" and record.funcName is None
+    assert "s3cr3t" not in record.__dict__["route"] and record.__dict__["token"] == "[redacted-jwt]"
+    assert record.pathname == "/srv/Bearer abc/y.py"  # set by logging from the code, left alone
 
 
 def test_cors_configurable(tmp_path: Path) -> None:
