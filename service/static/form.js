@@ -24,6 +24,7 @@ const ASSESSMENT_BOXES = [["f-refractory", "iris-steroid-refractory"], ["f-depen
   ["f-transplant", "transplant-ineligible"], ["f-pain", "pain-refractory"]];
 
 let rowCount = 0;
+let filling = false;  // true while form-read.js fills the form: rows added then do not take the focus
 
 function field(label, html) {
   const id = `r${++rowCount}`;
@@ -43,7 +44,7 @@ function addRow(container, parts, title) {
     row.remove(); writeScenario(); container.nextElementSibling.focus();  // the rows' "Add" button
   });
   container.appendChild(row);
-  row.querySelector("input, select").focus();
+  if (!filling) row.querySelector("input, select").focus();
   return row;
 }
 
@@ -170,6 +171,12 @@ function writeScenario(force = false) {
   $("form-to-json").hidden = true;
 }
 
+/** The JSON box as it is now was read into the form: the form writes it again from the next change. */
+function formOwnsJson() {
+  written = $("scenario").value;
+  $("form-to-json").hidden = true;
+}
+
 async function setUpForm() {
   $("f-today").value = new Date().toISOString().slice(0, 10);
   $("condition-names").innerHTML = CONDITIONS.map(([n]) => `<option value="${esc(n)}"></option>`).join("");
@@ -183,6 +190,7 @@ async function setUpForm() {
   const showAge = () => { if ($("f-birth").value) $("f-age").value = ageOn($("f-birth").value, $("f-today").value || $("f-birth").value); };
   $("f-birth").addEventListener("input", showAge);
   $("f-today").addEventListener("input", showAge);
+  $("json-to-form").addEventListener("click", () => readIntoForm());
   $("add-med").addEventListener("click", () => { addMed(); writeScenario(); });
   $("add-condition").addEventListener("click", () => { addCondition(); writeScenario(); });
   $("form-to-json").addEventListener("click", () => { writeScenario(true); setStatus("The form's patient is in the JSON."); });
