@@ -165,7 +165,9 @@ def test_viral_load_and_egfr_entered_with_the_form_are_written_and_understood(pa
     assert unlabelled == []
 
     page.click("#evaluate")
-    page.wait_for_selector('#results article.card[data-topic="poems-thalidomide"]')  # eGFR 25 < 30
+    page.wait_for_selector('#results article.card[data-topic="poems-thalidomide"]')  # at 50: for the eGFR
+    card = page.locator('#results article.card[data-topic="poems-thalidomide"]').inner_text()
+    assert "25 mL/min/1.73m² on 2026-05-30" in card
     facts = page.locator("#facts")
     assert facts.locator('[data-fact="latest_egfr"] dd').inner_text() == "25 mL/min/1.73m²"
     assert fact_label("latest_egfr") in facts.inner_text()
