@@ -58,7 +58,7 @@ async function loadExamples() {
       $("scenario").value = JSON.stringify(ex.scenario, null, 2);
       $("at").value = ex.at || "";
       $("scenario").focus();
-      setStatus(`Example loaded: ${ex.label}. Press Ctrl+Enter to evaluate.`);
+      readIntoForm(`Example loaded: ${ex.label}. `, " Press Ctrl+Enter to evaluate.");
     });
     box.appendChild(button);
   }

@@ -12,8 +12,19 @@ const CONDITIONS = [
 ];
 const MED_STATUS = [["draft", "being ordered now"], ["active", "taking"], ["stopped", "stopped"]];
 const COND_STATUS = [["active", "active"], ["recurrence", "recurred"], ["relapse", "relapsed"], ["resolved", "resolved"]];
+// The measurements the form records, each in the unit the service keeps it in (rules/valuesets.yaml).
+const MEASURES = {
+  cd4: { rows: "cd4-rows", unit: "cells/uL", label: "CD4 count (cells/µL)", title: "CD4 count" },
+  "viral-load": { rows: "vl-rows", unit: "copies/mL", label: "Viral load (copies/mL)", title: "Viral load", limit: true },
+  egfr: { rows: "egfr-rows", unit: "mL/min/1.73m2", label: "eGFR (mL/min/1.73 m²)", title: "eGFR" },
+};
+
+// The clinician's assessments the form records with a ticked box (as of the evaluation date).
+const ASSESSMENT_BOXES = [["f-refractory", "iris-steroid-refractory"], ["f-dependent", "iris-steroid-dependent"],
+  ["f-transplant", "transplant-ineligible"], ["f-pain", "pain-refractory"]];
 
 let rowCount = 0;
+let filling = false;  // true while form-read.js fills the form: rows added then do not take the focus
 
 function field(label, html) {
   const id = `r${++rowCount}`;
@@ -30,19 +41,26 @@ function addRow(container, parts, title) {
   row.innerHTML = parts.map(([html]) => html).join("") +
     `<button type="button" class="remove" aria-label="Remove this ${title.toLowerCase()}">Remove</button>`;
   row.querySelector(".remove").addEventListener("click", () => {
-    const next = row.parentElement.parentElement.querySelector("button.add");
-    row.remove(); writeScenario(); next.focus();
+    row.remove(); writeScenario(); container.nextElementSibling.focus();  // the rows' "Add" button
   });
   container.appendChild(row);
-  row.querySelector("input, select").focus();
+  if (!filling) row.querySelector("input, select").focus();
   return row;
 }
 
-function addCd4(value = "", date = "") {
-  addRow($("cd4-rows"), [
-    field("CD4 count (cells/µL)", `<input id="ID" data-k="value" type="number" min="0" step="any" inputmode="decimal" value="${esc(value)}">`),
+/** A row for one measurement of ``kind`` (a key of MEASURES); ``below``: reported as below the detection limit. */
+function addMeasure(kind, value = "", date = "", below = false) {
+  const m = MEASURES[kind];
+  const parts = [
+    field(m.label, `<input id="ID" data-k="value" type="number" min="0" step="any" inputmode="decimal" value="${esc(value)}">`),
     field("Measured on", `<input id="ID" data-k="date" type="date" value="${esc(date)}">`),
-  ], "CD4 count");
+  ];
+  if (m.limit) {
+    const id = `r${++rowCount}`;
+    parts.push([`<div class="check"><input id="${id}" data-k="below" type="checkbox"${below ? " checked" : ""}>` +
+      `<label for="${id}">Below the detection limit (the value is the limit)</label></div>`, id]);
+  }
+  addRow($(m.rows), parts, m.title);
 }
 
 function addMed(name = "", status = "draft", start = "", end = "") {
@@ -72,7 +90,7 @@ function addCondition(name = "", code = "", status = "active", onset = "") {
 
 function rows(id) {
   return [...$(id).children].map((row) => Object.fromEntries(
-    [...row.querySelectorAll("[data-k]")].map((el) => [el.dataset.k, el.value.trim()])));
+    [...row.querySelectorAll("[data-k]")].map((el) => [el.dataset.k, el.type === "checkbox" ? el.checked : el.value.trim()])));
 }
 
 function birthDate(age, today) {
@@ -83,12 +101,20 @@ function birthDate(age, today) {
   return d.toISOString().slice(0, 10);
 }
 
+/** Whole years from ``birth`` to ``today`` (both YYYY-MM-DD), or "" before birth. */
+function ageOn(birth, today) {
+  const [by, bm, bd] = birth.split("-").map(Number), [ty, tm, td] = today.split("-").map(Number);
+  const age = ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+  return age >= 0 ? String(age) : "";
+}
+
 /** The scenario JSON the form describes. */
 function formScenario() {
   const today = $("f-today").value || new Date().toISOString().slice(0, 10);
   const patient = {};
   const age = $("f-age").value.trim();
-  if (age !== "") patient.birth_date = birthDate(Number(age), today);
+  if ($("f-birth").value) patient.birth_date = $("f-birth").value;
+  else if (age !== "") patient.birth_date = birthDate(Number(age), today);
   if ($("f-sex").value) patient.sex = $("f-sex").value;
   const observations = [], conditions = [], medications = [];
   if ($("f-pregnancy").value) {
@@ -97,15 +123,19 @@ function formScenario() {
   if ($("f-potential").value) {
     observations.push({ kind: "reproductive-potential", time: today, value: $("f-potential").value === "yes" });
   }
-  for (const [id, kind] of [["f-refractory", "iris-steroid-refractory"], ["f-dependent", "iris-steroid-dependent"],
-    ["f-transplant", "transplant-ineligible"], ["f-pain", "pain-refractory"]]) {
+  for (const [id, kind] of ASSESSMENT_BOXES) {
     if ($(id).checked) observations.push({ kind, time: today, value: true });
   }
-  for (const r of rows("cd4-rows")) {
-    if (r.value !== "") observations.push({ kind: "cd4", time: r.date || today, value: Number(r.value), unit: "cells/uL" });
+  for (const [kind, m] of Object.entries(MEASURES)) {
+    for (const r of rows(m.rows)) {
+      if (r.value === "") continue;
+      const o = { kind, time: r.date || today, value: Number(r.value), unit: m.unit };
+      if (r.below) o.comparator = "<";
+      observations.push(o);
+    }
   }
   if ($("f-hiv").checked) {
-    conditions.push({ code: "B20", text: "HIV disease", ...($("f-hiv-date").value ? { onset: $("f-hiv-date").value } : {}) });
+    conditions.push({ code: "B20", ...($("f-hiv-date").value ? { onset: $("f-hiv-date").value } : {}) });
   }
   for (const r of rows("condition-rows")) {
     if (!r.name && !r.code) continue;
@@ -141,12 +171,26 @@ function writeScenario(force = false) {
   $("form-to-json").hidden = true;
 }
 
+/** The JSON box as it is now was read into the form: the form writes it again from the next change. */
+function formOwnsJson() {
+  written = $("scenario").value;
+  $("form-to-json").hidden = true;
+}
+
 async function setUpForm() {
   $("f-today").value = new Date().toISOString().slice(0, 10);
   $("condition-names").innerHTML = CONDITIONS.map(([n]) => `<option value="${esc(n)}"></option>`).join("");
   const opts = await (await fetch("/ui/api/form-options")).json();
   $("ingredients").innerHTML = opts.ingredients.map((n) => `<option value="${esc(n)}"></option>`).join("");
-  $("add-cd4").addEventListener("click", () => { addCd4(); writeScenario(); });
+  $("add-cd4").addEventListener("click", () => { addMeasure("cd4"); writeScenario(); });
+  $("add-vl").addEventListener("click", () => { addMeasure("viral-load"); writeScenario(); });
+  $("add-egfr").addEventListener("click", () => { addMeasure("egfr"); writeScenario(); });
+  // A typed age replaces a date of birth; a date of birth (or a new evaluation date) shows the age it gives.
+  $("f-age").addEventListener("input", () => { $("f-birth").value = ""; });
+  const showAge = () => { if ($("f-birth").value) $("f-age").value = ageOn($("f-birth").value, $("f-today").value || $("f-birth").value); };
+  $("f-birth").addEventListener("input", showAge);
+  $("f-today").addEventListener("input", showAge);
+  $("json-to-form").addEventListener("click", () => readIntoForm());
   $("add-med").addEventListener("click", () => { addMed(); writeScenario(); });
   $("add-condition").addEventListener("click", () => { addCondition(); writeScenario(); });
   $("form-to-json").addEventListener("click", () => { writeScenario(true); setStatus("The form's patient is in the JSON."); });
