@@ -26,7 +26,7 @@ from pathlib import Path
 
 from _common import ROOT, machine, table, write_section
 from _server_process import TICKS, Connection, start
-from server_ratio import SERVICE, bodies, long_patient_view
+from server_ratio import SERVICE, bodies, long_patient_view, spread
 
 PATH = "/cds-services/patient-view"
 HEADERS = ["patient-view", "event loop, µs", "other threads, µs", "process, µs", "others' share"]
@@ -57,11 +57,6 @@ def split(pid: int, conn: Connection, body: Callable[[], bytes], calls: int) -> 
     main_thread = spent.pop(pid, 0)
     per_call = 1e6 / TICKS / calls
     return main_thread * per_call, sum(spent.values()) * per_call
-
-
-def spread(values: Sequence[float]) -> str:
-    """Median (min-max)."""
-    return f"{statistics.median(values):.0f} ({min(values):.0f}-{max(values):.0f})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,7 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, (loop, others) in measured.items():
         whole = [a + b for a, b in zip(loop, others, strict=True)]
         shares = [b / w for b, w in zip(others, whole, strict=True)]
-        rows.append([name, spread(loop), spread(others), spread(whole), f"{statistics.median(shares):.0%}"])
+        cells = [spread(values, ".0f") for values in (loop, others, whole)]
+        rows.append([name, *cells, f"{statistics.median(shares):.0%}"])
     text = "\n".join(
         [
             f"Machine: {machine()}",

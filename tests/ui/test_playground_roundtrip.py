@@ -128,24 +128,24 @@ def _form_state(page: Any) -> list[Any]:
     return state
 
 
+def _add_result(page: Any, button: str, value: str, day: str) -> None:
+    """Add a result row and type its value and date as a person does (the new row's first field has the
+    focus; the date as mm/dd/yyyy, the page being opened in en-US)."""
+    page.click(button)
+    page.keyboard.type(value)
+    page.keyboard.press("Tab")
+    page.keyboard.type(day)
+
+
 def test_viral_load_and_egfr_entered_with_the_form_are_written_and_understood(page: Any) -> None:
     page.fill("#f-today", "2026-06-01")
     page.focus("#f-age")
     page.keyboard.type("50")
     page.select_option("#f-sex", "female")
-    page.click("#add-vl")  # the new row's first field has the focus
-    page.keyboard.type("150000")
-    page.keyboard.press("Tab")
-    page.keyboard.type("01102026")
-    page.click("#add-vl")
-    page.keyboard.type("20")
-    page.keyboard.press("Tab")
-    page.keyboard.type("05202026")
+    _add_result(page, "#add-vl", "150000", "01102026")
+    _add_result(page, "#add-vl", "20", "05202026")
     page.get_by_label("Below the detection limit").nth(1).check()
-    page.click("#add-egfr")
-    page.keyboard.type("25")
-    page.keyboard.press("Tab")
-    page.keyboard.type("05302026")
+    _add_result(page, "#add-egfr", "25", "05302026")
     page.click("#add-condition")
     page.keyboard.type("POEMS syndrome")
     page.keyboard.press("Tab")
