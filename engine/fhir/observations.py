@@ -84,11 +84,9 @@ def read_observation(
         kind = kind_of(vs, head.code) if head.code is not None else None
         read = [("", found.raw, kind)] if kind is not None else []
     if not read:
-        systems = {
-            c.system or "(no system)" for _, _, code in observation_parts(found, head) for c in code.coding
-        }
-        if systems and not any(terms.known_system(vs, s) for s in systems):
-            report.unread_systems("Observation", systems)
+        unread = _unread_systems(vs, found, head)
+        if unread:
+            report.unread_systems("Observation", unread)
         return None
     body = valid if valid is not None else report.validate(ObservationBody, found.raw, found.label)
     if body is None:
@@ -112,6 +110,21 @@ def read_observation(
         if observation is not None:
             out.append(observation)
     return body, out
+
+
+def _unread_systems(vs: ValueSets, found: Found, head: ObservationHead | ObservationWhole) -> set[str]:
+    """The code systems to report for an Observation no rule could read, or none when it was understood
+    (coded in a system the knowledge base reads, with a code no rule uses).
+
+    The Observation's own code decides: coded only in systems the knowledge base does not read, it could be
+    a result a rule needs (a programme's own CD4 code, with a SNOMED CT component of no known code), so it is
+    reported, whatever its components are coded in. Without a coded code of its own, its parts decide.
+    """
+    own = {c.system or "(no system)" for c in head.code.coding} if head.code is not None else set()
+    if own:
+        return set() if any(terms.known_system(vs, s) for s in own) else own
+    parts = {c.system or "(no system)" for _, _, code in observation_parts(found, head) for c in code.coding}
+    return set() if any(terms.known_system(vs, s) for s in parts) else parts
 
 
 def _value(

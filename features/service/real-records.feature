@@ -59,6 +59,23 @@ Feature: Records coded the way real EHRs code them, posted over CDS Hooks
     And the cards are, in order: data-quality
     And the "data-quality" card says "http://st-elsewhere.example.org/fhir/CodeSystem/formulary"
 
+  Scenario: A CD4 panel coded only in a programme's own code system is reported, never silently passed over
+    Given the EHR prepares the CDS Hooks request "who-programme-patient-view-hiv-tb"
+    And the record codes Observation "lymph-panel" instead as http://example.org/hiv-programme/obs-codes "CD4-RESULT"
+    And component 1 of Observation "lymph-panel" is coded instead as SNOMED CT "113056008"
+    And component 2 of Observation "lymph-panel" is coded instead as SNOMED CT "313938009"
+    When the EHR calls the "patient-view" service
+    Then the service answers 200
+    And the cards are, in order: art-timing-tb, data-quality
+    And the "data-quality" card says "http://example.org/hiv-programme/obs-codes"
+
+  Scenario: The same panel under a programme's own code, its CD4 component coded in LOINC, is read
+    Given the EHR prepares the CDS Hooks request "who-programme-patient-view-hiv-tb"
+    And the record codes Observation "lymph-panel" instead as http://example.org/hiv-programme/obs-codes "CD4-RESULT"
+    When the EHR calls the "patient-view" service
+    Then the cards are, in order: art-timing-tb
+    And the "art-timing-tb" card says "42"
+
   Scenario: The same formulary item sent with its ATC code is checked by the rules
     Given the EHR prepares the CDS Hooks request "local-code-order-sign"
     And the record codes MedicationRequest "formulary-item" instead as ATC "L04AX02"

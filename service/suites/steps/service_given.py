@@ -157,6 +157,28 @@ def recode(service_world: ServiceWorld, resource_type: str, resource_id: str, sy
     found[0][element] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
 
 
+@given(
+    parsers.parse('component {number:d} of Observation "{resource_id}" is coded instead as {system} "{code}"')
+)
+def recode_component(
+    service_world: ServiceWorld, number: int, resource_id: str, system: str, code: str
+) -> None:
+    """Replace the code of one component (counted from 1) of an Observation of the request with a single
+    coding (no text, no display).
+
+    Example: And component 1 of Observation "lymph-panel" is coded instead as SNOMED CT "113056008"
+    """
+    found = [
+        r
+        for r in _resources_in(service_world.request)
+        if r["resourceType"] == "Observation" and r.get("id") == resource_id
+    ]
+    assert len(found) == 1, f"no single Observation/{resource_id} in the request"
+    components = found[0].get("component") or []
+    assert 1 <= number <= len(components), f"Observation/{resource_id} has no component {number}"
+    components[number - 1]["code"] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
+
+
 @given(parsers.parse('the record gives the patient\'s gender as "{gender}"'))
 def patient_gender(service_world: ServiceWorld, gender: str) -> None:
     """Set Patient.gender in the prefetch.

@@ -119,6 +119,42 @@ def test_observations_coded_only_in_an_unread_system_are_counted_by_system() -> 
     ]
 
 
+def _panel(oid: str, system: str, code: str, *components: tuple[str, str]) -> Resource:
+    panel = observation(oid, code, system=system)
+    panel["component"] = [
+        {"code": {"coding": [{"system": s, "code": c}]}, "valueInteger": 500} for s, c in components
+    ]
+    return panel
+
+
+def test_an_observation_in_a_programmes_own_code_system_is_reported_whatever_its_components() -> None:
+    # A CD4 panel as HIV programme records send it: its own code in the programme's code system, its parts
+    # in SNOMED CT under codes no rule uses. It may be the CD4 count a rule needs: it is reported.
+    local = "http://example.org/hiv-programme/obs-codes"
+    result = read(_panel("cd4", local, "CD4-RESULT", (SNOMED, "113056008"), (SNOMED, "313938009")))
+    assert result.scenario.observations == []
+    assert result.notes == [
+        "observations coded only in code systems the knowledge base does not read, so not checked by any "
+        f"rule: {local} (1)"
+    ]
+
+
+def test_an_observation_coded_in_a_read_system_is_skipped_silently_whatever_its_components() -> None:
+    # A LOINC panel no rule uses, with parts in a local code system: understood as a panel no rule reads.
+    result = read(_panel("p", LOINC, "57021-8", ("http://example.org/local", "X1")))
+    assert result.scenario.observations == [] and result.notes == []
+
+
+def test_an_observation_without_a_coded_code_is_judged_by_its_components() -> None:
+    untyped = _panel("u", LOINC, "unused", ("http://example.org/local", "X1"))
+    untyped["code"] = {"text": "lymphocyte panel"}
+    result = read(untyped)
+    assert result.notes == [
+        "observations coded only in code systems the knowledge base does not read, so not checked by any "
+        "rule: http://example.org/local (1)"
+    ]
+
+
 @pytest.mark.parametrize(("snomed", "expected"), [("77386006", "pregnant"), ("60001007", "not-pregnant")])
 def test_pregnancy_status(snomed: str, expected: str) -> None:
     value: Resource = {"valueCodeableConcept": {"coding": [{"system": SNOMED, "code": snomed}]}}
