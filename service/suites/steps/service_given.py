@@ -141,20 +141,30 @@ def _resources_in(node: Any) -> Iterator[dict[str, Any]]:
             yield from _resources_in(item)
 
 
+def _the_resource(world: ServiceWorld, resource_type: str, resource_id: str) -> dict[str, Any]:
+    """The one resource of the request with this type and id."""
+    found = [
+        r
+        for r in _resources_in(world.request)
+        if r["resourceType"] == resource_type and r.get("id") == resource_id
+    ]
+    assert len(found) == 1, f"no single {resource_type}/{resource_id} in the request"
+    return found[0]
+
+
+def _coded(system: str, code: str) -> dict[str, Any]:
+    """A CodeableConcept of one coding (no text, no display); ``system`` by name or as a URI."""
+    return {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
+
+
 @given(parsers.parse('the record codes {resource_type} "{resource_id}" instead as {system} "{code}"'))
 def recode(service_world: ServiceWorld, resource_type: str, resource_id: str, system: str, code: str) -> None:
     """Replace the codes of one resource of the request with a single coding (no text, no display).
 
     Example: Given the record codes Condition "problem-pregnancy" instead as SNOMED CT "72892002"
     """
-    found = [
-        r
-        for r in _resources_in(service_world.request)
-        if r["resourceType"] == resource_type and r.get("id") == resource_id
-    ]
-    assert len(found) == 1, f"no single {resource_type}/{resource_id} in the request"
     element = "medicationCodeableConcept" if resource_type == "MedicationRequest" else "code"
-    found[0][element] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
+    _the_resource(service_world, resource_type, resource_id)[element] = _coded(system, code)
 
 
 @given(
@@ -168,15 +178,9 @@ def recode_component(
 
     Example: And component 1 of Observation "lymph-panel" is coded instead as SNOMED CT "113056008"
     """
-    found = [
-        r
-        for r in _resources_in(service_world.request)
-        if r["resourceType"] == "Observation" and r.get("id") == resource_id
-    ]
-    assert len(found) == 1, f"no single Observation/{resource_id} in the request"
-    components = found[0].get("component") or []
+    components = _the_resource(service_world, "Observation", resource_id).get("component") or []
     assert 1 <= number <= len(components), f"Observation/{resource_id} has no component {number}"
-    components[number - 1]["code"] = {"coding": [{"system": SYSTEMS.get(system, system), "code": code}]}
+    components[number - 1]["code"] = _coded(system, code)
 
 
 @given(parsers.parse('the record gives the patient\'s gender as "{gender}"'))
