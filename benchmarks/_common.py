@@ -78,6 +78,12 @@ class Timing:
         return percentile(sorted(self.samples), 0.99) * 1e6
 
 
+def spread(values: Sequence[float], fmt: str = "{:.1f}", unit: str = "") -> str:
+    """The median of the runs and their range: ``12.3 ms (10.1-15.0)`` (``fmt`` formats each number)."""
+    mid, low, high = (fmt.format(v) for v in (statistics.median(values), min(values), max(values)))
+    return f"{mid}{unit} ({low}-{high})"
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A Markdown table, which also reads well in a terminal."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]

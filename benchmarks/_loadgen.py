@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
-import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,11 +141,6 @@ async def _run_step(port: int, bodies: list[bytes], rate: float, seconds: float,
 
 
 HELD_P99_MS = 25.0  # the stated target (issue 12): a rate is held only with p99 under it
-
-
-def spread(values: list[float], fmt: str = "{:.1f}") -> str:
-    """The median of ``values`` and their range: ``12.3 (10.1-15.0)``."""
-    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
 def load_step(port: int, bodies: list[bytes], rate: float, seconds: float, warmup: float) -> Step:

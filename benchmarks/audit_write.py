@@ -22,7 +22,6 @@ import asyncio
 import multiprocessing
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from typing import Any
 
 import httpx
 from _audit_paths import AWAITED_PATHS, PATHS
-from _common import machine, table, write_section
+from _common import machine, spread, table, write_section
 from _loadgen import Conn, exchange, raw_request
 from _patient_view import patient_view_request, prefetch_keys
 from _serve import free_port, stop_server
@@ -215,10 +214,6 @@ def saturated_rate(url: str, clients: int, seconds: float) -> tuple[float, int]:
 # --- main ---------------------------------------------------------------------------------------------
 
 
-def spread(values: Sequence[float], digits: int = 0) -> str:
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure, print and record in RESULTS.md."""
     parser = argparse.ArgumentParser(
@@ -248,7 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         us, per_second = write_cost(path, url, threads, args.writes)
                     cpu.append(us)
                     rate.append(per_second)
-                cost_rows.append([backend, f"2 × {threads}", path, spread(cpu), spread(rate)])
+                cost_rows.append(
+                    [backend, f"2 × {threads}", path, spread(cpu, "{:.0f}"), spread(rate, "{:.0f}")]
+                )
                 print(cost_rows[-1], flush=True)
     http_rows = []
     if not args.no_http:
@@ -259,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     per_second, failed = saturated_rate(url, args.clients, args.seconds)
                 rates.append(per_second)
                 errors += failed
-            http_rows.append([backend, spread(rates, 1), str(errors)])
+            http_rows.append([backend, spread(rates), str(errors)])
             print(http_rows[-1], flush=True)
 
     runs = f"{args.runs} runs" if args.runs > 1 else "1 run"

@@ -37,7 +37,7 @@ from typing import Any
 
 import _patients
 import durable_rules_engine
-from _common import Timing, machine, table, write_section
+from _common import Timing, machine, spread, table, write_section
 from durable import engine as durable_engine
 
 from engine.compiler import CONCLUSION_SINK_RULE, SENTINEL_RULE, compile_ruleset
@@ -146,12 +146,6 @@ def _time(fn: Callable[[Any], object], inputs: Sequence[Any]) -> Timing:
     return Timing(samples, clock() - start)
 
 
-def _spread(values: Sequence[float], fmt: str = "{:,.1f}") -> str:
-    """The median of the rounds and their range: ``12.3 (10.1-15.0)``."""
-    low, mid, high = min(values), sorted(values)[len(values) // 2], max(values)
-    return f"{fmt.format(mid)} ({fmt.format(low)}-{fmt.format(high)})"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -209,9 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             key,
             label,
-            _spread([t.rate for t in runs[key]], "{:,.0f}"),
-            _spread([t.median_us for t in runs[key]]),
-            _spread([t.p99_us for t in runs[key]]),
+            spread([t.rate for t in runs[key]], "{:,.0f}"),
+            spread([t.median_us for t in runs[key]], "{:,.1f}"),
+            spread([t.p99_us for t in runs[key]], "{:,.1f}"),
         ]
         for key, (label, _, _) in modes.items()
     ]
@@ -222,9 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def ratio(a: str, b: str) -> str:
         throughput = [y.rate / x.rate for x, y in zip(runs[a], runs[b], strict=True)]
-        return (
-            f"{_spread(ratios_of(a, b), '{:.2f}')}× (median), {_spread(throughput, '{:.2f}')}× (throughput)"
-        )
+        return f"{spread(ratios_of(a, b), '{:.2f}')}× (median), {spread(throughput, '{:.2f}')}× (throughput)"
 
     ratio_rows = [
         ["engine runtime / bare durable (target ≤ 1.5×)", ratio("runtime", "bare")],
@@ -277,7 +269,7 @@ def cpu_per_evaluate(evaluator: Evaluator, calls: int, rounds: int, seed: int) -
             for _ in range(calls):
                 evaluator.evaluate(scenario, now)
             per_call[label].append((time.process_time() - started) / calls * 1e6)
-    rows = [[label, str(len(topics[label])), _spread(per_call[label], "{:,.0f}")] for label in patients]
+    rows = [[label, str(len(topics[label])), spread(per_call[label], "{:,.0f}")] for label in patients]
     first = next(iter(patients))
     held = sorted(per_call[first])[rounds // 2] <= EVALUATE_TARGET_US
     return (

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from _common import machine, table, write_section
+from _common import machine, spread, table, write_section
 
 from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, gzip_bomb, running_fhir_server
@@ -40,10 +39,6 @@ def _status_kib(field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
-
-
-def _spread(values: Sequence[float], unit: str = "", digits: int = 2) -> str:
-    return f"{statistics.median(values):.{digits}f}{unit} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
 async def _slow_round(service: str, fhir: str) -> tuple[list[float], float, set[int]]:
@@ -133,10 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append(
             [
                 name,
-                _spread(cpu, " s"),
-                _spread(wall, " s"),
+                spread(cpu, "{:.2f}", " s"),
+                spread(wall, "{:.2f}", " s"),
                 ", ".join(sorted({str(s) for s in status})),
-                _spread(rss, " MiB", 0),
+                spread(rss, "{:.0f}", " MiB"),
             ]
         )
 
@@ -146,8 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Command: `python benchmarks/fetch_attacks.py --runs {args.runs}`; median (min–max) of runs.",
             "RSS is the whole process's, the loopback FHIR server included (it builds each 19 MB page).",
             "Slow server (one byte every 5 s), 45 calls hanging: "
-            f"`{' '.join(PROBED)}` answered in {_spread([x * 1000 for x in latencies], ' ms', 1)} "
-            f"({len(latencies)} probes); the 45 calls ended after {_spread(ends, ' s', 1)} with HTTP "
+            f"`{' '.join(PROBED)}` answered in {spread([x * 1000 for x in latencies], '{:.1f}', ' ms')} "
+            f"({len(latencies)} probes); the 45 calls ended after {spread(ends, '{:.1f}', ' s')} with HTTP "
             f"{', '.join(map(str, sorted(slow_statuses)))}.",
             table(["attack", "CPU per call", "wall per call", "status", "peak RSS growth"], rows),
         ]

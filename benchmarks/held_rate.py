@@ -26,8 +26,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from _common import ROOT, machine, table, write_section
-from _loadgen import HELD_P99_MS, Step, load_step, raw_request, spread
+from _common import ROOT, machine, spread, table, write_section
+from _loadgen import HELD_P99_MS, Step, load_step, raw_request
 from _patient_view import KEYS, patient_view_request
 from _serve import free_port
 from _server_process import Server

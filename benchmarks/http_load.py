@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-from _common import machine, table, write_section
-from _loadgen import HELD_P99_MS, Step, load_step, raw_request, spread
+from _common import machine, spread, table, write_section
+from _loadgen import HELD_P99_MS, Step, load_step, raw_request
 from _patient_view import patient_view_request, prefetch_keys
 from _serve import free_port, start_server, stop_server
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from _common import ROOT, machine, table, write_section
+from _common import ROOT, machine, spread, table, write_section
 from _worker import WorkerRun, worker_run
 
 from engine.evaluator import Evaluator
@@ -69,12 +68,6 @@ def startup(runs: int) -> list[list[float]]:
     return out
 
 
-def _spread(values: Sequence[float], unit: str, fmt: str = "{:.0f}") -> str:
-    """``median unit (min-max)``: the median of the runs and their range."""
-    mid, low, high = (fmt.format(v) for v in (statistics.median(values), min(values), max(values)))
-    return f"{mid} {unit} ({low}-{high})"
-
-
 def _yes(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -82,14 +75,17 @@ def _yes(ok: bool) -> str:
 def _worker_table(runs: Sequence[WorkerRun], calls: int) -> str:
     """The service worker's start-up and RSS, median of the runs with their range."""
     rows = [
-        ["start-up: spawn to /ready (wall)", _spread([r.ready_s * 1e3 for r in runs], "ms")],
-        ["start-up: CPU of the worker until ready", _spread([r.ready_cpu_s * 1e3 for r in runs], "ms")],
-        ["RSS when ready", _spread([r.rss_ready_mb for r in runs], "MiB", "{:.1f}")],
-        ["RSS after 200 patient-view calls (warm)", _spread([r.rss_warm_mb for r in runs], "MiB", "{:.1f}")],
-        [f"RSS after {calls:,} more calls", _spread([r.rss_end_mb for r in runs], "MiB", "{:.1f}")],
+        ["start-up: spawn to /ready (wall)", spread([r.ready_s * 1e3 for r in runs], "{:.0f}", " ms")],
+        [
+            "start-up: CPU of the worker until ready",
+            spread([r.ready_cpu_s * 1e3 for r in runs], "{:.0f}", " ms"),
+        ],
+        ["RSS when ready", spread([r.rss_ready_mb for r in runs], "{:.1f}", " MiB")],
+        ["RSS after 200 patient-view calls (warm)", spread([r.rss_warm_mb for r in runs], "{:.1f}", " MiB")],
+        [f"RSS after {calls:,} more calls", spread([r.rss_end_mb for r in runs], "{:.1f}", " MiB")],
         [
             f"growth over those {calls:,} calls",
-            _spread([r.rss_end_mb - r.rss_warm_mb for r in runs], "MiB", "{:+.2f}"),
+            spread([r.rss_end_mb - r.rss_warm_mb for r in runs], "{:+.2f}", " MiB"),
         ],
     ]
     return (
@@ -141,12 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     mem_rows = [[f"{n:,}", f"{mb:.2f}", f"{mb - base:+.2f}"] for n, mb in checkpoints]
     start_rows = [
-        ["import engine", _spread([s[0] * 1e3 for s in starts], "ms"), ""],
-        ["load and validate rules/", _spread([s[1] * 1e3 for s in starts], "ms"), ""],
-        ["compile into durable-rules", _spread([s[2] * 1e3 for s in starts], "ms"), ""],
-        ["load + compile", _spread([t * 1e3 for t in load_compile], "ms"), _yes(max(load_compile) < 2)],
-        ["import + load + compile", _spread([t * 1e3 for t in total], "ms"), _yes(max(total) < 2)],
-        ["first evaluation", _spread([s[3] * 1e3 for s in starts], "ms", "{:.1f}"), ""],
+        ["import engine", spread([s[0] * 1e3 for s in starts], "{:.0f}", " ms"), ""],
+        ["load and validate rules/", spread([s[1] * 1e3 for s in starts], "{:.0f}", " ms"), ""],
+        ["compile into durable-rules", spread([s[2] * 1e3 for s in starts], "{:.0f}", " ms"), ""],
+        [
+            "load + compile",
+            spread([t * 1e3 for t in load_compile], "{:.0f}", " ms"),
+            _yes(max(load_compile) < 2),
+        ],
+        ["import + load + compile", spread([t * 1e3 for t in total], "{:.0f}", " ms"), _yes(max(total) < 2)],
+        ["first evaluation", spread([s[3] * 1e3 for s in starts], "{:.1f}", " ms"), ""],
     ]
     body = (
         f"Machine: {machine()}\n\n"

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import time
 
-from _common import ROOT, machine, table, write_section
+from _common import ROOT, machine, spread, table, write_section
 
 
 def once(workers: int) -> tuple[float, float, dict[str, int]]:
@@ -33,10 +32,6 @@ def once(workers: int) -> tuple[float, float, dict[str, int]]:
     return wall, cpu, summary
 
 
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
-
-
 def main() -> None:
     """Run the command several times per worker count; print and record the figures."""
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
@@ -48,7 +43,7 @@ def main() -> None:
             wall, cpu, summary = once(workers)
             walls.append(wall)
             cpus.append(cpu)
-        rows.append([str(workers), spread(walls), spread(cpus)])
+        rows.append([str(workers), spread(walls, "{:.2f}"), spread(cpus, "{:.2f}")])
     mutants = (
         f"{summary['mutants']} mutants: {summary['killed']} killed, {summary['survived']} survived, "
         f"{summary['invalid']} invalid, {summary['equivalent']} equivalent"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import machine, table, write_section
+from _common import machine, spread, table, write_section
 from _serve import free_port
 
 PATIENT = "bench-patient-1"
@@ -196,10 +196,6 @@ def one_run(calls: int, warmup: int) -> tuple[list[float], int, int]:
     return sorted(timings), size, cards
 
 
-def _spread(values: list[float]) -> str:
-    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
-
-
 def main() -> None:
     """Run the benchmark, print the table, and write it with ``--write``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -212,7 +208,7 @@ def main() -> None:
     size, cards = runs[0][1], runs[0][2]
 
     def stat(pick: Any) -> str:
-        return _spread([pick(t) for t, _, _ in runs])
+        return spread([pick(t) for t, _, _ in runs], "{:.2f}")
 
     rows = [
         ["median", stat(statistics.median)],

@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import BENCHMARKS, ROOT, machine, table, write_section
+from _common import BENCHMARKS, ROOT, machine, spread, table, write_section
 from _patient_view import KEYS, patient_view_request
 from _server_process import Connection, Server, cpu_seconds, start, wait_port
 
@@ -116,11 +116,6 @@ def segment(target: Target, conn: Connection, seconds: float, least: int) -> flo
     return (cpu_seconds(pid) - before) / calls
 
 
-def spread(values: Sequence[float], fmt: str) -> str:
-    """Median (min-max)."""
-    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the rounds, print the table and write it to RESULTS.md (unless ``--no-write``)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -169,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor = per_call["empty endpoint, long" if target.name.endswith(", long") else "empty endpoint"]
         cpu = [v * 1e6 for v in per_call[target.name]]
         ratios = [v / f for v, f in zip(per_call[target.name], floor, strict=True)]
-        rows.append([target.name, spread(cpu, ".0f"), spread(ratios, ".2f")])
+        rows.append([target.name, spread(cpu, "{:,.0f}"), spread(ratios, "{:.2f}")])
     floor = per_call["empty endpoint"]
     ratio = statistics.median(r / f for r, f in zip(per_call["patient-view"], floor, strict=True))
     long_floor = per_call["empty endpoint, long"]

@@ -24,9 +24,9 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from _common import ROOT, machine, table, write_section
+from _common import ROOT, machine, spread, table, write_section
 from _server_process import TICKS, Connection, start
-from server_ratio import SERVICE, bodies, long_patient_view, spread
+from server_ratio import SERVICE, bodies, long_patient_view
 
 PATH = "/cds-services/patient-view"
 HEADERS = ["patient-view", "event loop, µs", "other threads, µs", "process, µs", "others' share"]
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, (loop, others) in measured.items():
         whole = [a + b for a, b in zip(loop, others, strict=True)]
         shares = [b / w for b, w in zip(others, whole, strict=True)]
-        cells = [spread(values, ".0f") for values in (loop, others, whole)]
+        cells = [spread(values, "{:,.0f}") for values in (loop, others, whole)]
         rows.append([name, *cells, f"{statistics.median(shares):.0%}"])
     text = "\n".join(
         [
