@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -86,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [
                         f"{rate:g}",
                         spread([s.achieved for s in steps]),
-                        f"{statistics.median(s.pct(0.5) for s in steps):.1f}",
+                        spread([s.pct(0.5) for s in steps]),
                         spread([s.pct(0.99) for s in steps]),
                         str(sum(s.errors + s.harness_errors for s in steps)),
                         "yes" if ok else "no",
@@ -103,12 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+    rates = " ".join(f"{r:g}" for r in args.rates)
     text = "\n".join(
         [
             f"Machine: {machine()}",
             "",
             f"`python benchmarks/held_rate.py --workers {args.workers} --seconds {args.seconds:g} "
-            f"--runs {args.runs}`: `clinrules serve --workers {args.workers}` (SQLite audit), open-loop "
+            f"--runs {args.runs} --rates {rates}`: `clinrules serve --workers {args.workers}` "
+            "(SQLite audit), open-loop "
             "schedule of 40-resource patient-views from a separate process; latency from the scheduled "
             f"time; completed = answers counted; median of {args.runs} runs (range). Held = in every run "
             f"no error, every request completed, p99 < {HELD_P99_MS:g} ms.",

@@ -1,12 +1,14 @@
 """Memory over many evaluations, and start-up time (load and compile the rules).
 
-    python benchmarks/memory.py [--evaluations 100000] [--startups 5] [--worker-runs 3] [--worker-calls 2000]
+    python benchmarks/memory.py [--evaluations 100000] [--startups 5] [--engine-runs 3] [--worker-runs 3]
+                               [--worker-calls 2000]
 
 RSS comes from /proc/self/statm (no psutil). The engine is warmed up with 5,000 evaluations first (caches,
 the allocator's pools), then evaluates 100,000 more, cycling over 2,000 different realistic patients,
 each time the whole path: JSON -> Scenario -> derive -> durable-rules -> findings. Growth is RSS at the end
 minus RSS after warm-up (target < 5 MB). Start-up is timed in fresh interpreters: importing the engine, and
-loading plus compiling the rules (target < 2 s for the latter; both shown).
+loading plus compiling the rules (target < 2 s for the latter; both shown). The RSS run is repeated in
+``--engine-runs`` fresh processes (at least 3); each figure is the median of the runs with their range.
 
 Beside the engine, a service worker (``_worker.py``): ``clinrules serve`` with one worker, timed from spawn
 until ``/ready`` answers (wall and the process's CPU), and its RSS when ready, after 200 patient-view calls
@@ -18,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from _common import ROOT, machine, spread, table, write_section
 from _worker import WorkerRun, worker_run
@@ -68,6 +72,52 @@ def startup(runs: int) -> list[list[float]]:
     return out
 
 
+def engine_rss(evaluations: int, warmup: int) -> dict[str, Any]:
+    """RSS in MiB after ``warmup`` evaluations and at each tenth of ``evaluations`` more, in this process."""
+    evaluator = Evaluator(load_knowledge_base())
+    raw = scenario_batch(2000, 31, "realistic")
+
+    def one(i: int) -> None:
+        evaluator.evaluate(Scenario.model_validate(raw[i % len(raw)]))
+
+    for i in range(warmup):
+        one(i)
+    gc.collect()
+    at, rss = [0], [rss_mb()]
+    step = max(1, evaluations // 10)
+    started = time.perf_counter()
+    for i in range(evaluations):
+        one(i)
+        if (i + 1) % step == 0:
+            gc.collect()
+            at.append(i + 1)
+            rss.append(rss_mb())
+    seconds = time.perf_counter() - started
+    assert evaluator.runtime.live_sessions == 0
+    return {"at": at, "rss": rss, "seconds": seconds}
+
+
+def _engine_run(evaluations: int, warmup: int) -> dict[str, Any]:
+    """:func:`engine_rss` in a fresh interpreter, so that each run's RSS is its own."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child-engine",
+            "--evaluations",
+            str(evaluations),
+            "--warmup",
+            str(warmup),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def _yes(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -103,39 +153,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--evaluations", type=int, default=100_000)
     parser.add_argument("--warmup", type=int, default=5_000)
     parser.add_argument("--startups", type=int, default=5)
+    parser.add_argument("--engine-runs", type=int, default=3)
     parser.add_argument("--worker-runs", type=int, default=3)
     parser.add_argument("--worker-calls", type=int, default=2000)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--child-engine", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_engine:
+        print(json.dumps(engine_rss(args.evaluations, args.warmup)))
+        return 0
 
     workers = [worker_run(200, args.worker_calls) for _ in range(max(3, args.worker_runs))]
     starts = startup(max(3, args.startups))
     load_compile = [s[1] + s[2] for s in starts]
     total = [s[0] + s[1] + s[2] for s in starts]
 
-    evaluator = Evaluator(load_knowledge_base())
-    raw = scenario_batch(2000, 31, "realistic")
+    engine_runs = [_engine_run(args.evaluations, args.warmup) for _ in range(max(3, args.engine_runs))]
+    growths = [run["rss"][-1] - run["rss"][0] for run in engine_runs]
+    seconds = [float(run["seconds"]) for run in engine_runs]
+    rates = [args.evaluations / t for t in seconds]
 
-    def one(i: int) -> None:
-        evaluator.evaluate(Scenario.model_validate(raw[i % len(raw)]))
-
-    for i in range(args.warmup):
-        one(i)
-    gc.collect()
-    base = rss_mb()
-    checkpoints: list[tuple[int, float]] = [(0, base)]
-    step = max(1, args.evaluations // 10)
-    started = time.perf_counter()
-    for i in range(args.evaluations):
-        one(i)
-        if (i + 1) % step == 0:
-            gc.collect()
-            checkpoints.append((i + 1, rss_mb()))
-    seconds = time.perf_counter() - started
-    growth = checkpoints[-1][1] - base
-    assert evaluator.runtime.live_sessions == 0
-
-    mem_rows = [[f"{n:,}", f"{mb:.2f}", f"{mb - base:+.2f}"] for n, mb in checkpoints]
+    mem_rows = [
+        [
+            f"{n:,}",
+            spread([run["rss"][k] for run in engine_runs], "{:.2f}"),
+            spread([run["rss"][k] - run["rss"][0] for run in engine_runs], "{:+.2f}"),
+        ]
+        for k, n in enumerate(engine_runs[0]["at"])
+    ]
     start_rows = [
         ["import engine", spread([s[0] * 1e3 for s in starts], "{:.0f}", " ms"), ""],
         ["load and validate rules/", spread([s[1] * 1e3 for s in starts], "{:.0f}", " ms"), ""],
@@ -151,17 +196,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     body = (
         f"Machine: {machine()}\n\n"
         f"Command: `python benchmarks/memory.py --evaluations {args.evaluations} "
-        f"--startups {args.startups} --worker-runs {args.worker_runs} --worker-calls {args.worker_calls}`\n\n"
+        f"--startups {args.startups} --engine-runs {args.engine_runs} --worker-runs {args.worker_runs} "
+        f"--worker-calls {args.worker_calls}`\n\n"
         f"Engine start-up, median of {len(starts)} fresh interpreters with their range (target < 2 s in "
         "every run):\n\n"
         + table(["step", "time", "< 2 s"], start_rows)
-        + f"\n\nRSS over {args.evaluations:,} full evaluations (JSON -> findings) "
-        f"after {args.warmup:,} warm-up "
-        f"evaluations, cycling over 2,000 realistic patients ({seconds:.0f} s, "
-        f"{args.evaluations / seconds:,.0f}/s):\n\n"
+        + f"\n\nRSS over {args.evaluations:,} full evaluations (JSON -> findings) after {args.warmup:,} "
+        f"warm-up evaluations, cycling over 2,000 realistic patients, in {len(engine_runs)} fresh processes: "
+        f"median (range) of the runs ({spread(seconds, '{:.0f}', ' s')}; "
+        f"{spread(rates, '{:,.0f}', '/s')}):\n\n"
         + table(["evaluations", "RSS MiB", "growth MiB"], mem_rows)
-        + f"\n\nGrowth over {args.evaluations:,} evaluations: **{growth:+.2f} MiB** (target < 5 MB: "
-        f"**{'yes' if growth < 5 else 'NO'}**).\n\n" + _worker_table(workers, args.worker_calls)
+        + f"\n\nGrowth over {args.evaluations:,} evaluations: **{spread(growths, '{:+.2f}', ' MiB')}** "
+        f"(target < 5 MB in every run: **{'yes' if max(growths) < 5 else 'NO'}**).\n\n"
+        + _worker_table(workers, args.worker_calls)
     )
     print(body)
     if not args.no_write:

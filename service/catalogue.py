@@ -11,9 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gherkin.parser import Parser
-from gherkin.token_scanner import TokenScanner
-
 from engine.knowledge import KnowledgeBase
 from engine.paths import default_features_dir
 from service.mutation_scores import load_scores
@@ -47,6 +44,10 @@ def _examples(scenario: dict[str, Any]) -> list[dict[str, Any]]:
 
 def read_features(directory: Path = FEATURES_DIR) -> list[dict[str, Any]]:
     """Every scenario under ``directory``: file, feature, name, line, steps (background first), examples."""
+    # Imported here: a worker reads the features only when the catalogue is first asked for.
+    from gherkin.parser import Parser
+    from gherkin.token_scanner import TokenScanner
+
     scenarios: list[dict[str, Any]] = []
     for path in sorted(directory.rglob("*.feature")) if directory.is_dir() else []:
         try:

@@ -18,12 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from service.audit import AuditStore
 from service.problems import ProblemError
+
+if TYPE_CHECKING:
+    import jwt
 
 log = logging.getLogger("service.security")
 RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
@@ -57,6 +58,8 @@ def key_algorithms(jwk: dict[str, Any]) -> list[str]:
 
 def verification_keys(value: Any) -> list[VerificationKey]:
     """The signature keys of a JWKS setting; keys for encryption or of other types are left out."""
+    import jwt  # PyJWT is loaded only where JWT is on (a tenth of a second of a worker's start-up)
+
     data = read_jwks(value)
     entries = data.get("keys")
     if not isinstance(entries, list) or not entries:
@@ -158,6 +161,8 @@ class JwtVerifier:
         return claims
 
     def _verify(self, authorization: str | None, audiences: list[str]) -> tuple[dict[str, Any], datetime]:
+        import jwt
+
         if not authorization:
             raise _Reject("no Authorization header")
         scheme, _, token = authorization.partition(" ")

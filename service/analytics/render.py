@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from service.analytics.report import AnalyticsReport
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 CSV_COLUMNS = (
     "week", "week_start", "ruleset_version", "topic", "rule_id", "status", "evaluations", "firings",
@@ -47,6 +49,8 @@ def _percent(rate: float) -> str:
 
 def to_table(report: AnalyticsReport) -> Table:
     """A rich table: one line per week, rule-set version and topic."""
+    from rich.table import Table  # the command line's; a service worker never loads rich
+
     since = report.since.isoformat() if report.since else "the start of the audit"
     table = Table(title=f"Alert analytics since {since} (rule set in force {report.ruleset_version})")
     for column, justify in (

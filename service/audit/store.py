@@ -8,6 +8,7 @@ process or of the machine. Reads and deletes (feedback checks, pruning) are SQLA
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from service.audit.group_commit import GroupCommitter, Rows
 from service.audit.rows import RowEncoder, insert_statements
@@ -215,8 +215,9 @@ class AuditStore:
 
 def _insert_ignoring_duplicates(engine: Engine) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` into ``seen_tokens``: no row back is a replay."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(engine.dialect.name)
-    if dialect is None:
+    if engine.dialect.name not in ("postgresql", "sqlite"):
         raise ValueError(f"the JWT replay store needs PostgreSQL or SQLite, not {engine.dialect.name}")
+    # The dialect's module is imported only here (PostgreSQL's costs a worker tens of ms at start-up).
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{engine.dialect.name}")
     statement: Insert = dialect.insert(seen_tokens).on_conflict_do_nothing(index_elements=["key"])
     return statement.returning(seen_tokens.c.key)

@@ -17,15 +17,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
-import httpx
 
 from service.cds.trust import BaseUrl, NotTrusted, PinnedServer
 from service.json_body import parse_json_body
 from service.problems import ProblemError
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class FetchFailed(Exception):
@@ -86,6 +88,8 @@ def gate_for(holder: Any, limit: int) -> FetchGate:
 @cache
 def _tls_context() -> ssl.SSLContext:
     """One TLS context for every fetch: building one loads the CA bundle (tens of ms on the event loop)."""
+    import httpx
+
     return httpx.create_ssl_context()
 
 
@@ -136,6 +140,10 @@ class FhirFetcher:
         }
         if token is not None:
             self.headers["Authorization"] = f"Bearer {token}"
+        # httpx is imported on the first fetch: it loads its command line (click, rich) when they are
+        # installed, a tenth of a worker's start-up, and most deployments send their data prefetched.
+        import httpx
+
         self.client = httpx.AsyncClient(
             transport=transport,
             verify=_tls_context(),
@@ -205,6 +213,8 @@ class FhirFetcher:
         return await self._get(target, query)
 
     async def _get(self, target: BaseUrl, query: str) -> dict[str, Any]:
+        import httpx
+
         async with self.gate.slot():
             try:
                 async with asyncio.timeout(self.limits.timeout_seconds):
@@ -225,6 +235,8 @@ class FhirFetcher:
 
     async def _download_from_any(self, target: BaseUrl, query: str) -> bytes:
         """The answer from the first checked address that accepts a connection (the last that did first)."""
+        import httpx
+
         addresses = self.server.addresses
         for index, address in enumerate(addresses):
             try:

@@ -19,9 +19,7 @@ import asyncio
 import ipaddress
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import FieldProblem
 from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher, next_link
@@ -30,6 +28,9 @@ from service.cds.services import TemplateError, render_template
 from service.cds.trust import BaseUrl, NotTrusted, pin, trusted_base
 from service.problems import TYPE_BASE, ProblemError, invalid_fields
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("service.prefetch")
 NO_SERVER = "the request names no fhirServer"
