@@ -94,11 +94,13 @@ function planForm(scenario) {
     if (m) {
       if (typeof o.value !== "number") no(`${path}.value`, "not a number");
       if (o.unit !== undefined && o.unit !== null && o.unit !== m.unit) no(`${path}.unit`, `${o.unit}: the form records ${m.unit}`);
-      const below = Boolean(m.limit) && o.comparator === "<";
-      if (o.comparator !== undefined && o.comparator !== null && !below) {
-        no(`${path}.comparator`, `${o.comparator}: the form records only "<", for a viral load below the detection limit`);
+      const atLimit = Boolean(m.limit) && o.comparator === m.limit.comparator;
+      if (o.comparator !== undefined && o.comparator !== null && !atLimit) {
+        no(`${path}.comparator`, `${o.comparator}: ${m.limit
+          ? `the form records only "${m.limit.comparator}", for ${m.one} ${m.limit.label.toLowerCase()}`
+          : `the form records ${m.one} without a comparator`}`);
       }
-      plan.measures[kind].push([String(o.value), day, below]);
+      plan.measures[kind].push([String(o.value), day, atLimit]);
     } else if (kind === "pregnancy-status") {
       if (o.value !== "pregnant" && o.value !== "not-pregnant") no(`${path}.value`, `${o.value}: not a pregnancy status`);
       else if (plan.pregnancy) no(path, "a second pregnancy status: the form keeps one");

@@ -12,11 +12,15 @@ const CONDITIONS = [
 ];
 const MED_STATUS = [["draft", "being ordered now"], ["active", "taking"], ["stopped", "stopped"]];
 const COND_STATUS = [["active", "active"], ["recurrence", "recurred"], ["relapse", "relapsed"], ["resolved", "resolved"]];
-// The measurements the form records, each in the unit the service keeps it in (rules/valuesets.yaml).
+// The measurements the form records, each in the unit the service keeps it in (rules/valuesets.yaml). A kind with
+// a ``limit`` has a box for a result the laboratory reports beyond its limit ("<20" copies/mL, ">90" mL/min/1.73 m²):
+// the value typed is the limit, written with the comparator (the engine counts it as just beyond the limit).
 const MEASURES = {
-  cd4: { rows: "cd4-rows", unit: "cells/uL", label: "CD4 count (cells/µL)", title: "CD4 count" },
-  "viral-load": { rows: "vl-rows", unit: "copies/mL", label: "Viral load (copies/mL)", title: "Viral load", limit: true },
-  egfr: { rows: "egfr-rows", unit: "mL/min/1.73m2", label: "eGFR (mL/min/1.73 m²)", title: "eGFR" },
+  cd4: { rows: "cd4-rows", unit: "cells/uL", label: "CD4 count (cells/µL)", title: "CD4 count", one: "a CD4 count" },
+  "viral-load": { rows: "vl-rows", unit: "copies/mL", label: "Viral load (copies/mL)", title: "Viral load", one: "a viral load",
+    limit: { comparator: "<", label: "Below the detection limit" } },
+  egfr: { rows: "egfr-rows", unit: "mL/min/1.73m2", label: "eGFR (mL/min/1.73 m²)", title: "eGFR", one: "an eGFR",
+    limit: { comparator: ">", label: "Above the reporting limit" } },
 };
 
 // The clinician's assessments the form records with a ticked box (as of the evaluation date).
@@ -48,8 +52,9 @@ function addRow(container, parts, title) {
   return row;
 }
 
-/** A row for one measurement of ``kind`` (a key of MEASURES); ``below``: reported as below the detection limit. */
-function addMeasure(kind, value = "", date = "", below = false) {
+/** A row for one measurement of ``kind`` (a key of MEASURES); ``atLimit``: reported beyond the kind's ``limit``
+ * (a viral load below the detection limit, an eGFR above the reporting limit). */
+function addMeasure(kind, value = "", date = "", atLimit = false) {
   const m = MEASURES[kind];
   const parts = [
     field(m.label, `<input id="ID" data-k="value" type="number" min="0" step="any" inputmode="decimal" value="${esc(value)}">`),
@@ -57,8 +62,8 @@ function addMeasure(kind, value = "", date = "", below = false) {
   ];
   if (m.limit) {
     const id = `r${++rowCount}`;
-    parts.push([`<div class="check"><input id="${id}" data-k="below" type="checkbox"${below ? " checked" : ""}>` +
-      `<label for="${id}">Below the detection limit (the value is the limit)</label></div>`, id]);
+    parts.push([`<div class="check"><input id="${id}" data-k="limit" type="checkbox"${atLimit ? " checked" : ""}>` +
+      `<label for="${id}">${m.limit.label} (the value is the limit)</label></div>`, id]);
   }
   addRow($(m.rows), parts, m.title);
 }
@@ -130,7 +135,7 @@ function formScenario() {
     for (const r of rows(m.rows)) {
       if (r.value === "") continue;
       const o = { kind, time: r.date || today, value: Number(r.value), unit: m.unit };
-      if (r.below) o.comparator = "<";
+      if (r.limit) o.comparator = m.limit.comparator;
       observations.push(o);
     }
   }

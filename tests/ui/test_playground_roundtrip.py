@@ -50,6 +50,7 @@ EVERYTHING: dict[str, Any] = {
         {"kind": "transplant-ineligible", "time": "2026-06-01", "value": True},
         {"kind": "pain-refractory", "time": "2026-06-01", "value": True},
         {"kind": "egfr", "time": "2026-05-30", "value": 24, "unit": None, "comparator": None},
+        {"kind": "egfr", "time": "2026-01-10", "value": 90, "unit": "mL/min/1.73m2", "comparator": ">"},
     ],
     "conditions": [
         {"code": "B20", "onset": "2025-11-01"},
@@ -180,6 +181,29 @@ def test_viral_load_and_egfr_entered_with_the_form_are_written_and_understood(pa
     assert kinds == ["viral-load", "egfr"]
 
 
+def test_an_egfr_above_the_reporting_limit_is_written_with_its_comparator(page: Any) -> None:
+    page.fill("#f-today", "2026-06-01")
+    page.fill("#f-age", "50")
+    page.click("#add-cd4")
+    assert page.locator("#cd4-rows input[type=checkbox]").count() == 0  # a CD4 count is recorded as it is
+    _add_result(page, "#add-egfr", "90", "05302026")
+    box = page.get_by_label("Above the reporting limit (the value is the limit)")
+    box.check()
+    egfr = {"kind": "egfr", "time": "2026-05-30", "value": 90, "unit": "mL/min/1.73m2"}
+    assert json.loads(page.input_value("#scenario"))["observations"] == [{**egfr, "comparator": ">"}]
+    box.uncheck()
+    assert json.loads(page.input_value("#scenario"))["observations"] == [egfr]
+    box.check()
+    page.click("#add-condition")
+    page.keyboard.type("POEMS syndrome")
+    page.keyboard.press("Tab")
+    page.click("#evaluate")
+    page.wait_for_selector("#understood", state="visible")
+    # counted as just above 90, never "eGFR below 30": at 50, no card (an eGFR of 25 gives one, as above)
+    assert page.locator('#results article.card[data-topic="poems-thalidomide"]').count() == 0
+    assert page.locator('#facts [data-fact="latest_egfr"]').is_visible()
+
+
 @pytest.mark.parametrize("name", NATIVE_EXAMPLES)
 def test_each_native_example_reads_into_the_form_and_back(page: Any, name: str) -> None:
     example = json.loads((EXAMPLES / f"{name}.json").read_text())["scenario"]
@@ -204,7 +228,9 @@ def test_every_field_filled_reads_into_the_form_and_back(page: Any) -> None:
     assert page.is_checked("#f-hiv") and page.input_value("#f-hiv-date") == "2025-11-01"
     assert page.locator("#vl-rows .row-item").count() == 2
     assert page.locator("#vl-rows input[type=checkbox]").nth(1).is_checked()
-    assert page.locator("#egfr-rows .row-item").count() == 2
+    assert page.locator("#egfr-rows .row-item").count() == 3
+    above = page.locator("#egfr-rows input[type=checkbox]")  # ticked for the ">" 90 only
+    assert [above.nth(i).is_checked() for i in range(3)] == [False, False, True]
     assert page.locator("#condition-rows .row-item").count() == 4
     assert page.locator("#med-rows .row-item").count() == 4
     written = _form_writes(page)
@@ -225,6 +251,12 @@ def _with_observation(kind: str, time: str = "2026-05-01", value: Any = 12, **mo
     return {**EVERYTHING, "observations": [*EVERYTHING["observations"][:3], extra]}
 
 
+def _comparators(kind: str, comparators: str, records: str) -> list[tuple[dict[str, Any], list[str]]]:
+    """A ``kind`` result with each of ``comparators`` (none the form shows), and the status's words for it."""
+    named = "observations[3].comparator ({}: the form records {})"
+    return [(_with_observation(kind, comparator=c), [named.format(c, records)]) for c in comparators.split()]
+
+
 DECLINED = [
     (_with_observation("hemoglobin"), ["observations[3] (kind hemoglobin)"]),
     ({**EVERYTHING, "encounter": {"id": "e1"}}, ["encounter (the form has no field for it)"]),
@@ -238,7 +270,9 @@ DECLINED = [
         ["medications[0].code", "medications[0].days_supply"],
     ),
     (_with_observation("cd4", time="2026-05-01T08:30:00Z"), ["observations[3].time (a time of day"]),
-    (_with_observation("egfr", value=90, comparator=">"), ["observations[3].comparator"]),
+    *_comparators("egfr", "< <= >=", 'only ">", for an eGFR above the reporting limit'),
+    *_comparators("viral-load", "> <= >=", 'only "<", for a viral load below the detection limit'),
+    *_comparators("cd4", "< <= > >=", "a CD4 count without a comparator"),
     (_with_observation("cd4", value=0.04, unit="10*9/L"), ["observations[3].unit (10*9/L"]),
     (_with_observation("pain-refractory", time="2026-06-01", value=False), ["observations[3].value"]),
     (_with_observation("pain-refractory", time="2026-04-01", value=True), ["observations[3].time"]),
@@ -282,3 +316,12 @@ def test_the_bundle_example_leaves_the_form_alone_and_the_button_is_keyboard_rea
     page.keyboard.press("Enter")
     assert page.input_value("#f-pregnancy") == "pregnant"
     assert page.locator("#med-rows input").first.input_value() == "thalidomide"
+    # an eGFR's "above the reporting limit" box: Tab past the date's calendar button, then Space ticks it
+    _add_result(page, "#add-egfr", "90", "05302026")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.labels[0].textContent")
+    assert focused == "Above the reporting limit (the value is the limit)"
+    page.keyboard.press("Space")
+    egfr = {"kind": "egfr", "time": "2026-05-30", "value": 90, "unit": "mL/min/1.73m2", "comparator": ">"}
+    assert json.loads(page.input_value("#scenario"))["observations"][-1] == egfr
