@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from engine.explain import Reason
-from engine.facts import PatientFacts, fact_label
+from engine.facts import PatientFacts, fact_label, fact_unit
 from engine.knowledge import Indicator, KnowledgeBase, Link, OverrideReason, Rule, Suggestion
 
 
@@ -109,20 +109,32 @@ def _fmt(value: bool | float | str | None) -> str:
     return str(value)
 
 
-def render_detail(rule: Rule, because: list[Because], facts: PatientFacts) -> str:
-    """The rule's markdown detail, then why it fired and any facts the rule reports."""
-    return _detail(rule, [(b.text, b.data) for b in because], facts)
+def render_detail(
+    rule: Rule, because: list[Because], facts: PatientFacts, support: Mapping[str, list[str]] | None = None
+) -> str:
+    """The rule's markdown detail, then why it fired and any facts the rule reports (with the patient data
+    behind them, from ``support``)."""
+    return _detail(rule, [(b.text, b.data) for b in because], facts, support or {})
 
 
-def _detail(rule: Rule, why: list[tuple[str, list[str]]], facts: PatientFacts) -> str:
+def _line(text: str, data: list[str]) -> str:
+    return f"- {text} — {'; '.join(data)}" if data else f"- {text}"
+
+
+def _detail(
+    rule: Rule, why: list[tuple[str, list[str]]], facts: PatientFacts, support: Mapping[str, list[str]]
+) -> str:
     lines = [rule.detail.strip(), "", "**Why this fired**", ""]
-    for text, data in why:
-        lines.append(f"- {text} — {'; '.join(data)}" if data else f"- {text}")
+    lines += [_line(text, data) for text, data in why]
     if rule.report:
         lines += ["", "**Also relevant**", ""]
         for reported in rule.report:
             label = reported.label or fact_label(reported.fact)
-            lines.append(f"- {label}: {_fmt(getattr(facts, reported.fact))}")
+            value = getattr(facts, reported.fact)
+            unit = fact_unit(reported.fact)
+            shown = f"{_fmt(value)} {unit}" if unit and value is not None else _fmt(value)
+            # The data behind it, as recorded: a result reported beyond a limit keeps its comparator there.
+            lines.append(_line(f"{label}: {shown}", support.get(reported.fact, [])))
     return "\n".join(lines)
 
 
@@ -163,7 +175,9 @@ def build_finding(
             "indicator": indicator,
             "title": rule.title,
             "summary": rule.summary,
-            "detail": _detail(rule, [(r.text, d) for r, d in zip(reasons, data, strict=True)], facts),
+            "detail": _detail(
+                rule, [(r.text, d) for r, d in zip(reasons, data, strict=True)], facts, support
+            ),
             "evidence": rule.evidence,
             "evidence_note": rule.evidence_note,
             "statements": statements,

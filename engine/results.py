@@ -47,6 +47,16 @@ def baseline(observations: Sequence[Observation], start: datetime, window_days: 
     return candidates[-1] if candidates else None
 
 
+def as_reported(observation: Observation) -> str:
+    """A measurement's value as the laboratory reported it: with its comparator (``<50``, ``>90``)."""
+    return f"{observation.comparator or ''}{observation.number:g}"
+
+
+def reported_on(observation: Observation, unit: str) -> str:
+    """A measurement as a reason cites it: ``<50 cells/µL on 2026-05-20``."""
+    return f"{as_reported(observation)} {unit} on {observation.time.date().isoformat()}"
+
+
 def measured(observation: Observation | None) -> float | None:
     """A measurement as the rules compare it.
 

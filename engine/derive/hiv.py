@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.courses import TAKEN_STATUSES, days_between, ordered_or_taken
 from engine.derive.record import PatientRecord, describe_condition, describe_medication
-from engine.results import baseline, detectable_hiv_rna, latest, measured
+from engine.results import as_reported, baseline, detectable_hiv_rna, latest, measured, reported_on
 from engine.scenario import ACTIVE_CONDITION, RECURRING_CONDITION, Condition, ObservationKind
 
 
@@ -33,7 +33,7 @@ def hiv_and_art(r: PatientRecord) -> tuple[dict[str, Any], datetime | None, date
     each("hiv", describe_condition, hiv)
     note(
         "hiv",
-        lambda: [f"HIV-1 RNA {o.number:g} copies/mL on {o.time.date().isoformat()}" for o in detectable[-1:]],
+        lambda: [f"HIV-1 RNA {reported_on(o, 'copies/mL')}" for o in detectable[-1:]],
     )
     art, art_start, on_art = r.course("art")
     art_drafts = [m for m in art if m.is_draft]
@@ -68,18 +68,16 @@ def cd4_and_viral_load(
     latest_cd4 = latest(cd4)
     baseline_cd4 = baseline(cd4, reference, window) if reference else None
     if latest_cd4:
-        note(
-            "latest_cd4", lambda: [f"{latest_cd4.number:g} cells/µL on {latest_cd4.time.date().isoformat()}"]
-        )
+        note("latest_cd4", lambda: [reported_on(latest_cd4, "cells/µL")])
     if baseline_cd4:
-        note(
-            "baseline_cd4",
-            lambda: [f"{baseline_cd4.number:g} cells/µL on {baseline_cd4.time.date().isoformat()}"],
-        )
+        note("baseline_cd4", lambda: [reported_on(baseline_cd4, "cells/µL")])
     cd4_after = [o for o in cd4 if art_reference and o.time > art_reference]
     cd4_rise = bool(baseline_cd4 and cd4_after and cd4_after[-1].number > baseline_cd4.number)
     if cd4_rise and baseline_cd4:
-        note("cd4_above_baseline", lambda: [f"{baseline_cd4.number:g} → {cd4_after[-1].number:g} cells/µL"])
+        note(
+            "cd4_above_baseline",
+            lambda: [f"{as_reported(baseline_cd4)} → {as_reported(cd4_after[-1])} cells/µL"],
+        )
     vl = r.observations(ObservationKind.viral_load)
     vl_drop: float | None = None
     baseline_vl = baseline(vl, art_reference, window) if art_reference else None
@@ -89,9 +87,7 @@ def cd4_and_viral_load(
         vl_drop = math.log10(max(baseline_vl.number, 1.0)) - math.log10(max(vl_after[-1].number, 1.0))
         note(
             "vl_log10_drop",
-            lambda: [
-                f"{baseline_vl.number:g} → {vl_after[-1].comparator or ''}{vl_after[-1].number:g} copies/mL"
-            ],
+            lambda: [f"{as_reported(baseline_vl)} → {as_reported(vl_after[-1])} copies/mL"],
         )
     return {
         "baseline_cd4": measured(baseline_cd4),

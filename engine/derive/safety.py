@@ -9,7 +9,7 @@ from typing import Any
 from engine.courses import days_between, last_dose, ordered_or_taken
 from engine.derive.record import PatientRecord, age_in_years, describe_condition, describe_medication
 from engine.pregnancy import is_pregnant, pregnancy_evidence
-from engine.results import latest, measured
+from engine.results import latest, measured, reported_on
 from engine.scenario import ACTIVE_CONDITION, MedicationStatus, ObservationKind, Sex
 
 
@@ -87,7 +87,7 @@ def poems_pain_and_il2(r: PatientRecord) -> dict[str, Any]:
     each("renal_failure_coded", describe_condition, renal)
     egfr = latest(r.observations(ObservationKind.egfr))
     if egfr:
-        note("latest_egfr", lambda: [f"{egfr.number:g} mL/min/1.73m² on {egfr.time.date().isoformat()}"])
+        note("latest_egfr", lambda: [reported_on(egfr, "mL/min/1.73m²")])
     pain = r.conditions("crps", ACTIVE_CONDITION) + r.conditions("chronic-intractable-pain", ACTIVE_CONDITION)
     each("crps_or_intractable_pain", describe_condition, pain)
     pain_refractory = r.assessed(ObservationKind.pain_refractory)

@@ -49,6 +49,15 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
     And the "iris-risk" alert explains "42 cells/µL on 2025-01-07"
     And the "iris-risk" alert explains "current course started 2025-01-10"
 
+  Scenario: A CD4 count reported below the laboratory's limit is cited as reported
+    Given today is 2025-01-10
+    And the patient has HIV
+    And a CD4 count below 50 cells/µL 3 days ago
+    And the patient started dolutegravir today
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert explains "<50 cells/µL on 2025-01-07"
+
   Scenario: A low CD4 count measured after ART started is not the baseline
     Given a CD4 count of 300 cells/µL 70 days ago
     And the patient has HIV

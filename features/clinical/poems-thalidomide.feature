@@ -67,6 +67,22 @@ Feature: Thalidomide for POEMS syndrome when stem-cell transplant is not an opti
       | 29.9 | fires         |
       | 12   | fires         |
 
+  Scenario: An eGFR reported above the laboratory's limit is good kidney function
+    Given a male patient aged 50
+    And the patient has a condition recorded as "POEMS syndrome"
+    And an eGFR above 90 mL/min/1.73m2 10 days ago
+    When the rules are evaluated
+    Then the "poems-thalidomide" alert does not fire
+
+  Scenario: An eGFR reported above the laboratory's limit is cited as reported
+    Given today is 2025-01-10
+    And a male patient aged 70
+    And the patient has a condition recorded as "POEMS syndrome"
+    And an eGFR above 90 mL/min/1.73m2 10 days ago
+    When the rules are evaluated
+    Then the "poems-thalidomide" alert fires
+    And the "poems-thalidomide" alert explains ">90 mL/min/1.73m² on 2024-12-31"
+
   Scenario: Only the most recent eGFR counts
     Given a male patient aged 50
     And the patient has a condition recorded as "POEMS syndrome"

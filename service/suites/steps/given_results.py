@@ -14,39 +14,49 @@ from service.suites.steps.phrases import NUMBER, WHEN, days_ago, number
 # -- measurements --------------------------------------------------------------------------------------
 
 
-@given(parsers.re(rf"a CD4 count of (?P<value>{NUMBER}) (?P<unit>\S+) (?P<when>{WHEN})"))
-def given_cd4(patient: PatientBuilder, value: str, unit: str, when: str) -> None:
-    """Record an absolute CD4 count, in cells/µL or any unit the engine converts (e.g. 10*9/L).
+# "of" a value; "below" or "above" a value the laboratory reported beyond its limit ("<50", ">90").
+_LIMIT = r"(?P<limit>of|below|above)"
+_COMPARATOR = {"of": None, "below": "<", "above": ">"}
+
+
+@given(parsers.re(rf"a CD4 count {_LIMIT} (?P<value>{NUMBER}) (?P<unit>\S+) (?P<when>{WHEN})"))
+def given_cd4(patient: PatientBuilder, limit: str, value: str, unit: str, when: str) -> None:
+    """Record an absolute CD4 count, in cells/µL or any unit the engine converts (e.g. 10*9/L); "below"
+    or "above" records a result reported beyond the laboratory's limit (comparator < or >).
 
     Example: Given a CD4 count of 42 cells/µL 3 days ago
     Example: Given a CD4 count of 0.045 10*9/L 3 days ago
+    Example: Given a CD4 count below 50 cells/µL 3 days ago
     """
-    patient.add_observation("cd4", number(value), days_ago(when), unit=ucum(unit))
+    patient.add_observation(
+        "cd4", number(value), days_ago(when), unit=ucum(unit), comparator=_COMPARATOR[limit]
+    )
 
 
-@given(parsers.re(rf"a viral load (?P<below>of|below) (?P<value>{NUMBER}) (?P<unit>\S+) (?P<when>{WHEN})"))
-def given_viral_load(patient: PatientBuilder, below: str, value: str, unit: str, when: str) -> None:
-    """Record an HIV-1 RNA viral load; "below" records a result under the assay's limit (comparator <).
+@given(parsers.re(rf"a viral load {_LIMIT} (?P<value>{NUMBER}) (?P<unit>\S+) (?P<when>{WHEN})"))
+def given_viral_load(patient: PatientBuilder, limit: str, value: str, unit: str, when: str) -> None:
+    """Record an HIV-1 RNA viral load; "below" records a result under the assay's limit (comparator <),
+    "above" one over its upper limit (comparator >).
 
     Example: Given a viral load of 250000 copies/mL 40 days ago
     Example: Given a viral load below 50 copies/mL 5 days ago
     """
     patient.add_observation(
-        "viral-load",
-        number(value),
-        days_ago(when),
-        unit=ucum(unit),
-        comparator="<" if below == "below" else None,
+        "viral-load", number(value), days_ago(when), unit=ucum(unit), comparator=_COMPARATOR[limit]
     )
 
 
-@given(parsers.re(rf"an eGFR of (?P<value>{NUMBER}) (?P<unit>\S+) (?P<when>{WHEN})"))
-def given_egfr(patient: PatientBuilder, value: str, unit: str, when: str) -> None:
-    """Record an estimated glomerular filtration rate.
+@given(parsers.re(rf"an eGFR {_LIMIT} (?P<value>{NUMBER}) (?P<unit>\S+) (?P<when>{WHEN})"))
+def given_egfr(patient: PatientBuilder, limit: str, value: str, unit: str, when: str) -> None:
+    """Record an estimated glomerular filtration rate; "above" records a result the laboratory reports
+    over its limit (">90": comparator >), "below" one under it.
 
     Example: Given an eGFR of 29.9 mL/min/1.73m2 7 days ago
+    Example: Given an eGFR above 90 mL/min/1.73m2 7 days ago
     """
-    patient.add_observation("egfr", number(value), days_ago(when), unit=ucum(unit))
+    patient.add_observation(
+        "egfr", number(value), days_ago(when), unit=ucum(unit), comparator=_COMPARATOR[limit]
+    )
 
 
 @given(
