@@ -4,7 +4,9 @@ One worker (``--workers 1``: uvicorn serves in the process it starts, so the pro
 random free loopback port, with its own SQLite audit file. Start-up is timed from the spawn to the first
 ``200`` from ``/ready`` (polled every 10 ms), in wall time and in the CPU time the process spent (from
 ``/proc/<pid>/stat``). RSS (``/proc/<pid>/statm``) is read after a warm-up of patient-view calls (the
-40-resource prefetch of ``http_load.py``, over one keep-alive connection) and after ``calls`` more.
+40-resource prefetch of ``http_load.py``, over one keep-alive connection) and after ``calls`` more. Then a
+second worker is started on the same audit file, as a restart finds it (already at this code's schema
+revision), and timed until ready the same way.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class WorkerRun:
     rss_ready_mb: float
     rss_warm_mb: float
     rss_end_mb: float
+    restart_s: float
+    restart_cpu_s: float
 
 
 def _rss_mb(pid: int) -> float:
@@ -72,28 +76,33 @@ def _call(client: httpx.Client, bodies: list[dict[str, object]], calls: int) -> 
             raise SystemExit(f"patient-view answered {answer.status_code}: {answer.text[:300]}")
 
 
+def _until_ready(proc: subprocess.Popen[bytes], client: httpx.Client, started: float) -> tuple[float, float]:
+    """Poll ``/ready`` every 10 ms; the wall seconds since ``started`` and the worker's CPU seconds."""
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"the service exited ({proc.returncode})")
+        if time.perf_counter() - started > 60:
+            raise SystemExit("the service was not ready within 60 s")
+        try:
+            if client.get("/ready").status_code == 200:
+                return time.perf_counter() - started, _cpu_s(proc.pid)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.01)
+
+
 def worker_run(warmup: int, calls: int) -> WorkerRun:
-    """Start one worker, time it until ready, and read its RSS after ``warmup`` and ``calls`` more calls."""
+    """Start one worker, time it until ready, and read its RSS after ``warmup`` and ``calls`` more calls;
+    then time a restart on the same audit file."""
     with tempfile.TemporaryDirectory(prefix="clinrules-worker-") as tmp:
+        database = Path(tmp) / "audit.db"
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
-        proc = _spawn(port, Path(tmp) / "audit.db")
+        proc = _spawn(port, database)
         try:
             with httpx.Client(base_url=base, timeout=10) as client:
-                while True:
-                    if proc.poll() is not None:
-                        raise SystemExit(f"the service exited ({proc.returncode})")
-                    if time.perf_counter() - started > 60:
-                        raise SystemExit("the service was not ready within 60 s")
-                    try:
-                        if client.get("/ready").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    time.sleep(0.01)
-                ready_s = time.perf_counter() - started
-                ready_cpu_s = _cpu_s(proc.pid)
+                ready_s, ready_cpu_s = _until_ready(proc, client, started)
                 rss_ready = _rss_mb(proc.pid)
                 keys = prefetch_keys(client.get("/cds-services").json())
                 bodies = [patient_view_request(f"worker-{i}", keys)[0] for i in range(64)]
@@ -103,4 +112,12 @@ def worker_run(warmup: int, calls: int) -> WorkerRun:
                 rss_end = _rss_mb(proc.pid)
         finally:
             stop_server(proc)
-    return WorkerRun(ready_s, ready_cpu_s, rss_ready, rss_warm, rss_end)
+        port = free_port()
+        started = time.perf_counter()
+        proc = _spawn(port, database)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+                restart_s, restart_cpu_s = _until_ready(proc, client, started)
+        finally:
+            stop_server(proc)
+    return WorkerRun(ready_s, ready_cpu_s, rss_ready, rss_warm, rss_end, restart_s, restart_cpu_s)

@@ -130,6 +130,14 @@ def _worker_table(runs: Sequence[WorkerRun], calls: int) -> str:
             "start-up: CPU of the worker until ready",
             spread([r.ready_cpu_s * 1e3 for r in runs], "{:.0f}", " ms"),
         ],
+        [
+            "restart on the same database: spawn to /ready (wall)",
+            spread([r.restart_s * 1e3 for r in runs], "{:.0f}", " ms"),
+        ],
+        [
+            "restart: CPU of the worker until ready",
+            spread([r.restart_cpu_s * 1e3 for r in runs], "{:.0f}", " ms"),
+        ],
         ["RSS when ready", spread([r.rss_ready_mb for r in runs], "{:.1f}", " MiB")],
         ["RSS after 200 patient-view calls (warm)", spread([r.rss_warm_mb for r in runs], "{:.1f}", " MiB")],
         [f"RSS after {calls:,} more calls", spread([r.rss_end_mb for r in runs], "{:.1f}", " MiB")],

@@ -10,16 +10,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the schema release 0.1.0 made without Alembic
+HEAD = "0002"
+"""This code's newest revision, as Alembic finds it in ``migrations/versions`` (a test holds the two equal).
+A worker that finds its database at this revision starts without importing Alembic at all."""
 _LOCK_KEY = 0x636C696E72756C  # "clinrul": one advisory lock for every clinrules migration
 
 
@@ -48,6 +51,8 @@ class SchemaState:
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -56,12 +61,16 @@ def _config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """This code's newest revision."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -76,6 +85,8 @@ def schema_state(engine: Engine) -> SchemaState:
 def _refuse_if_newer(current: str | None, head: str) -> None:
     if current is None:
         return
+    from alembic.script import ScriptDirectory
+
     known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
     if current not in known:
         raise SchemaVersionError(
@@ -85,6 +96,8 @@ def _refuse_if_newer(current: str | None, head: str) -> None:
 
 
 def _migrate(conn: Connection) -> SchemaState:
+    from alembic import command
+
     head = head_revision()
     before = _current(conn)
     _refuse_if_newer(before, head)
@@ -134,8 +147,21 @@ def upgrade(engine: Engine, attempts: int = 5) -> SchemaState:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _at_head(engine: Engine) -> SchemaState | None:
+    """The database's state if it is at :data:`HEAD`, read with one query and no Alembic; else None."""
+    try:
+        with engine.connect() as conn:
+            revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no such table yet: an empty or a 0.1.0 database
+        return None
+    return SchemaState(HEAD, HEAD) if revisions == [HEAD] else None
+
+
 def prepare(engine: Engine, auto_upgrade: bool) -> SchemaState:
     """At start-up: upgrade the database (or, with ``auto_upgrade`` off, insist that it is up to date)."""
+    ready = _at_head(engine)
+    if ready is not None:
+        return ready
     if auto_upgrade:
         return upgrade(engine)
     state = schema_state(engine)
