@@ -109,14 +109,6 @@ def _fmt(value: bool | float | str | None) -> str:
     return str(value)
 
 
-def render_detail(
-    rule: Rule, because: list[Because], facts: PatientFacts, support: Mapping[str, list[str]] | None = None
-) -> str:
-    """The rule's markdown detail, then why it fired and any facts the rule reports (with the patient data
-    behind them, from ``support``)."""
-    return _detail(rule, [(b.text, b.data) for b in because], facts, support or {})
-
-
 def _line(text: str, data: list[str]) -> str:
     return f"- {text} — {'; '.join(data)}" if data else f"- {text}"
 
@@ -124,6 +116,8 @@ def _line(text: str, data: list[str]) -> str:
 def _detail(
     rule: Rule, why: list[tuple[str, list[str]]], facts: PatientFacts, support: Mapping[str, list[str]]
 ) -> str:
+    """The rule's markdown detail, then why it fired and any facts the rule reports, each with the patient
+    data behind it (from ``support``)."""
     lines = [rule.detail.strip(), "", "**Why this fired**", ""]
     lines += [_line(text, data) for text, data in why]
     if rule.report:

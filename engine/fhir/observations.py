@@ -120,11 +120,12 @@ def _unread_systems(vs: ValueSets, found: Found, head: ObservationHead | Observa
     a result a rule needs (a programme's own CD4 code, with a SNOMED CT component of no known code), so it is
     reported, whatever its components are coded in. Without a coded code of its own, its parts decide.
     """
-    own = {c.system or "(no system)" for c in head.code.coding} if head.code is not None else set()
-    if own:
-        return set() if any(terms.known_system(vs, s) for s in own) else own
-    parts = {c.system or "(no system)" for _, _, code in observation_parts(found, head) for c in code.coding}
-    return set() if any(terms.known_system(vs, s) for s in parts) else parts
+    codes = [head.code] if head.code is not None else []
+    systems = {c.system or "(no system)" for code in codes for c in code.coding}
+    if not systems:
+        parts = [code for _, _, code in observation_parts(found, head)]
+        systems = {c.system or "(no system)" for code in parts for c in code.coding}
+    return set() if any(terms.known_system(vs, s) for s in systems) else systems
 
 
 def _value(
