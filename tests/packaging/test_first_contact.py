@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -44,3 +45,35 @@ def test_the_welcome_line_names_page_docs_and_cds_hooks() -> None:
         " · CDS Hooks http://127.0.0.1:8000/cds-services"
     )
     assert welcome("::1", 9000).startswith("clinrules on http://[::1]:9000/ui")
+
+
+def _usable(python: str) -> bool:
+    """A CPython 3.11 or 3.12 that can make a venv and has its C headers."""
+    probe = (
+        "import ensurepip, os, sys, sysconfig, venv\n"
+        "assert (3, 11) <= sys.version_info[:2] < (3, 13)\n"
+        "assert os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h'))\n"
+    )
+    return (
+        Path(python).is_file() and subprocess.run([python, "-c", probe], capture_output=True).returncode == 0
+    )
+
+
+def _chosen(**env: str) -> str:
+    base = {k: v for k, v in os.environ.items() if k != "PYTHON"}
+    run = subprocess.run(
+        ["bash", "scripts/python.sh"],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return run.stdout.strip()
+
+
+def test_setup_makes_the_venv_from_the_systems_optimised_python() -> None:
+    assert _chosen(PYTHON="/opt/own/bin/python3.11") == "/opt/own/bin/python3.11"
+    system = [p for p in ("/usr/bin/python3.12", "/usr/bin/python3.11") if _usable(p)]
+    assert _chosen() == (system[0] if system else "python3")
+    assert "scripts/python.sh" in (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
