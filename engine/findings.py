@@ -109,26 +109,33 @@ def _fmt(value: bool | float | str | None) -> str:
     return str(value)
 
 
-def _line(text: str, data: list[str]) -> str:
+def _shown(value: bool | float | str | None, unit: str | None) -> str:
+    return f"{_fmt(value)} {unit}" if unit and value is not None else _fmt(value)
+
+
+def _line(text: str, data: list[str], shown: str = "") -> str:
+    """A markdown bullet: ``text``, then the patient data behind it. A single result that only repeats the
+    value ``text`` already gives (``42 cells/µL on 2026-04-01`` after ``42 cells/µL``) adds just its date."""
+    if shown and len(data) == 1 and data[0].startswith(f"{shown} on "):
+        when = data[0][len(shown) + 1 :]
+        return f"- {text} {when}" if text.endswith(shown) else f"- {text} — {when}"
     return f"- {text} — {'; '.join(data)}" if data else f"- {text}"
 
 
 def _detail(
-    rule: Rule, why: list[tuple[str, list[str]]], facts: PatientFacts, support: Mapping[str, list[str]]
+    rule: Rule, why: list[tuple[str, list[str], str]], facts: PatientFacts, support: Mapping[str, list[str]]
 ) -> str:
     """The rule's markdown detail, then why it fired and any facts the rule reports, each with the patient
     data behind it (from ``support``)."""
     lines = [rule.detail.strip(), "", "**Why this fired**", ""]
-    lines += [_line(text, data) for text, data in why]
+    lines += [_line(text, data, shown) for text, data, shown in why]
     if rule.report:
         lines += ["", "**Also relevant**", ""]
         for reported in rule.report:
             label = reported.label or fact_label(reported.fact)
-            value = getattr(facts, reported.fact)
-            unit = fact_unit(reported.fact)
-            shown = f"{_fmt(value)} {unit}" if unit and value is not None else _fmt(value)
+            shown = _shown(getattr(facts, reported.fact), fact_unit(reported.fact))
             # The data behind it, as recorded: a result reported beyond a limit keeps its comparator there.
-            lines.append(_line(f"{label}: {shown}", support.get(reported.fact, [])))
+            lines.append(_line(f"{label}: {shown}", support.get(reported.fact, []), shown))
     return "\n".join(lines)
 
 
@@ -170,7 +177,13 @@ def build_finding(
             "title": rule.title,
             "summary": rule.summary,
             "detail": _detail(
-                rule, [(r.text, d) for r, d in zip(reasons, data, strict=True)], facts, support
+                rule,
+                [
+                    (r.text, d, _shown(r.value, r.unit) if r.kind == "fact" else "")
+                    for r, d in zip(reasons, data, strict=True)
+                ],
+                facts,
+                support,
             ),
             "evidence": rule.evidence,
             "evidence_note": rule.evidence_note,

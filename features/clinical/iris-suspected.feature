@@ -37,6 +37,18 @@ Feature: Suspected IRIS after antiretroviral therapy starts
     And the "iris-suspected" alert explains "Fall in HIV-1 viral load since ART start (≥ 1 log10 supports IRIS): 3.7"
     And the "iris-suspected" alert explains "CD4 count above the pre-ART baseline (supports IRIS): yes"
 
+  Scenario: A result that only repeats the value before it is cited by its date
+    Given today is 2025-03-01
+    And a CD4 count of 40 cells/µL 32 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
+    And a CD4 count of 150 cells/µL 5 days ago
+    And the patient has cryptococcal meningitis (B45.1) diagnosed 4 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+    And the "iris-suspected" alert explains "Most recent CD4 count: 150 cells/µL on 2025-02-24"
+    And the "iris-suspected" alert explains "(last before ART start, within 180 days): 40 cells/µL on 2025-01-28"
+
   Scenario: Without viral load or CD4 results the immune response is shown as unknown
     Given the patient has herpes simplex (B00.9) diagnosed 4 days ago
     And the patient has HIV
