@@ -4,19 +4,23 @@
 
 Each command runs ``--runs`` times as a fresh process (alternating, so drift on a shared machine touches all
 alike): wall time, and CPU time (user + system, from the child's resource usage). The table shows the median
-and the range (min-max) of the runs. Nothing is cached between runs but what Python itself keeps: the
-bytecode of the modules, written to a temporary folder (``PYTHONPYCACHEPREFIX``) by one warm-up run, as pip
-byte-compiles an installed package. The commands:
+and the range (min-max) of the runs. Nothing is cached between runs but the bytecode of the modules, written
+to a temporary folder (``PYTHONPYCACHEPREFIX``) by one warm-up run, as pip byte-compiles an installed
+package, and the knowledge base that run stores in a temporary cache folder (``CLINRULES_CACHE_DIR``), as a
+user's first run does. The commands:
 
 * ``python -c pass``               the interpreter alone: the floor no command can go below;
-* ``libraries evaluate needs``     importing typer, rich (console and table), pydantic with one model built,
-                                   PyYAML and durable-rules, and nothing of clinrules, with the garbage
+* ``libraries evaluate needs``     importing typer, rich (console and table), pydantic with one model built
+                                   and durable-rules, and nothing of clinrules, with the garbage
                                    collector off and no final pass at exit (as the command line runs):
                                    the floor of this stack;
 * ``import service.cli``           importing the command line (what ``clinrules --help`` loads);
 * ``clinrules evaluate``           the installed ``clinrules`` script (``python -m service.cli`` where there
                                    is none) on a scenario in the project's JSON: read and validate it, load
-                                   the value sets and the rules, compile, evaluate, print the table;
+                                   the value sets and the rules (from the cache), compile, evaluate, print
+                                   the table;
+* ``... (no knowledge-base cache)`` the same with the cache off: the value sets and the rules are read from
+                                   their YAML and JSON files and validated (and PyYAML imported);
 * ``... (not byte-compiled)``      the same from a source checkout whose modules have no bytecode and may not
                                    write any (``PYTHONDONTWRITEBYTECODE=1``): each run compiles them again;
 * ``clinrules evaluate (FHIR)``    the same patient as a FHIR Bundle (imports the FHIR intake too).
@@ -44,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("engine", "service")
 """clinrules' own packages: the not byte-compiled row has no bytecode for these."""
 TARGET_MS = 150
+EVALUATE = "clinrules evaluate scenario.json"
 SCENARIO = {
     "patient": {"id": "cli-1", "birth_date": "1984-03-02", "sex": "female"},
     "evaluation_time": "2026-06-01T09:00:00Z",
@@ -85,7 +90,7 @@ BUNDLE = {
 LIBRARIES = (
     "import gc\n"
     "gc.disable()\n"
-    "import typer, rich.console, rich.table, yaml, durable.engine, pydantic\n"
+    "import typer, rich.console, rich.table, durable.engine, pydantic\n"
     "class Probe(pydantic.BaseModel):\n"
     "    value: int\n"
     "gc.freeze()\n"
@@ -103,10 +108,11 @@ def _once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall * 1000, cpu * 1000
 
 
-def _env(pycache: Path, *, write_bytecode: bool = True) -> dict[str, str]:
+def _env(pycache: Path, *, write_bytecode: bool = True, kb_cache: str = "") -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env["CLINRULES_CACHE_DIR"] = kb_cache  # empty: the knowledge-base cache off
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if not write_bytecode:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -141,21 +147,30 @@ def main() -> None:
         native.write_text(json.dumps(SCENARIO), encoding="utf-8")
         fhir.write_text(json.dumps(BUNDLE), encoding="utf-8")
         compiled, source = Path(folder) / "pycache", Path(folder) / "pycache-source"
+        kb = str(Path(folder) / "kb-cache")
         commands = {
             "python -c pass": ([py, "-c", "pass"], _env(compiled)),
             "libraries evaluate needs (no clinrules)": ([py, "-c", LIBRARIES], _env(compiled)),
             "import service.cli": ([py, "-c", "import service.cli"], _env(compiled)),
-            "clinrules evaluate scenario.json": ([*clinrules, "evaluate", str(native)], _env(compiled)),
+            EVALUATE: ([*clinrules, "evaluate", str(native)], _env(compiled, kb_cache=kb)),
+            "clinrules evaluate scenario.json (no knowledge-base cache)": (
+                [*clinrules, "evaluate", str(native)],
+                _env(compiled),
+            ),
             "clinrules evaluate scenario.json (not byte-compiled)": (
                 [*clinrules, "evaluate", str(native)],
-                _env(source, write_bytecode=False),
+                _env(source, write_bytecode=False, kb_cache=kb),
             ),
-            "clinrules evaluate bundle.json (FHIR)": ([*clinrules, "evaluate", str(fhir)], _env(compiled)),
+            "clinrules evaluate bundle.json (FHIR)": (
+                [*clinrules, "evaluate", str(fhir)],
+                _env(compiled, kb_cache=kb),
+            ),
         }
-        # Warm the file cache and write the bytecode; the source checkout keeps the libraries' bytecode only.
+        # Warm the file cache, write the bytecode and store the knowledge base; the source checkout keeps
+        # the libraries' bytecode only.
         for command, _ in commands.values():
-            _once(command, _env(compiled))
-            _once(command, _env(source))
+            _once(command, _env(compiled, kb_cache=kb))
+            _once(command, _env(source, kb_cache=kb))
         for package in PACKAGES:
             shutil.rmtree(source / ROOT.relative_to(ROOT.anchor) / package, ignore_errors=True)
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
@@ -174,14 +189,16 @@ def main() -> None:
                 f"{min(cpus):.0f}-{max(cpus):.0f}",
             ]
         )
-    evaluate = statistics.median(w for w, _ in samples["clinrules evaluate scenario.json"])
+    evaluate = statistics.median(w for w, _ in samples[EVALUATE])
     floor = statistics.median(w for w, _ in samples["libraries evaluate needs (no clinrules)"])
     body = (
         f"Machine: {machine()}\n\n"
         f"Command: `python benchmarks/cli_startup.py --runs {args.runs}`. {args.runs} runs of each command "
         "as a fresh process, alternating; milliseconds (median, and the range of the runs). No cache but "
-        "Python's bytecode (written once, as an install does); the not byte-compiled row has none for "
-        f"clinrules' own modules. `clinrules` is {_described(clinrules)}.\n\n"
+        "Python's bytecode (written once, as an install does; the not byte-compiled row has none for "
+        "clinrules' own modules) and the knowledge base a first `clinrules` run stores "
+        "(`engine/kb_cache.py`; the no-cache row goes without it). "
+        f"`clinrules` is {_described(clinrules)}.\n\n"
         + table(["command", "wall ms", "wall range", "CPU ms", "CPU range"], rows)
         + "\n\n"
         f"Target: `clinrules evaluate` on one scenario ≤ {TARGET_MS} ms wall: "

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from engine.conditions import ConditionSyntaxError, Node, parse_condition, walk
@@ -29,13 +28,20 @@ def rule_paths(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.yaml") if p.relative_to(root).as_posix() not in NON_RULE_FILES)
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 10x faster
+def parse_yaml(text: str) -> Any:
+    """``text`` as a YAML document, read by libyaml when PyYAML has it (ten times faster). PyYAML is
+    imported here, on first use: a knowledge base read from the cache needs none of it."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def read_yaml(path: Path) -> Any:
     """The YAML document in ``path``; a file that cannot be read or parsed names itself in the error."""
+    import yaml
+
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise KnowledgeBaseError(str(path), "(file)", f"cannot be read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

@@ -17,7 +17,8 @@ Evidence = Literal["high", "moderate", "low", "very-low"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use: a knowledge base read from the cache (engine.kb_cache) needs none.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(_Strict):

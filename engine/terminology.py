@@ -35,6 +35,11 @@ class Recognition:
     excluded: bool = False
 
 
+def _codes() -> defaultdict[str, set[str]]:
+    """Indexed code -> concepts; a module-level factory, so that a loaded knowledge base can be pickled."""
+    return defaultdict(set)
+
+
 @dataclass
 class _Entries:
     """Code entries of one kind before they are frozen: positive and excluding, with their sources.
@@ -43,12 +48,8 @@ class _Entries:
     for: only ``explain`` and the provenance tests read them, while every start-up adds some 20,000 codes.
     """
 
-    include: dict[str, dict[str, set[str]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(set))
-    )
-    exclude: dict[str, dict[str, set[str]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(set))
-    )
+    include: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(_codes))
+    exclude: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(_codes))
     batches: list[tuple[str, list[str], str, str]] = field(default_factory=list)
     _sources: dict[tuple[str, str, str], list[str]] | None = None
 

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from engine.errors import KnowledgeBaseError
+from engine.rule_files import parse_yaml
 from engine.valuesets import ValueSets
 
 
@@ -19,9 +19,11 @@ def value_set_files(path: Path, loaded: ValueSets | None = None) -> list[Path]:
     name is taken from ``loaded`` (the value sets read from ``path``) rather than reading the file again."""
     if loaded is not None:
         return [path] + ([path.parent / loaded.published] if loaded.published else [])
+    import yaml
+
     files = [path]
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return files
     if isinstance(data, dict) and isinstance(data.get("published"), str):
@@ -29,13 +31,12 @@ def value_set_files(path: Path, loaded: ValueSets | None = None) -> list[Path]:
     return files
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_value_sets(path: Path) -> ValueSets:
     """Read and validate ``valuesets.yaml`` and its published codes; a wrong field raises an error."""
+    import yaml
+
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(str(path), "(file)", str(exc)) from exc
     try:
@@ -110,3 +111,13 @@ def shared_value_sets(path: Path) -> ValueSets:
         if _DEFAULT_STAMP and _stamp(path, value_sets) == _DEFAULT_STAMP:
             return value_sets
     return load_value_sets(path)
+
+
+def adopt_default(value_sets: ValueSets, path: Path) -> None:
+    """Take ``value_sets``, read from ``path``, as this process's default value sets when ``path`` is the
+    default file and none are loaded yet (a knowledge base read from the cache brings its own)."""
+    global _DEFAULT, _DEFAULT_STAMP
+    from engine.paths import default_rules_dir
+
+    if _DEFAULT is None and path.resolve() == (default_rules_dir() / "valuesets.yaml").resolve():
+        _DEFAULT, _DEFAULT_STAMP = value_sets, _stamp(path, value_sets)

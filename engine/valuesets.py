@@ -22,7 +22,8 @@ HAND_KEPT = "hand-kept"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use: a knowledge base read from the cache (engine.kb_cache) needs none.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class HandKept(_Strict):

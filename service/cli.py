@@ -123,11 +123,11 @@ def evaluate(
 
     data = _read_input(file)
     when = None if at is None else (at.replace(tzinfo=UTC) if at.tzinfo is None else at)
+    kb = load_rules(rules)  # first: the scenario's checks then share its value sets
     try:
         scenario, notes = scenario_from_input(data, when)
     except ScenarioError as exc:
         _fail_fields(exc.problems)
-    kb = load_rules(rules)
     try:
         result = Evaluator(kb).evaluate(scenario, at=when)
     except ClinrulesError as exc:

@@ -27,11 +27,24 @@ INDICATOR_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def load_rules(rules: Path | None) -> KnowledgeBase:
-    """The knowledge base in ``rules`` (default: the shipped one); a broken rule file exits 3, naming it."""
+    """The knowledge base in ``rules`` (default: the shipped one); a broken rule file exits 3, naming it.
+
+    A command run as its own process reads it from the cache (:mod:`engine.kb_cache`) when the files are
+    unchanged since a run stored it.
+    """
     from engine.knowledge import load_knowledge_base
 
     try:
-        return load_knowledge_base(rules)
+        if not _Process.one_command:
+            return load_knowledge_base(rules)
+        from engine.kb_cache import cached_load
+        from engine.paths import default_rules_dir
+        from engine.valueset_files import adopt_default
+
+        root = rules if rules is not None else default_rules_dir()
+        kb = cached_load(root, {}, lambda: load_knowledge_base(rules))
+        adopt_default(kb.value_sets, root / "valuesets.yaml")
+        return kb
     except KnowledgeBaseError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         raise typer.Exit(3) from exc

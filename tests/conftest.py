@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,9 @@ pytest_plugins = [*STEP_PLUGINS, "tests.network_guard", "tests.databases"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Create the directory of the Cucumber JSON report (``--cucumberjson=reports/cucumber.json``)."""
+    """Create the directory of the Cucumber JSON report (``--cucumberjson=reports/cucumber.json``), and keep
+    the knowledge-base cache of commands the tests run out of the user's home."""
+    os.environ["CLINRULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="clinrules-test-cache-")
     path = getattr(config.option, "cucumber_json_path", None)
     if path:
         Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)

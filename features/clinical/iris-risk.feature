@@ -46,7 +46,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
     And the patient started dolutegravir today
     When the rules are evaluated
     Then the "iris-risk" alert fires
-    And the "iris-risk" alert explains "42 cells/µL on 2025-01-07"
+    And the "iris-risk" alert explains "42 cells/µL (below 100 cells/µL) — on 2025-01-07"
     And the "iris-risk" alert explains "current course started 2025-01-10"
 
   Scenario: A CD4 count reported below the laboratory's limit is cited as reported
