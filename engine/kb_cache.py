@@ -51,10 +51,12 @@ def cache_dir() -> Path | None:
 
 
 def cache_key(root: Path, overrides: Mapping[str, Mapping[str, float]]) -> str:
-    """What the knowledge base loaded from ``root`` depends on, hashed: every file under ``root`` (path and
-    contents), the engine's modules (path, size and time), the interpreter, pydantic and the overrides."""
+    """What the knowledge base loaded from ``root`` depends on, hashed: where ``root`` is, every file under it
+    (path and contents), the engine's modules (path, size and time), the interpreter, pydantic and the
+    overrides."""
     digest = hashlib.sha256(FORMAT)
-    digest.update(f"{sys.version}\0{pydantic.VERSION}\0".encode())
+    # The folder's own path too: a rule keeps the path of its file (for messages, lint and mutation).
+    digest.update(f"{root.resolve()}\0{sys.version}\0{pydantic.VERSION}\0".encode())
     digest.update(json.dumps(overrides, sort_keys=True).encode())
     for module in sorted(ENGINE.rglob("*.py")):
         info = module.stat()

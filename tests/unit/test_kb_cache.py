@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,15 @@ def test_clinrules_evaluate_run_twice_gives_the_same_answer_from_the_cache(tmp_p
     assert len(list((tmp_path / "cache").glob("kb-*.pickle"))) == 1
     assert answers[0] == answers[1]
     assert [f["topic"] for f in answers[1]["findings"]] == ["thalidomide-teratogenicity"]
+
+
+def test_the_same_rules_in_another_folder_keep_their_own_paths(tmp_path: Path, folder: Path) -> None:
+    first = make_kb_dir(tmp_path, [rule("a-rule", WHEN)])
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    shutil.copytree(first, copy / "rules")
+    cached_load(first, {}, Loads(first))
+    load = Loads(copy / "rules")
+    moved = cached_load(copy / "rules", {}, load)
+    assert load.calls == 1
+    assert Path(moved.rules["a-rule"].path).parent == copy / "rules"
