@@ -113,12 +113,21 @@ def _shown(value: bool | float | str | None, unit: str | None) -> str:
     return f"{_fmt(value)} {unit}" if unit and value is not None else _fmt(value)
 
 
+_COMPARATORS = ("<", ">", "≤", "≥")
+
+
 def _line(text: str, data: list[str], shown: str = "") -> str:
-    """A markdown bullet: ``text``, then the patient data behind it. A single result that only repeats the
-    value ``text`` already gives (``42 cells/µL on 2026-04-01`` after ``42 cells/µL``) adds just its date."""
-    if shown and len(data) == 1 and data[0].startswith(f"{shown} on "):
-        when = data[0][len(shown) + 1 :]
-        return f"- {text} {when}" if text.endswith(shown) else f"- {text} — {when}"
+    """A markdown bullet: ``text``, then the patient data behind it.
+
+    A single result behind the value ``shown`` in ``text`` adds just its date: ``42 cells/µL on 2026-04-01``
+    after ``42 cells/µL``. A result reported beyond a limit (``<50 cells/µL on …``) takes the place of the
+    value the rule compared (``49.99 cells/µL``), so the card gives what the laboratory reported.
+    """
+    if shown and len(data) == 1 and shown in text:
+        reported, on, day = data[0].partition(" on ")
+        if on and (reported == shown or reported.startswith(_COMPARATORS)):
+            text = text.replace(shown, reported, 1)
+            return f"- {text} on {day}" if text.endswith(reported) else f"- {text} — on {day}"
     return f"- {text} — {'; '.join(data)}" if data else f"- {text}"
 
 

@@ -56,7 +56,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
     And the patient started dolutegravir today
     When the rules are evaluated
     Then the "iris-risk" alert fires
-    And the "iris-risk" alert explains "<50 cells/µL on 2025-01-07"
+    And the "iris-risk" alert explains "(last before ART start, within 180 days): <50 cells/µL (below 100 cells/µL) — on 2025-01-07"
 
   Scenario: A low CD4 count measured after ART started is not the baseline
     Given a CD4 count of 300 cells/µL 70 days ago
