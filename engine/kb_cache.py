@@ -52,8 +52,8 @@ def cache_dir() -> Path | None:
 
 def cache_key(root: Path, overrides: Mapping[str, Mapping[str, float]]) -> str:
     """What the knowledge base loaded from ``root`` depends on, hashed: where ``root`` is, every file under it
-    (path and contents), the engine's modules (path, size and time), the interpreter, pydantic and the
-    overrides."""
+    (path and contents; a rules folder kept in git leaves out its ``.git``), the engine's modules (path, size
+    and time), the interpreter, pydantic and the overrides."""
     digest = hashlib.sha256(FORMAT)
     # The folder's own path too: a rule keeps the path of its file (for messages, lint and mutation).
     digest.update(f"{root.resolve()}\0{sys.version}\0{pydantic.VERSION}\0".encode())
@@ -61,10 +61,19 @@ def cache_key(root: Path, overrides: Mapping[str, Mapping[str, float]]) -> str:
     for module in sorted(ENGINE.rglob("*.py")):
         info = module.stat()
         digest.update(f"\0{module.relative_to(ENGINE)}\0{info.st_size}\0{info.st_mtime_ns}".encode())
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in _files(root):
         digest.update(f"\0{path.relative_to(root).as_posix()}\0".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
+
+
+def _files(root: Path) -> list[Path]:
+    """Every file under ``root`` (symbolic links followed, as the loader does), but none inside ``.git``."""
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        subfolders[:] = [d for d in subfolders if d != ".git"]
+        found += (Path(folder, n) for n in names if Path(folder, n).is_file())
+    return sorted(found)
 
 
 def _private(info: os.stat_result) -> bool:

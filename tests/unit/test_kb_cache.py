@@ -135,3 +135,14 @@ def test_the_same_rules_in_another_folder_keep_their_own_paths(tmp_path: Path, f
     moved = cached_load(copy / "rules", {}, load)
     assert load.calls == 1
     assert Path(moved.rules["a-rule"].path).parent == copy / "rules"
+
+
+def test_a_rules_folder_kept_in_git_is_keyed_without_its_history(tmp_path: Path, folder: Path) -> None:
+    root = make_kb_dir(tmp_path, [rule("a-rule", WHEN)])
+    (root / ".git").mkdir()
+    (root / ".git" / "index").write_bytes(b"one")
+    load = Loads(root)
+    cached_load(root, {}, load)
+    (root / ".git" / "index").write_bytes(b"two")
+    cached_load(root, {}, load)
+    assert load.calls == 1
