@@ -2,9 +2,9 @@
 
 Loading ``rules/`` (parsing the YAML, validating it, indexing some 20,000 codes) is a sixth of what
 ``clinrules evaluate`` costs. The first run stores what it loaded; a later run whose files are unchanged
-reads it back instead. The key covers the contents of every file under the rules folder, the engine's code,
-the Python and pydantic versions and the threshold overrides, so any change to them loads afresh, and a
-rule file with an error is reported as before (nothing is stored unless it loaded).
+reads it back instead. The key covers where the rules folder is and the contents of every file in it, the
+engine's code, the Python and pydantic versions and the threshold overrides, so any change to them loads
+afresh, and a rule file with an error is reported as before (nothing is stored unless it loaded).
 
 The cache is a pickle: it is read only from a folder and a file that this user owns and that nobody else may
 write, and anything wrong with it (unreadable, stale format, another owner) means loading afresh.
@@ -72,7 +72,7 @@ def _files(root: Path) -> list[Path]:
     found: list[Path] = []
     for folder, subfolders, names in os.walk(root, followlinks=True):
         subfolders[:] = [d for d in subfolders if d != ".git"]
-        found += (Path(folder, n) for n in names if Path(folder, n).is_file())
+        found += (p for p in (Path(folder, n) for n in names) if p.is_file())
     return sorted(found)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,9 @@ pytest_plugins = [*STEP_PLUGINS, "tests.network_guard", "tests.databases"]
 def pytest_configure(config: pytest.Config) -> None:
     """Create the directory of the Cucumber JSON report (``--cucumberjson=reports/cucumber.json``), and keep
     the knowledge-base cache of commands the tests run out of the user's home."""
-    os.environ["CLINRULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="clinrules-test-cache-")
+    cache = tempfile.mkdtemp(prefix="clinrules-test-cache-")
+    os.environ["CLINRULES_CACHE_DIR"] = cache
+    config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
     path = getattr(config.option, "cucumber_json_path", None)
     if path:
         Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
