@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 
 from service import openapi_docs
 from service.logging_setup import configure_logging
@@ -24,6 +25,18 @@ from service.settings import Settings, get_settings
 from service.state import build_state
 
 log = logging.getLogger("service.app")
+
+# FastAPI's own OpenTelemetry (request spans, metrics, and logs of validation failures that quote the values
+# sent) switches itself on once the process has an OpenTelemetry SDK configured, or exports from OTEL_*
+# variables when FASTAPI_OTEL_AUTO_CONFIGURE is set. Those values can be patient data, so it stays off: the
+# service reports through its own Prometheus metrics and its access log, which carry none.
+FRAMEWORK_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
 
 _DATED = "x-clinrules-examples-dated"  # the day the document's examples are dated from
 
@@ -84,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        telemetry=FRAMEWORK_TELEMETRY,
         docs_url=None,  # served by service.routes.docs from local assets (FastAPI's default uses a CDN)
         redoc_url=None,
         openapi_tags=[
