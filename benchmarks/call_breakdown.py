@@ -17,8 +17,15 @@ input prepared beforehand:
 
 CPU time of the whole process (``time.process_time``: the audit writer's thread included) per call; each run
 gives every stage's mean over ``--calls`` calls, and the table shows the median of the runs and their range
-(min-max). The sum is less than the server's figure in ``server_ratio.py``: there, the framework, the
-server and the access log run too, and the stages share the caches with everything else.
+(min-max).
+
+The second column times the same stages inside whole calls (``_in_app.py``): the service's ASGI app called
+in this process, one request after another, each stage's functions wrapped to add up their CPU time, with
+no server, socket or HTTP parser around it; each run alternates with a run of the stages alone. There the
+stages take turns with each other and with the framework, the middleware and the metrics, as they do in
+the server, and each finds less of its own code and data still in the CPU's caches than when it runs over
+and over alone. The rows below the stages give the rest of the call (FastAPI, Starlette, the service's
+middleware, the metrics), the whole call, and the empty endpoint of ``server_ratio.py`` called the same way.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine, table, write_section
+from _in_app import AppCalls
 from _patient_view import KEYS, patient_view_request
+from server_ratio import new_instances
 
 from engine.evaluator import Evaluator
 from engine.fhir import scenario_from_resources
@@ -115,53 +124,89 @@ def stages(audit: AuditStore, loop: asyncio.AbstractEventLoop) -> list[tuple[str
 
 
 def main() -> int:
-    """Time each stage over the runs; print the table and write it with ``--write``."""
+    """Time each stage alone and inside whole calls; print the table, and write it with ``--write``."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--write", action="store_true", help="store the table in RESULTS.md")
     args = parser.parse_args()
+    request, _ = patient_view_request("breakdown-1", KEYS)
+    bodies = new_instances(json.dumps(request).encode(), str(request["hookInstance"]).encode())
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'audit.db'}")
         prepare(engine, True)
         audit = AuditStore(engine)
         loop = asyncio.new_event_loop()
+        app = AppCalls(bodies, f"sqlite:///{Path(tmp) / 'app.db'}")
         try:
             steps = stages(audit, loop)
-            per_stage: dict[str, list[float]] = {name: [] for name, _ in steps}
+            alone: dict[str, list[float]] = {name: [] for name, _ in steps}
+            inside: dict[str, list[float]] = {}
             for _, calls in steps:  # warm-up
                 calls(50)
             for _ in range(args.runs):
                 for name, calls in steps:
                     start = time.process_time()
                     calls(args.calls)
-                    per_stage[name].append((time.process_time() - start) / args.calls * 1e6)
+                    alone[name].append((time.process_time() - start) / args.calls * 1e6)
+                for name, value in app.run(args.calls).items():
+                    inside.setdefault(name, []).append(value)
         finally:
+            app.close()
             loop.close()
             audit.close()
             engine.dispose()
-    medians = {name: statistics.median(v) for name, v in per_stage.items()}
-    total = sum(medians.values())
-    rows = [
-        [name, f"{medians[name]:.0f} ({min(v):.0f}-{max(v):.0f})", f"{100 * medians[name] / total:.0f}%"]
-        for name, v in per_stage.items()
-    ]
-    rows.append(["sum of the stages", f"{total:.0f}", "100%"])
     text = "\n".join(
         [
             f"Machine: {machine()}",
             "",
             f"`python benchmarks/call_breakdown.py --runs {args.runs} --calls {args.calls}`: CPU time of "
-            "this process per call of each stage of a 40-resource patient-view; median of the runs "
-            "(min-max).",
+            "this process per call of each stage of a 40-resource patient-view, alone (the stage over and "
+            "over) and inside whole calls of the service's app in this process (no server); median of the "
+            "runs (min-max).",
             "",
-            table(["stage", "CPU per call, µs", "share"], rows),
+            table(["stage", "alone, µs", "share", "inside whole calls, µs", "÷ alone"], _rows(alone, inside)),
         ]
     )
     print(text)
     if args.write:
         write_section("call_breakdown", "Where a patient-view call's CPU goes (call_breakdown.py)", text)
     return 0
+
+
+def _cell(values: list[float]) -> str:
+    return f"{statistics.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f})"
+
+
+def _rows(alone: dict[str, list[float]], inside: dict[str, list[float]]) -> list[list[str]]:
+    medians = {name: statistics.median(v) for name, v in alone.items()}
+    total = sum(medians.values())
+    runs = len(inside["whole call"])
+    summed = [sum(inside[name][i] for name in alone) for i in range(runs)]
+    rest = [inside["whole call"][i] - summed[i] for i in range(runs)]
+    rows = [
+        [
+            name,
+            _cell(v),
+            f"{100 * medians[name] / total:.0f}%",
+            _cell(inside[name]),
+            f"{statistics.median(inside[name]) / medians[name]:.1f}",
+        ]
+        for name, v in alone.items()
+    ]
+    rows.append(
+        [
+            "sum of the stages",
+            f"{total:,.0f}",
+            "100%",
+            _cell(summed),
+            f"{statistics.median(summed) / total:.1f}",
+        ]
+    )
+    rows.append(["rest of the call (framework, middleware, metrics)", "", "", _cell(rest), ""])
+    rows.append(["whole call, in process", "", "", _cell(inside["whole call"]), ""])
+    rows.append(["empty endpoint, in process", "", "", _cell(inside["empty endpoint"]), ""])
+    return rows
 
 
 if __name__ == "__main__":
