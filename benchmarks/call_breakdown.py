@@ -1,8 +1,9 @@
 """Where the CPU of one patient-view call goes: each stage the route runs, timed alone in this process.
 
-    python benchmarks/call_breakdown.py [--runs 5] [--calls 400] [--write]
+    python benchmarks/call_breakdown.py [--runs 5] [--calls 400] [--long] [--write]
 
-The request is the 40-resource patient-view of ``http_load.py`` (the one ``server_ratio.py`` sends). The
+The request is the 40-resource patient-view of ``http_load.py`` (the one ``server_ratio.py`` sends); with
+``--long``, the long one of ``server_ratio.py`` (106 resources, 37 kB), in a section of its own. The
 stages are the functions ``service.routes.cds_hooks.call_service`` calls, in its order, each on its own
 input prepared beforehand:
 
@@ -46,7 +47,7 @@ from typing import Any
 from _common import machine, table, write_section
 from _in_app import AppCalls
 from _patient_view import KEYS, patient_view_request
-from server_ratio import new_instances
+from server_ratio import LONG_HISTORY_VISITS, new_instances
 
 from engine.evaluator import Evaluator
 from engine.fhir import scenario_from_resources
@@ -62,12 +63,12 @@ from service.responses import FastJSONResponse
 from service.settings import Settings
 
 
-def stages(audit: AuditStore, loop: asyncio.AbstractEventLoop) -> list[tuple[str, Callable[[int], None]]]:
-    """Each stage as ``n`` calls on inputs made beforehand (the output of the stage before it)."""
+def stages(
+    request: dict[str, Any], audit: AuditStore, loop: asyncio.AbstractEventLoop
+) -> list[tuple[str, Callable[[int], None]]]:
+    """Each stage of ``request`` as ``n`` calls on inputs made beforehand (the output of the stage before)."""
     settings = Settings()
     evaluator = Evaluator(load_knowledge_base(settings.rules_dir, settings.thresholds))
-    request, count = patient_view_request("breakdown-1", KEYS)
-    assert count == 40
     body = json.dumps(request).encode()
     service = SERVICES["patient-view"]
     now = datetime.now(UTC)
@@ -128,9 +129,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--long", action="store_true", help="the long patient-view (106 resources)")
     parser.add_argument("--write", action="store_true", help="store the table in RESULTS.md")
     args = parser.parse_args()
-    request, _ = patient_view_request("breakdown-1", KEYS)
+    visits = LONG_HISTORY_VISITS if args.long else 0
+    request, count = patient_view_request("breakdown-1", KEYS, older_visits=visits)
+    assert count == 40 + 2 * visits
     bodies = new_instances(json.dumps(request).encode(), str(request["hookInstance"]).encode())
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'audit.db'}")
@@ -139,7 +143,7 @@ def main() -> int:
         loop = asyncio.new_event_loop()
         app = AppCalls(bodies, f"sqlite:///{Path(tmp) / 'app.db'}")
         try:
-            steps = stages(audit, loop)
+            steps = stages(request, audit, loop)
             alone: dict[str, list[float]] = {name: [] for name, _ in steps}
             inside: dict[str, list[float]] = {}
             for _, calls in steps:  # warm-up
@@ -160,17 +164,22 @@ def main() -> int:
         [
             f"Machine: {machine()}",
             "",
-            f"`python benchmarks/call_breakdown.py --runs {args.runs} --calls {args.calls}`: CPU time of "
-            "this process per call of each stage of a 40-resource patient-view, alone (the stage over and "
-            "over) and inside whole calls of the service's app in this process (no server); median of the "
-            "runs (min-max).",
+            f"`python benchmarks/call_breakdown.py --runs {args.runs} --calls {args.calls}"
+            f"{' --long' if args.long else ''}`: CPU time of this process per call of each stage of a "
+            f"{count}-resource patient-view ({len(json.dumps(request)) / 1000:.1f} kB), alone (the stage "
+            "over and over) and inside whole calls of the service's app in this process (no server); "
+            "median of the runs (min-max).",
             "",
             table(["stage", "alone, µs", "share", "inside whole calls, µs", "÷ alone"], _rows(alone, inside)),
         ]
     )
     print(text)
     if args.write:
-        write_section("call_breakdown", "Where a patient-view call's CPU goes (call_breakdown.py)", text)
+        if args.long:
+            title = "Where a long patient-view call's CPU goes (call_breakdown.py --long)"
+            write_section("call_breakdown_long", title, text)
+        else:
+            write_section("call_breakdown", "Where a patient-view call's CPU goes (call_breakdown.py)", text)
     return 0
 
 
