@@ -28,23 +28,29 @@ def rule_paths(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.yaml") if p.relative_to(root).as_posix() not in NON_RULE_FILES)
 
 
+class YamlSyntaxError(ValueError):
+    """A document PyYAML could not parse; the message is PyYAML's."""
+
+
 def parse_yaml(text: str) -> Any:
-    """``text`` as a YAML document, read by libyaml when PyYAML has it (ten times faster). PyYAML is
-    imported here, on first use: a knowledge base read from the cache needs none of it."""
+    """``text`` as a YAML document, read by libyaml when PyYAML has it (ten times faster); a syntax error
+    raises :class:`YamlSyntaxError`. PyYAML is imported here, on first use, and nowhere else on the way to a
+    knowledge base: one read from the cache needs none of it."""
     import yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc)) from exc
 
 
 def read_yaml(path: Path) -> Any:
     """The YAML document in ``path``; a file that cannot be read or parsed names itself in the error."""
-    import yaml
-
     try:
         return parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise KnowledgeBaseError(str(path), "(file)", f"cannot be read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
+    except YamlSyntaxError as exc:
         raise KnowledgeBaseError(str(path), "(yaml)", str(exc).replace("\n", " ")) from exc
 
 

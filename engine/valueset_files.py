@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.errors import KnowledgeBaseError
-from engine.rule_files import parse_yaml
+from engine.rule_files import YamlSyntaxError, parse_yaml
 from engine.valuesets import ValueSets
 
 
@@ -19,12 +19,10 @@ def value_set_files(path: Path, loaded: ValueSets | None = None) -> list[Path]:
     name is taken from ``loaded`` (the value sets read from ``path``) rather than reading the file again."""
     if loaded is not None:
         return [path] + ([path.parent / loaded.published] if loaded.published else [])
-    import yaml
-
     files = [path]
     try:
         data = parse_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    except (OSError, YamlSyntaxError):
         return files
     if isinstance(data, dict) and isinstance(data.get("published"), str):
         files.append(path.parent / data["published"])
@@ -33,11 +31,9 @@ def value_set_files(path: Path, loaded: ValueSets | None = None) -> list[Path]:
 
 def load_value_sets(path: Path) -> ValueSets:
     """Read and validate ``valuesets.yaml`` and its published codes; a wrong field raises an error."""
-    import yaml
-
     try:
         data = parse_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, YamlSyntaxError) as exc:
         raise KnowledgeBaseError(str(path), "(file)", str(exc)) from exc
     try:
         value_sets = ValueSets.model_validate(data)
@@ -89,13 +85,21 @@ def _stamp(path: Path, value_sets: ValueSets) -> tuple[tuple[int, int], ...]:
         return ()
 
 
+def _default_path() -> Path:
+    from engine.paths import default_rules_dir
+
+    return default_rules_dir() / "valuesets.yaml"
+
+
+def _is_default(path: Path) -> bool:
+    return path.resolve() == _default_path().resolve()
+
+
 def default_value_sets() -> ValueSets:
     """The value sets shipped in the project's ``rules/`` folder (cached)."""
     global _DEFAULT, _DEFAULT_STAMP
     if _DEFAULT is None:
-        from engine.paths import default_rules_dir
-
-        path = default_rules_dir() / "valuesets.yaml"
+        path = _default_path()
         _DEFAULT = load_value_sets(path)
         _DEFAULT_STAMP = _stamp(path, _DEFAULT)
     return _DEFAULT
@@ -104,9 +108,7 @@ def default_value_sets() -> ValueSets:
 def shared_value_sets(path: Path) -> ValueSets:
     """The value sets in ``path``: the default ones (loaded once per process) when ``path`` is the default
     file and its files are unchanged since they were loaded; otherwise read from ``path`` now."""
-    from engine.paths import default_rules_dir
-
-    if path.resolve() == (default_rules_dir() / "valuesets.yaml").resolve():
+    if _is_default(path):
         value_sets = default_value_sets()
         if _DEFAULT_STAMP and _stamp(path, value_sets) == _DEFAULT_STAMP:
             return value_sets
@@ -117,7 +119,5 @@ def adopt_default(value_sets: ValueSets, path: Path) -> None:
     """Take ``value_sets``, read from ``path``, as this process's default value sets when ``path`` is the
     default file and none are loaded yet (a knowledge base read from the cache brings its own)."""
     global _DEFAULT, _DEFAULT_STAMP
-    from engine.paths import default_rules_dir
-
-    if _DEFAULT is None and path.resolve() == (default_rules_dir() / "valuesets.yaml").resolve():
+    if _DEFAULT is None and _is_default(path):
         _DEFAULT, _DEFAULT_STAMP = value_sets, _stamp(path, value_sets)
