@@ -10,7 +10,7 @@ package, and the knowledge base that run stores in a temporary cache folder (``C
 user's first run does. The commands:
 
 * ``python -c pass``               the interpreter alone: the floor no command can go below;
-* ``libraries evaluate needs``     importing typer, rich (console and table), pydantic with one model built
+* ``libraries evaluate needs``     importing click, rich (console and table), pydantic with one model built
                                    and durable-rules, and nothing of clinrules, with the garbage
                                    collector off and no final pass at exit (as the command line runs):
                                    the floor of this stack;
@@ -90,7 +90,7 @@ BUNDLE = {
 LIBRARIES = (
     "import gc\n"
     "gc.disable()\n"
-    "import typer, rich.console, rich.table, durable.engine, pydantic\n"
+    "import click, rich.console, rich.table, durable.engine, pydantic\n"
     "class Probe(pydantic.BaseModel):\n"
     "    value: int\n"
     "gc.freeze()\n"

@@ -1,42 +1,80 @@
 """The ``clinrules`` command line: evaluate scenarios, inspect rules, print the schema, serve."""
 
-# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
-# reads every command's annotations at each start, and would otherwise evaluate each string again.
+from __future__ import annotations
 
 import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
+import click
+from click.exceptions import Exit
 
 from engine.errors import ClinrulesError, FieldProblem, ScenarioError
-from service.analytics.command import report
-from service.cli_common import INDICATOR_STYLE, RulesDir, err, load_rules, out, run_as_process, short_command
-from service.db_cli import db_app
-from service.rules_cli import rules_app
-from service.terms_cli import terms
+from service.cli_common import (
+    INDICATOR_STYLE,
+    LazyCommand,
+    LazyGroup,
+    err,
+    load_rules,
+    out,
+    rules_option,
+    run_as_process,
+    short_command,
+)
 
 if TYPE_CHECKING:
     from engine.findings import Evaluation
     from engine.scenario import Scenario
 
 # Each command imports what it needs when it runs (the engine's models, durable-rules, the FHIR intake, the
-# service): `clinrules evaluate` must start fast, and `clinrules --help` should not load the engine at all.
+# service), and the commands of other modules are imported only when run (or their help shown):
+# `clinrules evaluate` must start fast, and `clinrules --help` should not load the engine at all.
+LAZY = {
+    "terms": LazyCommand(
+        "service.terms_cli:terms",
+        "Show the concepts a code is recognised as, and the published source (or hand-kept reason) of each.",
+    ),
+    "report": LazyCommand(
+        "service.analytics.command:report",
+        "Alert analytics per rule, rule-set version and ISO week: evaluations, firings, firing rate, shadow "
+        "rules' would-be firings, cards accepted and overridden, each override reason.",
+    ),
+    "rules": LazyCommand("service.rules_cli:rules_group", "Inspect the knowledge base in rules/."),
+    "db": LazyCommand("service.db_cli:db_group", "The audit database: schema version, upgrades, retention."),
+}
+"""The commands defined in other modules, and their short help (``--help`` lists them without importing
+them; a test holds each to the command's own)."""
 
-app = typer.Typer(
-    help="clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-app.add_typer(rules_app, name="rules")
+
+@click.group("clinrules", cls=LazyGroup, lazy=LAZY, no_args_is_help=True)
+def app() -> None:
+    """clinrules: clinical decision support for HIV IRIS, thalidomide safety and related rules."""
 
 
-def _fail_fields(problems: list[FieldProblem]) -> None:
+class IsoDateTime(click.ParamType[datetime]):
+    """A date and time read as pydantic reads a scenario's (ISO 8601, a date alone, or Unix seconds), so that
+    ``--at`` accepts exactly what it did when typer parsed it (with pydantic)."""
+
+    name = "datetime"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        """``value`` as a datetime (aware when it names its offset), or a usage error saying why not."""
+        if isinstance(value, datetime):
+            return value
+        from pydantic import TypeAdapter, ValidationError
+
+        try:
+            return TypeAdapter(datetime).validate_python(value)
+        except ValidationError as exc:
+            self.fail(str(exc.errors()[0]["msg"]), param, ctx)
+
+
+def _fail_fields(problems: list[FieldProblem]) -> NoReturn:
     for p in problems:
         err.print(f"error: {p.field}: {p.message}", markup=False, highlight=False)
-    raise typer.Exit(2)
+    raise Exit(2)
 
 
 def _read_input(source: str) -> Any:
@@ -44,7 +82,7 @@ def _read_input(source: str) -> Any:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as exc:
         err.print(f"error: {source}: {exc.strerror}", markup=False)
-        raise typer.Exit(2) from exc
+        raise Exit(2) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -53,7 +91,7 @@ def _read_input(source: str) -> Any:
         )
 
 
-def scenario_from_input(data: Any, at: datetime | None) -> "tuple[Scenario, list[str]]":
+def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
     """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
     from engine.validation import parse_scenario
 
@@ -66,7 +104,7 @@ def scenario_from_input(data: Any, at: datetime | None) -> "tuple[Scenario, list
     return parse_scenario(data), []
 
 
-def _table(result: "Evaluation", notes: list[str]) -> None:
+def _table(result: Evaluation, notes: list[str]) -> None:
     out.print(f"Evaluated at {result.evaluated_at.isoformat()}  ·  rule set {result.ruleset_version}")
     if not result.findings:
         out.print("No alerts.")
@@ -91,7 +129,7 @@ def _table(result: "Evaluation", notes: list[str]) -> None:
         out.print(f"[dim]note: {note}[/dim]")
 
 
-def _shadow_lines(result: "Evaluation") -> None:
+def _shadow_lines(result: Evaluation) -> None:
     out.print("[bold]Shadow rules[/bold] (evaluated and audited, never shown to a clinician):")
     if not result.shadow_findings:
         out.print("  none would have fired.")
@@ -100,20 +138,12 @@ def _shadow_lines(result: "Evaluation") -> None:
 
 
 @app.command()
-def evaluate(
-    file: Annotated[
-        str, typer.Argument(help="Scenario file (project JSON or FHIR R4 Bundle), or - for stdin.")
-    ],
-    at: Annotated[
-        datetime | None,
-        typer.Option("--at", help="Evaluation time (ISO 8601); default: the scenario's or now."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
-    shadow: Annotated[
-        bool, typer.Option("--shadow", help="Also show what the shadow rules would have said.")
-    ] = False,
-    rules: RulesDir = None,
-) -> None:
+@click.argument("file", help="Scenario file (project JSON or FHIR R4 Bundle), or - for stdin.")
+@click.option("--at", type=IsoDateTime(), help="Evaluation time (ISO 8601); default: the scenario's or now.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--shadow", is_flag=True, help="Also show what the shadow rules would have said.")
+@rules_option
+def evaluate(file: str, at: datetime | None, as_json: bool, shadow: bool, rules: Path | None) -> None:
     """Evaluate one patient scenario and print its alerts. Exit code 2 for an invalid scenario.
 
     Shadow rules are evaluated too, but their findings are shown only with ``--shadow``, apart.
@@ -132,7 +162,7 @@ def evaluate(
         result = Evaluator(kb).evaluate(scenario, at=when)
     except ClinrulesError as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from exc
+        raise Exit(1) from exc
     if as_json:
         payload = result.model_dump(mode="json")
         payload["notes"] = notes
@@ -155,43 +185,36 @@ def schema() -> None:
 
 
 @app.command("test")
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Feature files, YAML/JSON case files, or folders holding them.",
+)
+@click.option("--url", help="Run against a running service (e.g. http://127.0.0.1:8000), not in process.")
+@click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
+@click.option("--cucumber", type=click.Path(path_type=Path), help="Write a Cucumber JSON report here.")
+@rules_option
 def test_suites(
-    paths: Annotated[
-        list[Path], typer.Argument(help="Feature files, YAML/JSON case files, or folders holding them.")
-    ],
-    url: Annotated[
-        str | None,
-        typer.Option(
-            "--url", help="Run against a running service (e.g. http://127.0.0.1:8000), not in process."
-        ),
-    ] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
-    cucumber: Annotated[
-        Path | None, typer.Option("--cucumber", help="Write a Cucumber JSON report here.")
-    ] = None,
-    rules: RulesDir = None,
+    paths: tuple[Path, ...], url: str | None, junit: Path | None, cucumber: Path | None, rules: Path | None
 ) -> None:
     """Run scenario suites; exit 1 when a scenario fails, 2 when there is nothing to run or no service."""
     from service.suites.commands import test_command
 
-    raise typer.Exit(test_command(paths, out, err, url=url, junit=junit, cucumber=cucumber, rules_dir=rules))
+    code = test_command(list(paths), out, err, url=url, junit=junit, cucumber=cucumber, rules_dir=rules)
+    raise Exit(code)
 
 
 @app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default 1).")] = None,
-) -> None:
+@click.option("--host", help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default 8000).")
+@click.option("--workers", type=int, help="Worker processes (default 1).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP service (the project's API and CDS Hooks)."""
     from service.server import run
 
     run(host, port, workers)
-
-
-app.add_typer(db_app, name="db")
-app.command("terms")(terms)
-app.command("report")(report)
 
 
 def main() -> None:

@@ -1,14 +1,19 @@
-"""What the ``clinrules`` commands share: the consoles, the ``--rules`` option, loading the rules, and how a
-short command's process treats the garbage collector."""
+"""What the ``clinrules`` commands share: the consoles, the ``--rules`` option, the command groups (one
+loading its commands lazily), loading the rules, and how a short command's process treats the garbage
+collector."""
 
 from __future__ import annotations
 
 import gc
+import importlib
+import inspect
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-import typer
+import click
+from click.exceptions import Exit
 from rich.console import Console
 
 from engine.errors import KnowledgeBaseError
@@ -18,12 +23,81 @@ if TYPE_CHECKING:
 
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
-
-RulesDir = Annotated[
-    Path | None,
-    typer.Option("--rules", help="Rules directory (default: the project's rules/).", show_default=False),
-]
 INDICATOR_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rules_option(command: F) -> F:
+    """Add the ``--rules`` option (a rules directory, passed as ``rules``: a path or None)."""
+    return click.option(
+        "--rules",
+        type=click.Path(path_type=Path),
+        help="Rules directory (default: the project's rules/).",
+    )(command)
+
+
+def short_help(command: click.Command) -> str:
+    """The first paragraph of a command's help, whole (click's listing would cut it short)."""
+    if command.short_help:
+        return command.short_help
+    first = inspect.cleandoc(command.help or "").split("\n\n", 1)[0]
+    return " ".join(first.split())
+
+
+class Group(click.Group):
+    """A command group listing its commands in the order they were added, each with the whole first
+    paragraph of its help."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The names of the commands, in the order they were added."""
+        return list(self.commands)
+
+    def short_helps(self, ctx: click.Context) -> list[tuple[str, str]]:
+        """Each command's name and short help, as ``--help`` lists them."""
+        return [(name, short_help(c)) for name, c in self.commands.items() if not c.hidden]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the commands section of ``--help``."""
+        rows = self.short_helps(ctx)
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class LazyCommand(NamedTuple):
+    """A command of a :class:`LazyGroup`: where it is defined, and what ``--help`` says of it."""
+
+    target: str
+    """``"module:attribute"``: the :class:`click.Command` (or group) to run."""
+    short_help: str
+
+
+class LazyGroup(Group):
+    """A group whose commands in ``lazy`` are imported only when one is run or its help is shown, so that
+    a command does not import the modules of the others, and ``--help`` none of them."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, LazyCommand], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands defined here, then the lazy ones."""
+        return [*super().list_commands(ctx), *self.lazy]
+
+    def short_helps(self, ctx: click.Context) -> list[tuple[str, str]]:
+        """As :meth:`Group.short_helps`, taking the lazy commands' short help from the table."""
+        return [*super().short_helps(ctx), *((name, c.short_help) for name, c in self.lazy.items())]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, importing its module if it is a lazy one."""
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy[cmd_name].target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.lazy[cmd_name].target} is not a click command")
+        return command
 
 
 def load_rules(rules: Path | None) -> KnowledgeBase:
@@ -47,17 +121,17 @@ def load_rules(rules: Path | None) -> KnowledgeBase:
         return kb
     except KnowledgeBaseError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(3) from exc
+        raise Exit(3) from exc
 
 
 class _Process:
     """Whether this process runs one command and then ends: set by :func:`service.cli.main`, never when the
-    commands are invoked in process (tests, ``typer.testing.CliRunner``)."""
+    commands are invoked in process (tests, ``click.testing.CliRunner``)."""
 
     one_command = False
 
 
-def run_as_process(command: typer.Typer) -> None:
+def run_as_process(command: click.Command) -> None:
     """Run ``command`` as this process's only work; with :func:`short_command`, the garbage collector's
     passes over what was loaded are skipped, and so is the final pass at exit."""
     _Process.one_command = True

@@ -1,14 +1,16 @@
 """``clinrules db``: the audit database's schema version, upgrades and retention."""
 
-# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
-# reads every command's annotations at each start, and would otherwise evaluate each string again.
+from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
+from click.exceptions import Exit
 from rich.console import Console
+
+from service.cli_common import Group
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -17,10 +19,14 @@ if TYPE_CHECKING:
 
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
-db_app = typer.Typer(help="The audit database: schema version, upgrades, retention.", no_args_is_help=True)
 
 
-def _db_engine() -> "tuple[Settings, Engine]":
+@click.group("db", cls=Group, no_args_is_help=True)
+def db_group() -> None:
+    """The audit database: schema version, upgrades, retention."""
+
+
+def _db_engine() -> tuple[Settings, Engine]:
     """The settings, and an engine on the configured database."""
     from service.database import make_engine
     from service.settings import get_settings
@@ -29,7 +35,7 @@ def _db_engine() -> "tuple[Settings, Engine]":
     return settings, make_engine(settings.database_url)
 
 
-@db_app.command("current")
+@db_group.command("current")
 def db_current() -> None:
     """Print the database's schema revision and this code's newest. Exit 1 when they differ."""
     from service.audit.migrate import schema_state
@@ -42,10 +48,10 @@ def db_current() -> None:
     out.print(f"database: {state.describe()}", highlight=False)
     out.print(f"code:     {state.head}", highlight=False)
     if not state.up_to_date:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
-@db_app.command("upgrade")
+@db_group.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema to this code's newest revision (exit 1 if the database is newer)."""
     from service.audit.migrate import SchemaVersionError, upgrade
@@ -55,7 +61,7 @@ def db_upgrade() -> None:
         before = upgrade(engine)
     except SchemaVersionError as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from exc
+        raise Exit(1) from exc
     finally:
         engine.dispose()
     if before.up_to_date:
@@ -64,13 +70,13 @@ def db_upgrade() -> None:
         out.print(f"upgraded from {before.describe()} to {before.head}", highlight=False)
 
 
-@db_app.command("prune")
-def db_prune(
-    days: Annotated[
-        int | None,
-        typer.Option("--days", min=1, help="Keep this many days (default: CLINRULES_AUDIT_RETENTION_DAYS)."),
-    ] = None,
-) -> None:
+@db_group.command("prune")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Keep this many days (default: CLINRULES_AUDIT_RETENTION_DAYS).",
+)
+def db_prune(days: int | None) -> None:
     """Delete audit rows older than the retention period (evaluations, their cards and feedback)."""
     from datetime import timedelta
 
@@ -85,7 +91,7 @@ def db_prune(
         pruned = AuditStore(engine).prune(cutoff)
     except SchemaVersionError as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from exc
+        raise Exit(1) from exc
     finally:
         engine.dispose()
     out.print(

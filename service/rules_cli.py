@@ -1,21 +1,24 @@
 """``clinrules rules``: list, show, cover, lint, diff and mutate the knowledge base."""
 
-# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
-# reads every command's annotations at each start, and would otherwise evaluate each string again.
+from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
+from click.exceptions import Exit
 
-from service.cli_common import RulesDir, err, load_rules, out, short_command
-
-rules_app = typer.Typer(help="Inspect the knowledge base in rules/.", no_args_is_help=True)
+from service.cli_common import Group, err, load_rules, out, rules_option, short_command
 
 
-@rules_app.command("list")
-def rules_list(rules: RulesDir = None) -> None:
+@click.group("rules", cls=Group, no_args_is_help=True)
+def rules_group() -> None:
+    """Inspect the knowledge base in rules/."""
+
+
+@rules_group.command("list")
+@rules_option
+def rules_list(rules: Path | None) -> None:
     """List every rule: id, status, indicator, topic and title."""
     short_command()
     kb = load_rules(rules)
@@ -29,17 +32,17 @@ def rules_list(rules: RulesDir = None) -> None:
     out.print(table)
 
 
-@rules_app.command("show")
-def rules_show(
-    rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. iris-risk.")], rules: RulesDir = None
-) -> None:
+@rules_group.command("show")
+@click.argument("rule_id", help="Rule id, e.g. iris-risk.")
+@rules_option
+def rules_show(rule_id: str, rules: Path | None) -> None:
     """Show one rule: texts, statements, citations, parameters in force and its condition."""
     short_command()
     kb = load_rules(rules)
     rule = kb.rules.get(rule_id)
     if rule is None:
         err.print(f"error: no rule '{rule_id}'; try 'clinrules rules list'", markup=False)
-        raise typer.Exit(2)
+        raise Exit(2)
     out.print(f"[bold]{rule.id}[/bold] {rule.version} ({rule.status.value}) — {rule.title}")
     out.print(
         f"topic urn:clinrules:topic|{rule.topic} · indicator {rule.indicator.value}"
@@ -68,8 +71,9 @@ def rules_show(
     out.print(json.dumps(rule.when, indent=2, ensure_ascii=False), markup=False, highlight=False)
 
 
-@rules_app.command("coverage")
-def rules_coverage(rules: RulesDir = None) -> None:
+@rules_group.command("coverage")
+@rules_option
+def rules_coverage(rules: Path | None) -> None:
     """Every source statement: the rules that encode it, or why none does. Exit 1 if one is uncovered."""
     short_command()
     kb = load_rules(rules)
@@ -92,14 +96,13 @@ def rules_coverage(rules: RulesDir = None) -> None:
     out.print(table)
     out.print(f"{len(kb.statements)} statements, {uncovered} not covered")
     if uncovered:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
-@rules_app.command("lint")
-def rules_lint(
-    rules: RulesDir = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-) -> None:
+@rules_group.command("lint")
+@rules_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def rules_lint(rules: Path | None, strict: bool) -> None:
     """Check the rules folder and list every problem. Exit 1 on an error (or, with --strict, a warning)."""
     short_command()
     from engine.lint import STATUS_MEANING, lint_rules, rule_statuses
@@ -117,52 +120,68 @@ def rules_lint(
     warnings = len(problems) - errors
     out.print(f"{errors} errors, {warnings} warnings")
     if errors or (strict and warnings):
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
-@rules_app.command("diff")
-def rules_diff(
-    old: Annotated[Path, typer.Argument(help="The rules folder before the change.")],
-    new: Annotated[Path, typer.Argument(help="The rules folder after the change.")],
-    suites: Annotated[list[Path], typer.Argument(help="Suites to run under both (files or folders).")],
-) -> None:
+@rules_group.command("diff")
+@click.argument("old", type=click.Path(path_type=Path), help="The rules folder before the change.")
+@click.argument("new", type=click.Path(path_type=Path), help="The rules folder after the change.")
+@click.argument(
+    "suites",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Suites to run under both (files or folders).",
+)
+def rules_diff(old: Path, new: Path, suites: tuple[Path, ...]) -> None:
     """List the scenarios whose cards change between two rule sets. Exit 1 when some do, as diff(1)."""
     from service.suites.commands import diff_command
 
-    raise typer.Exit(diff_command(old, new, suites, out, err))
+    raise Exit(diff_command(old, new, list(suites), out, err))
 
 
-@rules_app.command("mutate")
+@rules_group.command("mutate")
+@click.argument(
+    "suites",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Suites to run (feature files, case files, folders).",
+)
+@rules_option
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per CPU).")
+@click.option("--rule", multiple=True, help="Mutate only this rule (repeatable).")
+@click.option(
+    "--equivalents",
+    type=click.Path(path_type=Path),
+    help="Known equivalent mutants (default: RULES/mutation-equivalents.yaml).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
+@click.option(
+    "--write-scores", type=click.Path(path_type=Path), help="Write the per-rule scores the catalogue shows."
+)
+@click.option(
+    "--min-score",
+    type=click.FloatRange(min=0, max=100),
+    help="Exit 1 when the score (percent) is below this.",
+)
 def rules_mutate(
-    suites: Annotated[list[Path], typer.Argument(help="Suites to run (feature files, case files, folders).")],
-    rules: RulesDir = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per CPU).")
-    ] = None,
-    rule: Annotated[
-        list[str] | None, typer.Option("--rule", help="Mutate only this rule (repeatable).")
-    ] = None,
-    equivalents: Annotated[
-        Path | None,
-        typer.Option(
-            "--equivalents", help="Known equivalent mutants (default: RULES/mutation-equivalents.yaml)."
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
-    write_scores: Annotated[
-        Path | None, typer.Option("--write-scores", help="Write the per-rule scores the catalogue shows.")
-    ] = None,
-    min_score: Annotated[
-        float | None,
-        typer.Option("--min-score", min=0, max=100, help="Exit 1 when the score (percent) is below this."),
-    ] = None,
+    suites: tuple[Path, ...],
+    rules: Path | None,
+    workers: int | None,
+    rule: tuple[str, ...],
+    equivalents: Path | None,
+    as_json: bool,
+    junit: Path | None,
+    write_scores: Path | None,
+    min_score: float | None,
 ) -> None:
     """Mutation testing: change each rule one step at a time and list the changes no scenario notices."""
     from service.suites.mutate_command import mutate_command
 
     code = mutate_command(
-        suites, out, err, rules_dir=rules, workers=workers, rule_ids=rule or None, equivalents=equivalents,
-        as_json=as_json, junit=junit, write_scores=write_scores, min_score=min_score,
+        list(suites), out, err, rules_dir=rules, workers=workers, rule_ids=list(rule) or None,
+        equivalents=equivalents, as_json=as_json, junit=junit, write_scores=write_scores, min_score=min_score,
     )  # fmt: skip
-    raise typer.Exit(code)
+    raise Exit(code)

@@ -1,36 +1,32 @@
 """``clinrules terms CODE [--system URI]``: what a code is recognised as, and the source of each concept."""
 
-# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
-# reads every command's annotations at each start, and would otherwise evaluate each string again.
+from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
+from click.exceptions import Exit
 from rich.console import Console
 
 from engine.errors import KnowledgeBaseError
-from service.cli_common import short_command
+from service.cli_common import rules_option, short_command
 
 if TYPE_CHECKING:
     from engine.terminology import Recognition
 
 
-def terms(
-    code: Annotated[str, typer.Argument(help="The code, e.g. 714464009, B20.0, L04AX02, HIV.G.DE1.")],
-    system: Annotated[
-        str | None,
-        typer.Option(
-            help="Code system URI or short name (snomed, icd10cm, icd10, icd11, atc, ciel, ...). "
-            "Default: every system the knowledge base reads."
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Rules directory (default: the project's rules/).")
-    ] = None,
-) -> None:
+@click.command("terms")
+@click.argument("code", help="The code, e.g. 714464009, B20.0, L04AX02, HIV.G.DE1.")
+@click.option(
+    "--system",
+    help="Code system URI or short name (snomed, icd10cm, icd10, icd11, atc, ciel, ...). "
+    "Default: every system the knowledge base reads.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@rules_option
+def terms(code: str, system: str | None, as_json: bool, rules: Path | None) -> None:
     """Show the concepts a code is recognised as, and the published source (or hand-kept reason) of each.
 
     Exit status 0 when the code is recognised, 1 when it is not, 2 for a code system the knowledge base
@@ -47,14 +43,14 @@ def terms(
         value_sets = load_value_sets((rules or default_rules_dir()) / "valuesets.yaml")
     except KnowledgeBaseError as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(3) from exc
+        raise Exit(3) from exc
     if system is not None and not value_sets.is_known_system(system):
         known = ", ".join(f"{n} ({u})" for n, u in sorted(value_sets.systems.items()))
         err.print(
             f"error: --system: '{system}' is not a code system the knowledge base reads; known: {known}",
             markup=False,
         )
-        raise typer.Exit(2)
+        raise Exit(2)
     found = value_sets.explain(code, system)
     if as_json:
         out.print_json(json.dumps([_as_dict(r, value_sets.systems) for r in found], ensure_ascii=False))
@@ -70,10 +66,10 @@ def terms(
             concept = f"not {r.concept}" if r.excluded else r.concept
             table.add_row(r.kind.rstrip("s"), concept, r.system, r.code, r.source)
         out.print(table)
-    raise typer.Exit(0 if any(not r.excluded for r in found) else 1)
+    raise Exit(0 if any(not r.excluded for r in found) else 1)
 
 
-def _as_dict(r: "Recognition", systems: dict[str, str]) -> dict[str, object]:
+def _as_dict(r: Recognition, systems: dict[str, str]) -> dict[str, object]:
     return {
         "kind": r.kind.rstrip("s"),
         "concept": r.concept,

@@ -1,14 +1,13 @@
 """``clinrules report``: the alert analytics of the configured audit database."""
 
-# Annotations are evaluated when the module is imported (no `from __future__ import annotations`): typer
-# reads every command's annotations at each start, and would otherwise evaluate each string again.
+from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
+from click.exceptions import Exit
 from rich.console import Console
 
 
@@ -20,18 +19,22 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
-def report(
-    since: Annotated[
-        datetime | None,
-        typer.Option("--since", formats=["%Y-%m-%d"], help="First day counted (UTC), e.g. 2026-11-01."),
-    ] = None,
-    output: Annotated[
-        ReportFormat, typer.Option("--format", help="table, csv or json.")
-    ] = ReportFormat.table,
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Rules folder naming the topics (default: the setting's).")
-    ] = None,
-) -> None:
+@click.command("report")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day counted (UTC), e.g. 2026-11-01.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(ReportFormat),
+    default=ReportFormat.table,
+    show_default=True,
+    help="table, csv or json.",
+)
+@click.option(
+    "--rules",
+    type=click.Path(path_type=Path),
+    help="Rules folder naming the topics (default: the setting's).",
+)
+def report(since: datetime | None, output: ReportFormat, rules: Path | None) -> None:
     """Alert analytics per rule, rule-set version and ISO week: evaluations, firings, firing rate, shadow
     rules' would-be firings, cards accepted and overridden, each override reason.
 
@@ -52,7 +55,7 @@ def report(
         kb = load_knowledge_base(rules or settings.rules_dir, settings.thresholds)
     except KnowledgeBaseError as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from exc
+        raise Exit(1) from exc
     engine = make_engine(settings.database_url)
     try:
         state = schema_state(engine)
@@ -62,7 +65,7 @@ def report(
                 f"{state.head}: run `clinrules db upgrade` (or start the service once)",
                 markup=False,
             )
-            raise typer.Exit(1)
+            raise Exit(1)
         built = build_report(engine, kb, date(since.year, since.month, since.day) if since else None)
     finally:
         engine.dispose()

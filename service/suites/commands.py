@@ -1,4 +1,4 @@
-"""The bodies of ``clinrules test`` and ``clinrules rules diff``; ``service.cli`` wraps them with typer.
+"""The bodies of ``clinrules test`` and ``clinrules rules diff``, which their click commands call.
 
 Exit codes of ``clinrules test``: 0 every scenario passed, 1 a scenario failed or could not be evaluated,
 2 nothing to run, a path that does not exist, or the service cannot be reached, 3 invalid rules.

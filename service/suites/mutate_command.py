@@ -1,4 +1,4 @@
-"""The body of ``clinrules rules mutate``; ``service.cli`` wraps it with typer.
+"""The body of ``clinrules rules mutate``, which its click command (``service.rules_cli``) calls.
 
 Exit codes: 0 done (and the score is at least ``--min-score``), 1 the score is below ``--min-score``,
 2 nothing to run, a path that does not exist, an unknown rule, or every scenario failing on the rules as they

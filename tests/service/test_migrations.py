@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, select, text
-from typer.testing import CliRunner
 
 from service.app import create_app
 from service.audit.migrate import SchemaVersionError, head_revision, upgrade

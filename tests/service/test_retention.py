@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, func, select, update
-from typer.testing import CliRunner
 
 from service.audit import AuditStore, IssuedCard, Outcome, StoredCard
 from service.audit.migrate import upgrade

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from engine.paths import default_rules_dir
 from service.cli import app

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from engine.knowledge import load_knowledge_base
 from service.catalogue import build_catalogue

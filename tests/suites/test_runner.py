@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from service.cli import app
 from service.suites.cards import Card

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import engine
 from service.cli import app
@@ -48,6 +49,15 @@ ENGINE = [
     "rich.table",
 ]
 """Needed by the commands that evaluate or show rules, not by the command line itself."""
+OTHER_COMMANDS = ["service.analytics.command", "service.db_cli", "service.rules_cli", "service.terms_cli"]
+"""The modules of the commands other than `evaluate`, `schema`, `test` and `serve`: imported only when one of
+their commands runs or shows its help."""
+COMMANDS = ["evaluate", "schema", "test", "serve", "terms", "report", "rules", "db"]
+"""Every command, in the order `clinrules --help` lists them: those of service.cli, then the others."""
+
+
+def _typer(loaded: set[str]) -> list[str]:
+    return sorted(m for m in loaded if m.partition(".")[0] == "typer")
 
 
 def _modules_after(code: str) -> set[str]:
@@ -65,8 +75,9 @@ def _modules_after(code: str) -> set[str]:
 
 def test_importing_the_command_line_loads_neither_the_engine_nor_the_service() -> None:
     loaded = _modules_after("import service.cli")
-    assert "typer" in loaded  # the probe sees what was imported
-    assert sorted(loaded & {*SERVICE_STACK, *ENGINE}) == []
+    assert "click" in loaded  # the probe sees what was imported
+    assert sorted(loaded & {*SERVICE_STACK, *ENGINE, *OTHER_COMMANDS}) == []
+    assert _typer(loaded) == []
 
 
 def test_evaluating_project_json_loads_the_engine_but_not_the_service_nor_fhir(tmp_path: Path) -> None:
@@ -80,6 +91,39 @@ def test_evaluating_project_json_loads_the_engine_but_not_the_service_nor_fhir(t
     )
     assert {"engine.evaluator", "durable", "rich.table"} <= loaded  # it did evaluate, and print a table
     assert sorted(loaded & set(SERVICE_STACK)) == []
+    assert _typer(loaded) == []
+    assert sorted(loaded & set(OTHER_COMMANDS)) == []  # the other commands load lazily
+
+
+def test_help_lists_every_command_without_loading_the_engine_or_the_commands(tmp_path: Path) -> None:
+    shown = tmp_path / "help.txt"
+    loaded = _modules_after(
+        "import contextlib, io, pathlib\n"
+        "from service.cli import app\n"
+        "text = io.StringIO()\n"
+        "with contextlib.redirect_stdout(text):\n"
+        "    app(['--help'], standalone_mode=False)\n"
+        f"pathlib.Path({str(shown)!r}).write_text(text.getvalue(), encoding='utf-8')"
+    )
+    listed = set(re.findall(r"^\W*([a-z]+) {2,}\S", shown.read_text(encoding="utf-8"), re.MULTILINE))
+    assert set(COMMANDS) <= listed
+    assert "engine.evaluator" not in loaded
+    assert sorted(loaded & {*SERVICE_STACK, *ENGINE}) == []
+    assert sorted(loaded & set(OTHER_COMMANDS)) == []  # their short help is in the lazy table
+
+
+def test_the_lazy_table_says_what_each_command_says_of_itself() -> None:
+    from click import Context, Group
+
+    from service.cli import LAZY
+    from service.cli_common import short_help
+
+    assert isinstance(app, Group)
+    assert app.list_commands(Context(app)) == COMMANDS
+    for name, lazy in LAZY.items():
+        command = app.get_command(Context(app), name)
+        assert command is not None and command.name == name
+        assert short_help(command) == lazy.short_help
 
 
 def test_a_command_run_in_process_leaves_the_garbage_collector_on(tmp_path: Path) -> None:

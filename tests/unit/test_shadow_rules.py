@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from engine.derive import Derivation
 from engine.errors import KnowledgeBaseError

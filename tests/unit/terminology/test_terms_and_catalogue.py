@@ -13,7 +13,7 @@ from tests.unit.terminology.codes import ATC, CIEL, SNOMED, published
 
 
 def _terms(*args: str) -> tuple[int, str]:
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from service.cli import app
 
