@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from click.exceptions import Exit
+from rich.markup import escape
 
 from engine.errors import ClinrulesError, FieldProblem, ScenarioError
 from service.cli_common import (
@@ -119,14 +120,14 @@ def _table(result: Evaluation, notes: list[str]) -> None:
             cites = ", ".join(c.id for c in f.citations)
             table.add_row(
                 f"[{INDICATOR_STYLE[f.indicator.value]}]{f.indicator.value}[/]",
-                f.topic,
-                f.summary,
-                why,
-                f"{f.evidence} ({cites})",
+                escape(f.topic),
+                escape(f.summary),
+                escape(why),
+                escape(f"{f.evidence} ({cites})"),
             )
         out.print(table)
     for note in notes:
-        out.print(f"[dim]note: {note}[/dim]")
+        out.print(f"[dim]note: {escape(note)}[/dim]")
 
 
 def _shadow_lines(result: Evaluation) -> None:
@@ -134,7 +135,11 @@ def _shadow_lines(result: Evaluation) -> None:
     if not result.shadow_findings:
         out.print("  none would have fired.")
     for f in result.shadow_findings:
-        out.print(f"  would have fired: {f.topic} ({f.indicator.value}) — {f.summary}", highlight=False)
+        out.print(
+            f"  would have fired: {f.topic} ({f.indicator.value}) — {f.summary}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()

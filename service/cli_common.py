@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import click
 from click.exceptions import Exit
 from rich.console import Console
+from rich.markup import escape
 
 from engine.errors import KnowledgeBaseError
 
 if TYPE_CHECKING:
     from engine.knowledge import KnowledgeBase
 
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+# Text from rules, patient data and users is printed as written: rich's emoji codes are off, and such text
+# is escaped (``rich.markup.escape``) wherever it meets markup, as a "[...]" or ":name:" in it is data.
+out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 INDICATOR_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,7 +123,7 @@ def load_rules(rules: Path | None) -> KnowledgeBase:
         adopt_default(kb.value_sets, root / "valuesets.yaml")
         return kb
     except KnowledgeBaseError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
         raise Exit(3) from exc
 
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import click
 from click.exceptions import Exit
-from rich.console import Console
 
-from service.cli_common import Group
+from service.cli_common import Group, err, out
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from service.settings import Settings
-
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
 
 
 @click.group("db", cls=Group, no_args_is_help=True)
@@ -45,8 +40,8 @@ def db_current() -> None:
         state = schema_state(engine)
     finally:
         engine.dispose()
-    out.print(f"database: {state.describe()}", highlight=False)
-    out.print(f"code:     {state.head}", highlight=False)
+    out.print(f"database: {state.describe()}", markup=False, highlight=False)
+    out.print(f"code:     {state.head}", markup=False, highlight=False)
     if not state.up_to_date:
         raise Exit(1)
 
@@ -65,9 +60,9 @@ def db_upgrade() -> None:
     finally:
         engine.dispose()
     if before.up_to_date:
-        out.print(f"already at {before.head}", highlight=False)
+        out.print(f"already at {before.head}", markup=False, highlight=False)
     else:
-        out.print(f"upgraded from {before.describe()} to {before.head}", highlight=False)
+        out.print(f"upgraded from {before.describe()} to {before.head}", markup=False, highlight=False)
 
 
 @db_group.command("prune")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from click.exceptions import Exit
+from rich.markup import escape
 
 from service.cli_common import Group, err, load_rules, out, rules_option, short_command
 
@@ -28,7 +29,9 @@ def rules_list(rules: Path | None) -> None:
     for column in ("id", "version", "status", "indicator", "evidence", "title"):
         table.add_column(column)
     for r in sorted(kb.rules.values(), key=lambda r: r.id):
-        table.add_row(r.id, r.version, r.status.value, r.indicator.value, r.evidence, r.title)
+        table.add_row(
+            *(escape(v) for v in (r.id, r.version, r.status.value, r.indicator.value, r.evidence, r.title))
+        )
     out.print(table)
 
 
@@ -43,14 +46,17 @@ def rules_show(rule_id: str, rules: Path | None) -> None:
     if rule is None:
         err.print(f"error: no rule '{rule_id}'; try 'clinrules rules list'", markup=False)
         raise Exit(2)
-    out.print(f"[bold]{rule.id}[/bold] {rule.version} ({rule.status.value}) — {rule.title}")
+    out.print(
+        f"[bold]{escape(rule.id)}[/bold] {escape(f'{rule.version} ({rule.status.value}) — {rule.title}')}"
+    )
     out.print(
         f"topic urn:clinrules:topic|{rule.topic} · indicator {rule.indicator.value}"
-        f" · evidence {rule.evidence}"
+        f" · evidence {rule.evidence}",
+        markup=False,
     )
-    out.print(f"file {rule.path}\n")
+    out.print(f"file {rule.path}\n", markup=False)
     out.print(
-        f"[bold]Summary[/bold]\n{rule.summary}\n\n[bold]Detail[/bold]\n{rule.detail.strip()}\n", markup=True
+        f"[bold]Summary[/bold]\n{escape(rule.summary)}\n\n[bold]Detail[/bold]\n{escape(rule.detail.strip())}\n"
     )
     out.print("[bold]Statements[/bold]")
     for sid in rule.statements:
@@ -86,13 +92,13 @@ def rules_coverage(rules: Path | None) -> None:
     for sid, st in kb.statements.items():
         by = kb.encoded_by[sid]
         if by:
-            cell = ", ".join(by)
+            cell = escape(", ".join(by))
         elif st.not_encoded:
-            cell = f"not encoded: {st.not_encoded}"
+            cell = escape(f"not encoded: {st.not_encoded}")
         else:
             cell = "[red]NOT COVERED[/red]"
             uncovered += 1
-        table.add_row(sid, st.source, cell)
+        table.add_row(escape(sid), escape(st.source), cell)
     out.print(table)
     out.print(f"{len(kb.statements)} statements, {uncovered} not covered")
     if uncovered:
@@ -111,11 +117,12 @@ def rules_lint(rules: Path | None, strict: bool) -> None:
     for status, ids in rule_statuses(rules).items():
         what = STATUS_MEANING[status]
         out.print(
-            f"{status}: {len(ids)} ({what})" + (f": {', '.join(ids)}" if ids and status != "active" else "")
+            f"{status}: {len(ids)} ({what})" + (f": {', '.join(ids)}" if ids and status != "active" else ""),
+            markup=False,
         )
     for p in problems:
         style = "red" if p.severity == "error" else "yellow"
-        out.print(f"[{style}]{p.severity}[/]: {p.path}: {p.field}: {p.message}", highlight=False)
+        out.print(f"[{style}]{p.severity}[/]: {escape(f'{p.path}: {p.field}: {p.message}')}", highlight=False)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     out.print(f"{errors} errors, {warnings} warnings")

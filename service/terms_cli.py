@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from click.exceptions import Exit
 from rich.console import Console
+from rich.markup import escape
 
 from engine.errors import KnowledgeBaseError
 from service.cli_common import rules_option, short_command
@@ -38,7 +39,7 @@ def terms(code: str, system: str | None, as_json: bool, rules: Path | None) -> N
     from engine.paths import default_rules_dir
     from engine.valueset_files import load_value_sets
 
-    out, err = Console(), Console(stderr=True, soft_wrap=True)
+    out, err = Console(emoji=False), Console(stderr=True, soft_wrap=True, emoji=False)
     try:
         value_sets = load_value_sets((rules or default_rules_dir()) / "valuesets.yaml")
     except KnowledgeBaseError as exc:
@@ -59,12 +60,12 @@ def terms(code: str, system: str | None, as_json: bool, rules: Path | None) -> N
             f"{code}: not recognised as any concept" + (f" in {system}" if system else ""), markup=False
         )
     else:
-        table = Table(title=f"{code}: recognised as")
+        table = Table(title=f"{escape(code)}: recognised as")
         for column in ("kind", "concept", "system", "entry", "source"):
             table.add_column(column, overflow="fold")
         for r in found:
             concept = f"not {r.concept}" if r.excluded else r.concept
-            table.add_row(r.kind.rstrip("s"), concept, r.system, r.code, r.source)
+            table.add_row(*(escape(v) for v in (r.kind.rstrip("s"), concept, r.system, r.code, r.source)))
         out.print(table)
     raise Exit(0 if any(not r.excluded for r in found) else 1)
 

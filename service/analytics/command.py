@@ -49,7 +49,7 @@ def report(since: datetime | None, output: ReportFormat, rules: Path | None) -> 
     from service.database import make_engine
     from service.settings import get_settings
 
-    out, err = Console(), Console(stderr=True)
+    out, err = Console(emoji=False), Console(stderr=True, emoji=False)
     settings = get_settings()
     try:
         kb = load_knowledge_base(rules or settings.rules_dir, settings.thresholds)

@@ -49,6 +49,7 @@ def _percent(rate: float) -> str:
 
 def to_table(report: AnalyticsReport) -> Table:
     """A rich table: one line per week, rule-set version and topic."""
+    from rich.markup import escape
     from rich.table import Table  # the command line's; a service worker never loads rich
 
     since = report.since.isoformat() if report.since else "the start of the audit"
@@ -62,7 +63,7 @@ def to_table(report: AnalyticsReport) -> Table:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in report.rows:
         shadow = f"{row.shadow_firings} ({_percent(row.shadow_firing_rate)})" if row.shadow_firings else "-"
-        table.add_row(
+        cells = (
             row.week,
             row.ruleset_version,
             row.topic,
@@ -76,4 +77,6 @@ def to_table(report: AnalyticsReport) -> Table:
             str(row.overridden),
             ", ".join(f"{reason} {n}" for reason, n in row.override_reasons.items()),
         )
+        # Override reason codes come from the EHR's feedback: a "[...]" in one is text, not markup.
+        table.add_row(*(escape(cell) for cell in cells))
     return table
