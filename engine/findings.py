@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from engine.explain import Reason
 from engine.facts import PatientFacts, fact_label, fact_unit
 from engine.knowledge import Indicator, KnowledgeBase, Link, OverrideReason, Rule, Suggestion
+from engine.markdown import escape_markdown
 
 
 class _Out(BaseModel):
@@ -126,9 +127,10 @@ def _line(text: str, data: list[str], shown: str = "") -> str:
     if shown and len(data) == 1 and shown in text:
         reported, on, day = data[0].partition(" on ")
         if on and (reported == shown or reported.startswith(_COMPARATORS)):
-            text = text.replace(shown, reported, 1)
-            return f"- {text} on {day}" if text.endswith(reported) else f"- {text} — on {day}"
-    return f"- {text} — {'; '.join(data)}" if data else f"- {text}"
+            ends = text.replace(shown, reported, 1).endswith(reported)
+            text = text.replace(shown, escape_markdown(reported), 1)
+            return f"- {text} on {escape_markdown(day)}" if ends else f"- {text} — on {escape_markdown(day)}"
+    return f"- {text} — {'; '.join(escape_markdown(d) for d in data)}" if data else f"- {text}"
 
 
 def _detail(

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.findings import Finding
 from engine.knowledge import Suggestion as RuleSuggestion
+from engine.markdown import escape_markdown
 from engine.valuesets import ValueSets
 from service.audit import IssuedCard
 from service.cds.models import OVERRIDE_SYSTEM, TOPIC_SYSTEM
@@ -174,7 +175,7 @@ def data_quality_card(notes: Sequence[str], base_url: str) -> dict[str, Any] | N
     """
     if not notes:
         return None
-    shown = [f"- {note}" for note in notes[:_MAX_NOTES_SHOWN]]
+    shown = [f"- {escape_markdown(note)}" for note in notes[:_MAX_NOTES_SHOWN]]
     if len(notes) > _MAX_NOTES_SHOWN:
         shown.append(f"- … and {len(notes) - _MAX_NOTES_SHOWN} more")
     detail = "\n".join(

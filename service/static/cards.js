@@ -1,6 +1,6 @@
 // clinrules page, shared helpers: escaping, a small markdown renderer, a card and the derived facts.
 // Everything shown is escaped before it is inserted; the markdown renderer knows lists, paragraphs,
-// **bold**, *italic*, `code` and [links](https://…) only.
+// **bold**, *italic*, `code`, [links](https://…) and backslash escapes only.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -8,11 +8,15 @@ const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
 
 function inline(text) {
-  return esc(text)
+  // A backslash escape (how the engine writes patient data into the detail) shows its character as
+  // written: held aside while the markup below is read, so it can never make a link or emphasis.
+  const held = [];
+  return esc(String(text ?? "").replace(/\u0000/g, "").replace(/\\([!-\/:-@\[-`{-~])/g, (_, c) => `\u0000${held.push(c) - 1}\u0000`))
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
     .replace(/(^|[^*])\*([^*\s][^*]*?)\*/g, "$1<em>$2</em>")
     .replace(/`([^`]+)`/g, "<code>$1</code>")
-    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<a href="$2" rel="noopener noreferrer">$1</a>');
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<a href="$2" rel="noopener noreferrer">$1</a>')
+    .replace(/\u0000(\d+)\u0000/g, (_, i) => esc(held[Number(i)]));
 }
 
 function markdown(text) {

@@ -143,6 +143,14 @@ def test_detail_markdown_is_escaped(browser_page: Any) -> None:
     assert "<ul><li>one</li></ul>" in html
 
 
+def test_escaped_patient_data_in_the_detail_shows_as_written(browser_page: Any) -> None:
+    source = r"- CD4: \<50 cells/µL — thalidomide \[x\](https://evil.example) \*\*urgent\*\* \\ **rule**"
+    html = browser_page.evaluate("(text) => markdown(text)", source)
+    assert "CD4: &lt;50 cells/µL" in html and "[x](https://evil.example)" in html and "**urgent**" in html
+    assert "<a " not in html and "<strong>rule</strong>" in html and "<strong>urgent" not in html
+    assert html.count("\\") == 1  # only the escaped backslash is left, shown once
+
+
 def test_a_card_source_link_opens_its_rule(browser_page: Any, page_url: str) -> None:
     page = browser_page
     page.goto(f"{page_url}/ui#rule-thalidomide-pregnancy")

@@ -5,6 +5,8 @@ Alerts are named by their stable topic code (KNOWLEDGE.md §3), e.g. ``"iris-ris
 
 from __future__ import annotations
 
+import re
+
 from pytest_bdd import parsers, then
 
 from service.suites.steps.patient import PatientBuilder
@@ -26,8 +28,11 @@ def fired(alerts: list[Alert]) -> str:
 
 
 def plain(text: str) -> str:
-    """Text compared the way a reader sees it: no markdown emphasis, single spaces, case-insensitive."""
-    return " ".join(text.replace("*", "").replace("`", "").split()).casefold()
+    """Text compared the way a reader sees it: no markdown emphasis or escapes, single spaces, any case."""
+    return " ".join(_ESCAPED.sub(r"\1", text).replace("*", "").replace("`", "").split()).casefold()
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a markdown backslash escape shows the character alone
 
 
 def the_alert(alerts: list[Alert], topic: str) -> Alert:
@@ -79,7 +84,7 @@ def then_indicator(alerts: list[Alert], topic: str, indicator: str) -> None:
 def then_explains(alerts: list[Alert], topic: str, text: str) -> None:
     """Check that an alert's summary, detail or reasons mention a phrase.
 
-    The match ignores case, line breaks and markdown emphasis.
+    The match ignores case, line breaks, markdown emphasis and markdown escapes (`\\[` reads as `[`).
 
     Example: Then the "iris-suspected" alert explains "CD4 count risen above baseline"
     """
