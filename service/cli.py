@@ -20,6 +20,7 @@ from service.cli_common import (
     err,
     load_rules,
     out,
+    paths_argument,
     rules_option,
     run_as_process,
     short_command,
@@ -190,13 +191,7 @@ def schema() -> None:
 
 
 @app.command("test")
-@click.argument(
-    "paths",
-    nargs=-1,
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Feature files, YAML/JSON case files, or folders holding them.",
-)
+@paths_argument("paths", "Feature files, YAML/JSON case files, or folders holding them.")
 @click.option("--url", help="Run against a running service (e.g. http://127.0.0.1:8000), not in process.")
 @click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
 @click.option("--cucumber", type=click.Path(path_type=Path), help="Write a Cucumber JSON report here.")

@@ -40,6 +40,11 @@ def rules_option(command: F) -> F:
     )(command)
 
 
+def paths_argument(name: str, help: str) -> Callable[[F], F]:
+    """A required argument of one or more paths (files or folders), passed as a tuple of :class:`Path`."""
+    return click.argument(name, nargs=-1, required=True, type=click.Path(path_type=Path), help=help)
+
+
 def short_help(command: click.Command) -> str:
     """The first paragraph of a command's help, whole (click's listing would cut it short)."""
     if command.short_help:

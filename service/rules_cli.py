@@ -9,7 +9,7 @@ import click
 from click.exceptions import Exit
 from rich.markup import escape
 
-from service.cli_common import Group, err, load_rules, out, rules_option, short_command
+from service.cli_common import Group, err, load_rules, out, paths_argument, rules_option, short_command
 
 
 @click.group("rules", cls=Group, no_args_is_help=True)
@@ -133,13 +133,7 @@ def rules_lint(rules: Path | None, strict: bool) -> None:
 @rules_group.command("diff")
 @click.argument("old", type=click.Path(path_type=Path), help="The rules folder before the change.")
 @click.argument("new", type=click.Path(path_type=Path), help="The rules folder after the change.")
-@click.argument(
-    "suites",
-    nargs=-1,
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Suites to run under both (files or folders).",
-)
+@paths_argument("suites", "Suites to run under both (files or folders).")
 def rules_diff(old: Path, new: Path, suites: tuple[Path, ...]) -> None:
     """List the scenarios whose cards change between two rule sets. Exit 1 when some do, as diff(1)."""
     from service.suites.commands import diff_command
@@ -148,13 +142,7 @@ def rules_diff(old: Path, new: Path, suites: tuple[Path, ...]) -> None:
 
 
 @rules_group.command("mutate")
-@click.argument(
-    "suites",
-    nargs=-1,
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Suites to run (feature files, case files, folders).",
-)
+@paths_argument("suites", "Suites to run (feature files, case files, folders).")
 @rules_option
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per CPU).")
 @click.option("--rule", multiple=True, help="Mutate only this rule (repeatable).")
