@@ -1,4 +1,5 @@
-"""Patient data inside the markdown of an alert: shown as written, never read as markdown or HTML."""
+"""Patient data inside the markdown of an alert: shown as written, never read as markdown or HTML; and
+markdown read back as a reader sees it."""
 
 from __future__ import annotations
 
@@ -17,3 +18,11 @@ def escape_markdown(text: str) -> str:
     a list or a heading. Each such character is backslash-escaped and line breaks become spaces.
     """
     return _READ_AS_MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
+
+
+def unescape_markdown(text: str) -> str:
+    """``text`` with each markdown backslash escape replaced by its character, as a reader sees it."""
+    return _ESCAPE.sub(r"\1", text)

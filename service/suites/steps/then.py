@@ -5,10 +5,9 @@ Alerts are named by their stable topic code (KNOWLEDGE.md §3), e.g. ``"iris-ris
 
 from __future__ import annotations
 
-import re
-
 from pytest_bdd import parsers, then
 
+from engine.markdown import unescape_markdown
 from service.suites.steps.patient import PatientBuilder
 from service.suites.steps.target import THALIDOMIDE_PROPOSED, Alert
 
@@ -29,10 +28,7 @@ def fired(alerts: list[Alert]) -> str:
 
 def plain(text: str) -> str:
     """Text compared the way a reader sees it: no markdown emphasis or escapes, single spaces, any case."""
-    return " ".join(_ESCAPED.sub(r"\1", text).replace("*", "").replace("`", "").split()).casefold()
-
-
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a markdown backslash escape shows the character alone
+    return " ".join(unescape_markdown(text).replace("*", "").replace("`", "").split()).casefold()
 
 
 def the_alert(alerts: list[Alert], topic: str) -> Alert:
