@@ -8,6 +8,7 @@ from typing import Any
 
 from pytest_bdd import parsers, then, when
 
+from engine.markdown import unescape_markdown
 from service.suites.steps.fhir_server import FhirStore
 from service.suites.steps.service_world import ServiceWorld, ehr_token
 
@@ -193,12 +194,13 @@ def card_deletes(service_world: ServiceWorld, topic: str, resource_id: str) -> N
 
 @then(parsers.parse('the "{topic}" card says "{text}"'))
 def card_says(service_world: ServiceWorld, topic: str, text: str) -> None:
-    """A card's summary or detail contains this text.
+    """A card's summary or detail, as a reader sees it (markdown's backslash escapes removed), contains this
+    text.
 
     Example: Then the "data-quality" card says "http://example.org/formulary"
     """
     card = service_world.cards[topic]
-    assert text in f"{card['summary']}\n{card.get('detail', '')}", card
+    assert text in unescape_markdown(f"{card['summary']}\n{card.get('detail', '')}"), card
 
 
 @then("every card follows the CDS Hooks specification")
