@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import importlib
 import inspect
+import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,9 +23,15 @@ from engine.errors import KnowledgeBaseError
 if TYPE_CHECKING:
     from engine.knowledge import KnowledgeBase
 
+
+def stdout_console() -> Console:
+    """A console on standard output: piped, 200 columns wide (not rich's 80) unless COLUMNS says otherwise."""
+    return Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200, emoji=False)
+
+
 # Text from rules, patient data and users is printed as written: rich's emoji codes are off, and such text
 # is escaped (``rich.markup.escape``) wherever it meets markup, as a "[...]" or ":name:" in it is data.
-out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
+out = stdout_console()
 err = Console(stderr=True, soft_wrap=True, emoji=False)
 INDICATOR_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 

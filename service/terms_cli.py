@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 from click.exceptions import Exit
-from rich.console import Console
 from rich.markup import escape
 
 from engine.errors import KnowledgeBaseError
-from service.cli_common import rules_option, short_command
+from service.cli_common import err, rules_option, short_command, stdout_console
 
 if TYPE_CHECKING:
     from engine.terminology import Recognition
@@ -39,7 +38,7 @@ def terms(code: str, system: str | None, as_json: bool, rules: Path | None) -> N
     from engine.paths import default_rules_dir
     from engine.valueset_files import load_value_sets
 
-    out, err = Console(emoji=False), Console(stderr=True, soft_wrap=True, emoji=False)
+    out = stdout_console()
     try:
         value_sets = load_value_sets((rules or default_rules_dir()) / "valuesets.yaml")
     except KnowledgeBaseError as exc:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 from click.exceptions import Exit
-from rich.console import Console
+
+from service.cli_common import err, stdout_console
 
 
 class ReportFormat(StrEnum):
@@ -49,7 +50,7 @@ def report(since: datetime | None, output: ReportFormat, rules: Path | None) -> 
     from service.database import make_engine
     from service.settings import get_settings
 
-    out, err = Console(emoji=False), Console(stderr=True, emoji=False)
+    out = stdout_console()
     settings = get_settings()
     try:
         kb = load_knowledge_base(rules or settings.rules_dir, settings.thresholds)

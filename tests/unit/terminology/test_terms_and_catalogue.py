@@ -37,6 +37,15 @@ def test_terms_shows_a_delivery_code_leaving_pregnancy() -> None:
     assert {f["entry"] for f in found} == {"O80"}
 
 
+def test_terms_piped_is_as_wide_as_the_other_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Piped, rich would wrap the table at 80 columns, splitting each source over many lines.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, output = _terms("10432")
+    assert code == 0
+    assert max(len(line) for line in output.splitlines()) > 120
+    assert "ingredient codes, unverified there and in every source here" in output
+
+
 def test_terms_refuses_a_system_it_does_not_read() -> None:
     code, output = _terms("B20", "--system", "http://hospital.example.org/codes")
     assert code == 2
