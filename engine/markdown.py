@@ -12,7 +12,7 @@ _ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>~&"})
 # GitHub's flavour also makes a link of a bare address (`https://…`, `www.…`): escaping the scheme's colon or
 # the dot after `www` leaves the text as written and stops the renderer from seeing an address there. (An
 # e-mail address still becomes a mailto: link there, escaped or not; it shows the address as written.)
-_BARE_ADDRESS = re.compile(r"(?<=[A-Za-z]):(?=//)|(?<=\bwww)\.", re.IGNORECASE)
+_BARE_ADDRESS = re.compile(r":(?=//)|(?<=\bwww)\.", re.IGNORECASE)
 
 
 def escape_markdown(text: str) -> str:
