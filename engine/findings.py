@@ -134,15 +134,23 @@ def _line(text: str, data: list[str], shown: str = "") -> str:
 
 
 def _detail(
-    rule: Rule, why: list[tuple[str, list[str], str]], facts: PatientFacts, support: Mapping[str, list[str]]
+    rule: Rule,
+    why: list[tuple[str, list[str], str]],
+    facts: PatientFacts,
+    support: Mapping[str, list[str]],
+    given: set[str],
 ) -> str:
-    """The rule's markdown detail, then why it fired and any facts the rule reports, each with the patient
-    data behind it (from ``support``)."""
+    """The rule's markdown detail, then why it fired and any facts the rule reports that are not among the
+    reasons already (``given``: their fact names), each with the patient data behind it (from ``support``).
+    """
     lines = [rule.detail.strip(), "", "**Why this fired**", ""]
     lines += [_line(text, data, shown) for text, data, shown in why]
-    if rule.report:
+    # A rule reports a fact its conditions also test when another branch of an `any` can fire it: shown
+    # once, as a reason, when it is one.
+    report = [reported for reported in rule.report if reported.fact not in given]
+    if report:
         lines += ["", "**Also relevant**", ""]
-        for reported in rule.report:
+        for reported in report:
             label = reported.label or fact_label(reported.fact)
             shown = _shown(getattr(facts, reported.fact), fact_unit(reported.fact))
             # The data behind it, as recorded: a result reported beyond a limit keeps its comparator there.
@@ -195,6 +203,7 @@ def build_finding(
                 ],
                 facts,
                 support,
+                {r.name for r in reasons if r.kind == "fact"},
             ),
             "evidence": rule.evidence,
             "evidence_note": rule.evidence_note,

@@ -126,7 +126,8 @@ class Escalation(_Strict):
 
 
 class ReportedFact(_Strict):
-    """A fact shown in the card's detail whether or not it is part of the condition."""
+    """A fact shown in the card's detail whether or not it is part of the condition (once: not again when
+    it is already one of the reasons the rule fired for)."""
 
     fact: str
     label: str | None = None

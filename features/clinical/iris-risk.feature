@@ -48,6 +48,7 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
     Then the "iris-risk" alert fires
     And the "iris-risk" alert explains "42 cells/µL (below 100 cells/µL) — on 2025-01-07"
     And the "iris-risk" alert explains "current course started 2025-01-10"
+    And the "iris-risk" alert shows "Days on the current course of antiretroviral therapy" once
 
   Scenario: A CD4 count reported below the laboratory's limit is cited as reported
     Given today is 2025-01-10

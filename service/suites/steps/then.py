@@ -91,6 +91,17 @@ def then_explains(alerts: list[Alert], topic: str, text: str) -> None:
     )
 
 
+@then(parsers.re(rf"the {TOPIC} alert shows \"(?P<text>[^\"]+)\" once"))
+def then_shows_once(alerts: list[Alert], topic: str, text: str) -> None:
+    """Check that an alert's detail shows a phrase exactly once (compared as for "explains").
+
+    Example: Then the "iris-risk" alert shows "Days on the current course of antiretroviral therapy" once
+    """
+    alert = the_alert(alerts, topic)
+    count = plain(alert.detail).count(plain(text))
+    assert count == 1, f'the "{topic}" alert shows "{text}" {count} times; its detail:\n{alert.detail}'
+
+
 @then(parsers.re(rf"the {TOPIC} alert cites \"(?P<source>[a-z0-9][a-z0-9.-]*)\" first"))
 def then_cites_first(alerts: list[Alert], topic: str, source: str) -> None:
     """Check the first source an alert cites (sources are shown in the order the alert cites them).
