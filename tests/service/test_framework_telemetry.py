@@ -1,8 +1,14 @@
 """FastAPI's built-in OpenTelemetry stays off: its logs of validation failures quote the values a client sent,
-which can be patient data, and it would switch itself on as soon as the process had an SDK configured."""
+which can be patient data, and it would switch itself on as soon as the process had an SDK configured. No
+pydantic plugin is loaded either: pydantic hands one every value a model validates."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import fastapi.telemetry._asgi as framework_asgi
@@ -12,6 +18,14 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = {
+    "patient": {"birth_date": "1984-03-02", "sex": "female"},
+    "evaluation_time": "2026-06-01T09:00:00Z",
+    "conditions": [{"code": "B20"}],
+    "medications": [{"ingredient": "thalidomide", "status": "draft", "draft": True}],
+}
 
 
 def test_requests_never_reach_fastapis_telemetry_even_with_an_sdk_configured(
@@ -49,3 +63,52 @@ def test_fastapi_does_not_set_up_exporters_when_the_environment_asks(
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").status_code == 200
     assert asked == []
+
+
+PLUGIN = '''
+from pathlib import Path
+
+
+class Recorder:
+    """Writes down each model it is asked to watch, as an observability plugin would before seeing values."""
+
+    def new_schema_validator(self, schema, schema_type, path, schema_kind, config, plugin_settings):
+        with open(Path(__file__).with_name("watched.txt"), "a") as handle:
+            handle.write(f"{path.module}:{path.name}\\n")
+        return None, None, None
+
+
+plugin = Recorder()
+'''
+
+
+PROCESSES = {
+    "command line": "import sys\nsys.argv = ['clinrules', 'evaluate', 'scenario.json']\n"
+    "from service.cli import main\nmain()",
+    "service": "import service.app\nfrom engine.scenario import Scenario\n"
+    "Scenario.model_validate_json(open('scenario.json').read())",
+}
+"""Each way into the project: the command line evaluating a scenario, the service validating one."""
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_no_pydantic_plugin_sees_patient_data(tmp_path: Path, process: str) -> None:
+    # An installed package registering the "pydantic" entry point, as observability SDKs do.
+    (tmp_path / "recording_plugin.py").write_text(PLUGIN)
+    info = tmp_path / "recording_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: recording-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nrecorder = recording_plugin:plugin\n")
+    (tmp_path / "scenario.json").write_text(json.dumps(SCENARIO))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    # A control run proves the plugin would be loaded: pydantic alone hands it a model.
+    control = "import pydantic\nclass M(pydantic.BaseModel):\n    x: int\nM(x=1)"
+    subprocess.run([sys.executable, "-c", control], env=env, check=True, cwd=tmp_path)
+    assert (tmp_path / "watched.txt").read_text().strip() == "__main__:M"
+    (tmp_path / "watched.txt").unlink()
+    run = subprocess.run(
+        [sys.executable, "-c", PROCESSES[process]], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert not (tmp_path / "watched.txt").exists()
