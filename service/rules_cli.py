@@ -17,16 +17,20 @@ def rules_group() -> None:
     """Inspect the knowledge base in rules/."""
 
 
+LIST_COLUMNS = ("id", "version", "status", "indicator", "evidence", "title")
+"""The columns of `clinrules rules list`, which its help names."""
+
+
 @rules_group.command("list")
 @rules_option
 def rules_list(rules: Path | None) -> None:
-    """List every rule: id, status, indicator, topic and title."""
+    """List every rule: id, version, status, indicator, evidence and title."""
     short_command()
     kb = load_rules(rules)
     from rich.table import Table
 
     table = Table(title=f"rule set {kb.version}")
-    for column in ("id", "version", "status", "indicator", "evidence", "title"):
+    for column in LIST_COLUMNS:
         table.add_column(column)
     for r in sorted(kb.rules.values(), key=lambda r: r.id):
         table.add_row(

@@ -11,7 +11,7 @@ from service.suites.caserun import load_cases, run_cases
 from service.suites.cases import CASE_SUFFIXES, looks_like_case_file
 from service.suites.gherkinrun import run_features
 from service.suites.results import ScenarioResult, SuiteRun
-from service.suites.targets import EngineSuiteTarget, HttpSuiteTarget, SuiteTarget
+from service.suites.targets import EngineSuiteTarget, HttpSuiteTarget, SuiteTarget, ensure_reachable
 
 
 class ProgressSink(Protocol):
@@ -71,6 +71,8 @@ def run_suites(
     """Run case files (directly) and feature files (through pytest-bdd); results in file order."""
     start = time.perf_counter()
     run = SuiteRun(target=url or "engine")
+    if url and target is None:
+        ensure_reachable(url)  # before anything runs: a feature file would otherwise fail every scenario
     cases, errors = load_cases(found.case_files)
     if progress:
         progress.add_total(len(cases))

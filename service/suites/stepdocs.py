@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.suites.steps.phrases import INGREDIENT
+
 STEP_MODULES = (
     "service.suites.steps.given",
     "service.suites.steps.given_medicines",
@@ -36,11 +38,14 @@ PARAMETER_HELP = {
     "age": "age in completed years (optional)",
     "code": "an ICD-10-CM code such as `B20`, `A15.0`, `B45.1`",
     "name": "the condition's name, as the clinician writes it",
+    "source": 'a source id in double quotes, e.g. `"thalomid-label"` (see the rule catalogue)',
     "text": "free text, in double quotes",
     "ingredient": "a medication: ingredient or product name",
     "value": "a number, e.g. `42` or `0.045`",
     "unit": "a unit as on a lab report, e.g. `cells/µL`, `10*9/L`, `copies/mL`, `mL/min/1.73m2`",
     "below": "`of` for a result, `below` for a result under the assay's limit",
+    "limit": "`of` for a result, `below` for one under the assay's limit, `above` for one over the reporting "
+    "limit (a laboratory's `>90`)",
     "days": "a whole number of days",
     "topic": 'a topic code in double quotes, e.g. `"iris-risk"` (see the rule catalogue)',
     "other": "another alert's topic code",
@@ -48,9 +53,14 @@ PARAMETER_HELP = {
     "topics": "topic codes separated by commas, quotes optional",
     "status": "`recurred` or `relapsed`",
     "result": "`positive` or `negative`",
-    "kind": "`steroid-refractory` or `steroid-dependent`",
-    "no": "write `no ` for no reproductive potential (optional)",
 }
+"""What a parameter takes, by name; a parameter whose group lists fixed words is described by them instead."""
+_BY_BODY = {
+    INGREDIENT: "a medication: ingredient or product name",  # where a step calls it `name`
+    r"\d+": "a whole number",
+}
+_CODE_IN_SYSTEM = "a code of that system, in double quotes: `B20` (ICD-10-CM), `L04AX02` (ATC), `767` (CIEL)"
+_OVERRIDE_CODE = "an override reason's code, e.g. `already-monitored` (see the rule catalogue)"
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,7 @@ class StepDoc:
     """One step of the vocabulary."""
 
     keyword: str
+    pattern: str
     wording: str
     parameters: list[tuple[str, str]]
     description: str
@@ -124,9 +135,43 @@ def _words(pattern: str) -> str:
     return "".join(out)
 
 
+def _choices(body: str) -> list[str] | None:
+    """The words a group such as ``(?P<kind>CD4 count|viral load)`` takes, or None when it is not a list."""
+    words = body.split("|")
+    if all(re.fullmatch(r"(?:[\w ,/*-]|\\.)+", w) for w in words):
+        return [re.sub(r"\\(.)", r"\1", w) for w in words]
+    return None
+
+
+def _help(name: str, body: str, optional: bool, names: list[str]) -> str:
+    words = _choices(body)
+    known = PARAMETER_HELP.get(name, "")
+    if words is not None and all(f"`{w}`" in known for w in words):
+        return known  # it says what each word means
+    if words is not None:
+        listed = ", ".join(f"`{w}`" for w in words)
+        if len(words) == 1:
+            return f"write {listed} or leave it out"
+        return f"one of {listed}" + (" (optional)" if optional else "")
+    if name == "code" and "system" in names:
+        return _CODE_IN_SYSTEM
+    if name == "code" and "outcome" in names:
+        return _OVERRIDE_CODE
+    if name in PARAMETER_HELP and not (name == "name" and body in _BY_BODY):
+        return PARAMETER_HELP[name]
+    return _BY_BODY.get(body, "see the wording")
+
+
 def _parameters(pattern: str) -> list[tuple[str, str]]:
-    names = list(re.compile(pattern).groupindex) if pattern else []
-    return [(n, PARAMETER_HELP.get(n, "see the wording")) for n in names]
+    if not pattern:
+        return []
+    names = list(re.compile(pattern).groupindex)
+    found = []
+    for name in names:
+        start = pattern.index(f"(?P<{name}>")
+        body, end = _group_body(pattern, start)
+        found.append((name, _help(name, body[len(name) + 5 : -1], pattern[end : end + 1] == "?", names)))
+    return found
 
 
 def collect(module_names: tuple[str, ...] = STEP_MODULES) -> list[StepDoc]:
@@ -153,6 +198,7 @@ def collect(module_names: tuple[str, ...] = STEP_MODULES) -> list[StepDoc]:
         docs.append(
             StepDoc(
                 keyword=str(context.type or "step").capitalize(),
+                pattern=pattern,
                 wording=text,
                 parameters=_parameters(pattern),
                 description=description,

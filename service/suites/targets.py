@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +32,21 @@ class SuiteTarget(Protocol):
     def evaluate(self, data: dict[str, Any], at: datetime | None) -> list[Card]:
         """The cards for ``data``, evaluated at ``at`` (else the scenario's own time, else now)."""
         ...
+
+
+def _json_value(value: object) -> str:
+    """A YAML case file's unquoted dates and times, as the ISO 8601 text the project's JSON takes."""
+    if isinstance(value, date):  # a datetime is a date too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be sent as JSON")
+
+
+def ensure_reachable(url: str, timeout: float = 10.0) -> None:
+    """Raise :class:`TargetUnavailable` when nothing answers HTTP at ``url`` (any answer will do)."""
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+    except httpx.TransportError as exc:
+        raise TargetUnavailable(f"cannot reach {url}: {exc}") from exc
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -105,7 +121,12 @@ class HttpSuiteTarget:
             if not fhir.looks_like_fhir(data):
                 body = {**data, "evaluation_time": params["at"]}
         try:
-            response = self.client.post(f"{self.url}/evaluate", json=body, params=params)
+            response = self.client.post(
+                f"{self.url}/evaluate",
+                content=json.dumps(body, default=_json_value, ensure_ascii=False).encode(),
+                params=params,
+                headers={"Content-Type": "application/json"},
+            )
         except httpx.TransportError as exc:
             raise TargetUnavailable(f"cannot reach {self.url}/evaluate: {exc}") from exc
         if response.status_code >= 500:

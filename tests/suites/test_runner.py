@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -153,12 +154,37 @@ def test_the_service_features_run_against_the_running_service(service_url: str) 
     assert 'clinrules_evaluations_total{service="order-sign"}' in metrics
 
 
-def test_unreachable_service_exits_two(suite_dir: Path) -> None:
+def test_a_case_file_as_the_docs_write_it_runs_against_a_service(suite_dir: Path, service_url: str) -> None:
+    """Regression: YAML reads unquoted dates as dates, which could not be sent as JSON (a traceback)."""
+    (suite_dir / "cases.yaml").write_text(
+        "at: 2026-06-01T12:00:00Z\n"
+        "cases:\n"
+        "  - name: Very low CD4 at ART start\n"
+        "    scenario:\n"
+        "      patient: {birth_date: 1984-03-02, sex: male}\n"
+        "      conditions: [{code: B20}]\n"
+        "      observations: [{kind: cd4, time: 2026-05-29, value: 42, unit: cells/uL}]\n"
+        "      medications:\n"
+        "        - {ingredient: dolutegravir, status: draft, draft: true, start: 2026-06-01T08:00:00Z}\n"
+        "    expect: [{topic: iris-risk, indicator: warning}]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["test", str(suite_dir), "--url", service_url])
+    assert result.exit_code == 0, result.output
+    assert "1 scenarios: 1 passed, 0 failed, 0 errors" in result.output, result.output
+
+
+@pytest.mark.parametrize("kind", ["case file", "feature file"])
+def test_unreachable_service_exits_two(suite_dir: Path, kind: str) -> None:
     from tests.suites.server import free_port
 
-    path = write_cases(suite_dir, passing_cases())
+    if kind == "case file":
+        path = write_cases(suite_dir, passing_cases())
+    else:
+        path = suite_dir / "pass.feature"
+        path.write_text(PASSING_FEATURE, encoding="utf-8")
     result = runner.invoke(app, ["test", str(path), "--url", f"http://127.0.0.1:{free_port()}"])
-    assert result.exit_code == 2
+    assert result.exit_code == 2, result.output
     assert "cannot reach" in result.output
 
 

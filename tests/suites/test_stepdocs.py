@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from service.suites.stepdocs import DOC_PATH, collect, render, wording
@@ -26,3 +27,22 @@ def test_wording_of_patterns() -> None:
         "a[n] [<sex>] patient [aged <age>]"
     )
     assert wording(r"the \"(?P<topic>[a-z-]+)\" alert fires") == 'the "<topic>" alert fires'
+
+
+def test_each_parameter_is_described_with_the_words_its_examples_use() -> None:
+    """Regression: `kind` of the "printed as" step was described as `steroid-refractory`, and `no` of the
+    transplant-candidate step as "write `no `" where the step takes `not `."""
+    checked = 0
+    for step in collect():
+        help_of = dict(step.parameters)
+        assert "see the wording" not in help_of.values(), step.wording
+        for example in step.examples if step.pattern else []:
+            text = re.sub(r"^(Given|When|Then|And|But) ", "", example)
+            found = re.fullmatch(step.pattern, text)
+            assert found, f"the example does not match its step: {example}"
+            for name, value in found.groupdict().items():
+                group = re.search(rf"\(\?P<{name}>([^()]*)\)", step.pattern)
+                if value and group and re.fullmatch(r"[\w ,/*|-]+", group.group(1)):
+                    assert f"`{value}`" in help_of[name], f"{step.wording}: {name}={value!r}: {help_of[name]}"
+                    checked += 1
+    assert checked > 10

@@ -94,6 +94,11 @@ def test_schema_is_json_schema_of_a_scenario() -> None:
 def test_rules_list_show_and_coverage() -> None:
     listed = runner.invoke(app, ["rules", "list"])
     assert listed.exit_code == 0 and "thalidomide-pregnancy" in listed.output
+    header = next(line for line in listed.output.splitlines() if " id " in line)
+    helped = " ".join(runner.invoke(app, ["rules", "list", "--help"]).output.split())
+    columns = header.replace("┃", " ").split()
+    assert columns == ["id", "version", "status", "indicator", "evidence", "title"]
+    assert f"{', '.join(columns[:-1])} and {columns[-1]}" in helped  # the help names the columns shown
     shown = runner.invoke(app, ["rules", "show", "iris-risk"])
     assert shown.exit_code == 0 and "cd4_below = 100" in shown.output and "aidsinfonet-483" in shown.output
     assert runner.invoke(app, ["rules", "show", "nope"]).exit_code == 2
