@@ -71,6 +71,19 @@ Feature: Suspected IRIS after antiretroviral therapy starts
     When the rules are evaluated
     Then the "iris-suspected" alert fires
 
+  Scenario Outline: Progressive multifocal leukoencephalopathy found after ART started
+    Given the patient has progressive multifocal leukoencephalopathy, coded <system> "<code>" diagnosed 5 days ago
+    And the patient has HIV
+    And the patient started dolutegravir 30 days ago
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+
+    Examples:
+      | system        | code        |
+      | SNOMED CT     | 22255007    |
+      | CIEL          | 5046        |
+      | WHO SMART HIV | HIV.D.DE345 |
+
   Scenario: A condition diagnosed before ART started is not new since ART
     Given the patient has pulmonary tuberculosis (A15.0) diagnosed 60 days ago
     And the patient has HIV

@@ -70,6 +70,19 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
       | has viral hepatitis B, unspecified | B19.10 |
       | has hepatitis B carrier state      | Z22.51 |
 
+  Scenario Outline: Hepatitis B worded "type B viral hepatitis" in SNOMED CT stops the suggestion
+    Given the patient started rifampicin 20 days ago
+    And a CD4 count of 80 cells/µL 10 days ago
+    And the patient has <record>, coded SNOMED CT "<code>"
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "tb-iris-prophylaxis" alert does not fire
+
+    Examples:
+      | record                            | code     |
+      | chronic type B viral hepatitis    | 61977001 |
+      | acute type B viral hepatitis      | 76795007 |
+
   Scenario: Not yet on TB treatment
     Given a CD4 count of 80 cells/µL 10 days ago
     And dolutegravir is being ordered

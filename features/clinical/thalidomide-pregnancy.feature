@@ -124,3 +124,32 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | days | outcome       |
       | 300  | fires         |
       | 301  | does not fire |
+
+  Scenario Outline: A record that is no delivery of this pregnancy does not end it
+    Given the patient has supervision of normal pregnancy (Z34.90) diagnosed 40 days ago
+    And the patient has <record>, coded <system> "<code>" diagnosed 10 days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert is critical
+
+    Examples: an earlier pregnancy's delivery, and labour without a delivery
+      | record                                          | system        | code              |
+      | a history of a previous forceps delivery        | SNOMED CT     | 161813007         |
+      | a history of a previous vacuum delivery         | SNOMED CT     | 726624001         |
+      | forceps, in the mother's history                | WHO SMART HIV | HIV.E.DE26        |
+      | vacuum delivery, in the mother's history        | WHO SMART HIV | HIV.E.DE33        |
+      | preterm labour without delivery                 | SNOMED CT     | 10761341000119105 |
+      | spontaneous onset of labour, caesarean planned  | SNOMED CT     | 10751701000119102 |
+
+  Scenario: A pregnancy coded in ICD-11
+    Given the patient has pregnant state, coded ICD-11 "QA41" diagnosed 30 days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert is critical
+
+  Scenario: A delivery coded in ICD-11 after the pregnancy ends it
+    Given the patient has pregnant state, coded ICD-11 "QA41" diagnosed 250 days ago
+    And the patient has a spontaneous vertex delivery, coded ICD-11 "JB20.0" diagnosed 10 days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert does not fire

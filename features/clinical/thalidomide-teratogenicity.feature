@@ -92,6 +92,18 @@ Feature: Thalidomide-class drugs cause birth defects
       | the patient started lenalidomide 90 days ago |
       | the patient is taking pomalidomide        |
 
+  Scenario Outline: A brand's tablets and capsules, ordered by their RxNorm code alone
+    Given a male patient aged 66
+    And <brand>, coded RxNorm "<code>", is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert fires
+
+    Examples: the dose-form groups of the CDS Hooks sandbox medication list
+      | brand           | code    |
+      | Thalomid pills  | 1184930 |
+      | Revlimid pills  | 1182529 |
+      | Pomalyst pills  | 1369723 |
+
   Scenario: A thalidomide course that has ended
     Given a female patient aged 30
     And the patient stopped thalidomide 10 days ago after 60 days of treatment

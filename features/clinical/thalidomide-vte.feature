@@ -44,6 +44,20 @@ Feature: Venous thromboembolism with thalidomide-class drugs
       | phlebitis of deep vessels of the lower limb    | I80.209 |
       | deep vein thrombosis of the right arm          | I82.621 |
 
+  Scenario Outline: A past venous thromboembolism coded in SNOMED CT
+    Given the patient had <event>, coded SNOMED CT "<code>"
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-vte" alert fires
+
+    Examples:
+      | event                            | code      |
+      | pulmonary thromboembolism        | 233935004 |
+      | thromboembolism of a vein        | 429098002 |
+      | deep thrombophlebitis            | 16750002  |
+      | thrombophlebitis of femoral vein | 195410000 |
+      | pulmonary thrombosis             | 69357003  |
+
   Scenario: A corticosteroid that has been stopped
     Given the patient stopped prednisone 10 days ago after 14 days of treatment
     And thalidomide is being ordered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from valueset_sources.base import BuilderBase
@@ -14,8 +15,10 @@ class DrugReaders(BuilderBase):
 
     def from_rxnorm(self) -> None:
         file_to_key = {about.get("file"): k for k, about in self.sources.items()}
+        seen: set[str] = set()
         with (self.t / "rxnorm/rxnorm_engine_concepts.csv").open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
+                seen.add(row["rxcui"])
                 key = file_to_key.get(row["source_file"]) or self._rxnorm_source(row["source_file"])
                 name = f"{row['name']} | {row['ingredients_matched']}"
                 if row["corticosteroid_route_hint"].startswith("non-systemic"):
@@ -23,6 +26,22 @@ class DrugReaders(BuilderBase):
                     continue
                 for concept in classify_drug(name):
                     self.add("medications", concept, "rxnorm", key, row["rxcui"])
+        self._from_sandbox_list(seen)
+
+    def _from_sandbox_list(self, seen: set[str]) -> None:
+        """The sandbox list's other codes, classified by their names and, for a dose-form group ("Thalomid
+        Pill"), by the names of the strengths it groups ("Thalidomide 50 MG [Thalomid]")."""
+        file = "rxnorm/cds-hooks-sandbox-medication-list.json"
+        data = json.loads((self.t / file).read_text(encoding="utf-8"))
+        names: dict[str, str] = data["cuiToName"]
+        parts: dict[str, list[list[str]]] = data["pillToComponentSets"]
+        key = self._rxnorm_source(file)
+        for cui, name in names.items():
+            if cui in seen:
+                continue  # rxnorm_engine_concepts.csv already classified (or rejected) it
+            text = " | ".join([name, *(names.get(c, "") for sets in parts.get(cui, []) for c in sets)])
+            for concept in classify_drug(text):
+                self.add("medications", concept, "rxnorm", key, cui)
 
     def _rxnorm_source(self, file: str) -> str:
         about = {

@@ -105,12 +105,25 @@ ICD11: dict[str, list[str]] = {
     "peripheral-neuropathy": ["8C0"],
     "renal-failure": ["GB60", "GB61.4", "GB61.5"],
     "vte-history": ["BD71", "BB00"],
+    # chapter 18 (JA00-JB6Z) and the pregnancy Z-codes' equivalents (Z33-Z36: QA41-QA43, QA45), as ICD-10's O
+    "pregnancy": ["JA", "JB", "QA41", "QA42", "QA43", "QA45"],
+    # single and multiple delivery JB20-JB2Z (O80-O84), outcome of delivery QA46 (Z37), postpartum care QA48 (Z39)
+    "delivery": ["JB20", "JB21", "JB22", "JB23", "JB24", "JB2Z", "QA46", "QA48"],
+    "no-reproductive-potential": ["GA30.00"],  # menopausal or female climacteric states (N95.1)
 }
+NOT_PREGNANCY_11 = ["JB2"]  # the delivery block ends a pregnancy; chronic pain MG30 is not "intractable"
 ICD11["iris-associated"] = (
     ICD11["tuberculosis"]
     + ICD11["hepatitis-b"]
     + ICD11["kaposi-sarcoma"]
     + ["1F27", "1D82", "1B21", "8A45.02", "1E91", "1F00", "1E76", "1E50.2", "1E51.1", "MA01", "CA40.20"]
+)
+
+# The deep veins whose thrombosis or thrombophlebitis is venous thromboembolism (ICD-10-CM I80.1, I80.2, I82.4,
+# I82.62, vena cava and pelvic veins); an unnamed "lower limb vein" may be superficial and is left out.
+DEEP_VEIN = (
+    r"(deep |common |internal |external )?(femoral|popliteal|iliac|femoropopliteal|pelvic|tibial|peroneal"
+    r"|axillary|subclavian|brachial) veins?"
 )
 
 # Words a display must contain for a SNOMED CT, CIEL or WHO SMART HIV code to mean the concept.
@@ -121,14 +134,17 @@ WORDS: dict[str, str] = {
     "tb-meningitis": r"tubercul\w*( of( the)?)? (lepto)?mening|mening\w* tubercul|\bTB meningitis",
     "cryptococcal-meningitis": r"cryptococc\w* mening|mening\w* cryptococc|cerebral cryptococc",
     "kaposi-sarcoma": r"kaposi",
-    "hepatitis-b": r"hepatitis b\b|\bHBV\b|hepatitis type b",
+    "hepatitis-b": r"hepatitis b\b|\bHBV\b|hepatitis,? type b\b|type b viral hepatitis",
     "crps": r"complex regional pain|causalgia|reflex sympathetic dystrophy",
     "chronic-intractable-pain": r"chronic intractable pain",
     "peripheral-neuropathy": r"polyneuropathy|peripheral neuropathy",
     "renal-failure": r"renal failure|kidney failure|end stage renal|end-stage renal"
     r"|chronic kidney disease stage [45]"
     r"|dependence on (renal )?dialysis",
-    "vte-history": r"venous thrombo|deep vein|pulmonary embol|\bDVT\b",
+    "vte-history": r"venous thrombo|deep vein|pulmonary embol|\bDVT\b|venous embol|thromboembolism of vein"
+    r"|deep thrombophlebitis|pulmonary (artery )?thrombo|pulmonary microembol|pulmonary infarction"
+    r"|pulmonary apoplexy|(thrombo)?phlebitis of [\w ]*?" + DEEP_VEIN
+    + r"|(thrombosis|embolism)\b[\w ]*? of [\w ]*?(vena cava|vein of trunk|" + DEEP_VEIN + ")",
     "no-reproductive-potential": r"hysterectomy|premature menopause|postmenopausal",
 }
 WORDS["iris-associated"] = "|".join(
@@ -144,7 +160,7 @@ WORDS["iris-associated"] = "|".join(
         r"zoster|shingles",
         r"herpes simplex|genital herpes",
         r"molluscum",
-        r"hepatitis c\b",
+        r"hepatitis c\b|hepatitis,? type c\b|type c viral hepatitis",
         r"lymphadenopathy",
         r"pneumocyst",
     ]
@@ -153,7 +169,7 @@ NOT_WORDS: dict[str, str] = {
     "tb-meningitis": r"tuberculoma",  # a meningeal tuberculoma is not meningitis (ICD-10 A17.1, not A17.0)
     "iris-associated": r"\bvaccin|immuniz|screen|exposure|contact|latent|\bnegative|\bimmune\b"
     r"|history of|suspected"
-    r"|leukoencephalopathy(?! with| co-| progressive)|HIV leukoencephalopathy"
+    r"|(?<!multifocal )leukoencephalopathy(?! with| co-| progressive)|HIV leukoencephalopathy"
     r"|human immunodeficiency virus leukoencephalopathy",
     "tuberculosis": r"\bvaccin|immuniz|screen|exposure|contact|latent|\bnegative|history of|suspected|test\b",
     "hepatitis-b": r"\bvaccin|immuniz|screen|exposure|contact|\bnegative|immune\b|antibody|history of",
@@ -164,13 +180,31 @@ NOT_WORDS: dict[str, str] = {
 NOT_WORDS["iris-associated"] += r"|varicella(?!.*zoster)|chickenpox|chicken pox"
 DAK_SINGLE_ARV = r"(ABC|3TC|ATV|AZT|ZDV|DRV|DTG|EFV|FTC|LPV|NVP|RAL|TDF|TAF|ETV|RPV|CAB|BIC|DOR)"
 DAK_PREGNANT = r"^(currently pregnant|pregnancy|pregnant at ART start|pregnancy in HIV-infected woman)$"
-DAK_DELIVERED = r"deliver|birth|caesar|forceps"
-# SNOMED CT obstetric displays say where the episode stands: "- not delivered" and "antepartum" mean still
-# pregnant,
-# "- delivered" and "delivery" date its end; postpartum and puerperal findings mean neither.
-STILL_PREGNANT = r"not delivered|undelivered|antepartum|before delivery|threatened"
+DAK_DELIVERED = r"deliver|birth|caesar"
+# The DAK's mother's-history activity mixes past pregnancies (forceps, vacuum) with the current one: only an
+# element whose definition names the current pregnancy or its outcome dates the end of a pregnancy.
+DAK_CURRENT_DELIVERY = r"current pregnancy|outcome of pregnancy"
+# SNOMED CT obstetric displays say where the episode stands: "- not delivered", "antepartum", a labour
+# "without delivery" or its spontaneous onset mean still pregnant; "- delivered" and "delivery" date its end;
+# postpartum and puerperal findings mean neither.
+STILL_PREGNANT = (
+    r"not delivered|undelivered|antepartum|before delivery|threatened|without delivery"
+    r"|spontaneous onset of labou?r"
+)
 DELIVERED = r"(?<!un)delivered\b|\bdelivery\b|liveborn|live birth|stillbirth|caesarean|cesarean"
 AFTER_PREGNANCY = r"postpartum|post-partum|puerper|postnatal|lactat|breast"
+# A past pregnancy's delivery recorded as history does not end the current pregnancy ("following previous
+# caesarean" and "baby delivered during previous episode of care" are this pregnancy's delivery).
+OBSTETRIC_HISTORY = r"\bhistory\b|\bpast\b|\bprevious (deliver|pregnan|forceps|vacuum|birth|childbirth|labou?r)"
+
+
+def obstetric_concept(display: str) -> str | None:
+    """``pregnancy``, ``delivery`` or neither, for an obstetric SNOMED CT display."""
+    if re.search(STILL_PREGNANT, display, re.I):
+        return "pregnancy"
+    if re.search(DELIVERED, display, re.I):
+        return None if re.search(OBSTETRIC_HISTORY, display, re.I) else "delivery"
+    return None if re.search(AFTER_PREGNANCY, display, re.I) else "pregnancy"
 
 
 def dotless(code: str) -> str:

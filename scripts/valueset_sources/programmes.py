@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from valueset_sources.base import BuilderBase
 from valueset_sources.meaning import (
+    DAK_CURRENT_DELIVERY,
     DAK_DELIVERED,
     DAK_PREGNANT,
     DAK_SINGLE_ARV,
@@ -109,10 +110,14 @@ class ProgrammeReaders(BuilderBase):
                         DAK_PREGNANT, row["Data Element Label"], re.I
                     ):
                         continue  # the DAK files past-pregnancy history under O-codes too
-                    if concept == "delivery" and not re.search(
-                        DAK_DELIVERED, row["Data Element Label"], re.I
+                    if concept == "delivery" and not (
+                        re.search(DAK_DELIVERED, row["Data Element Label"], re.I)
+                        and re.search(DAK_CURRENT_DELIVERY, row["Description and Definition"], re.I)
                     ):
-                        continue  # breastfeeding is filed under Z39 but does not date the end of a pregnancy
+                        # breastfeeding is filed under Z39, a past forceps delivery under O81: neither dates
+                        # the end of the current pregnancy
+                        self.rejected.append(f"{key} {code} {row['Data Element Label']!r}: not this delivery")
+                        continue
                     self.add("conditions", concept, "hiv-dak", key, code)
                     self._dak_snomed(row, concept, key)
             if (

@@ -9,14 +9,13 @@ from collections.abc import Iterable
 
 from valueset_sources.base import BuilderBase
 from valueset_sources.meaning import (
-    AFTER_PREGNANCY,
-    DELIVERED,
     ICD10_CM,
     ICD11,
+    NOT_PREGNANCY_11,
     NOT_PREGNANCY_CM,
-    STILL_PREGNANT,
     WORDS,
     means,
+    obstetric_concept,
     under,
 )
 
@@ -86,12 +85,11 @@ class PublishedReaders(BuilderBase):
         if "pregnan" in title or "obstetric" in title:
             if "pregnant state" in title and code == "60001007":
                 return
-            if re.search(STILL_PREGNANT, display, re.I):
-                self.add("conditions", "pregnancy", "snomed", key, code)
-            elif re.search(DELIVERED, display, re.I):
-                self.add("conditions", "delivery", "snomed", key, code)
-            elif not re.search(AFTER_PREGNANCY, display, re.I):
-                self.add("conditions", "pregnancy", "snomed", key, code)
+            concept = obstetric_concept(display)
+            if concept is not None:
+                self.add("conditions", concept, "snomed", key, code)
+            else:
+                self.rejected.append(f"{key} SNOMED {code} {display!r}: neither a pregnancy nor its end")
             return
         for concept, words in (
             ("iris", "immune"),
@@ -150,6 +148,8 @@ class PublishedReaders(BuilderBase):
                 if not code:
                     continue
                 for concept, stems in ICD11.items():
+                    if concept == "pregnancy" and under(code, NOT_PREGNANCY_11):
+                        continue
                     if under(code, stems) and not re.search(r"\bunspecified\b.*residual", title):
                         self.add("conditions", concept, "icd11", key11, code)
                 if under(code, ICD11["hiv"]) and "without mention" not in title:
