@@ -107,7 +107,8 @@ ICD11: dict[str, list[str]] = {
     "vte-history": ["BD71", "BB00"],
     # chapter 18 (JA00-JB6Z) and the pregnancy Z-codes' equivalents (Z33-Z36: QA41-QA43, QA45), as ICD-10's O
     "pregnancy": ["JA", "JB", "QA41", "QA42", "QA43", "QA45"],
-    # single and multiple delivery JB20-JB2Z (O80-O84), outcome of delivery QA46 (Z37), postpartum care QA48 (Z39)
+    # single and multiple delivery JB20-JB2Z (O80-O84), outcome of delivery QA46 (Z37), postpartum care
+    # QA48 (Z39)
     "delivery": ["JB20", "JB21", "JB22", "JB23", "JB24", "JB2Z", "QA46", "QA48"],
     "no-reproductive-potential": ["GA30.00"],  # menopausal or female climacteric states (N95.1)
 }
@@ -119,8 +120,8 @@ ICD11["iris-associated"] = (
     + ["1F27", "1D82", "1B21", "8A45.02", "1E91", "1F00", "1E76", "1E50.2", "1E51.1", "MA01", "CA40.20"]
 )
 
-# The deep veins whose thrombosis or thrombophlebitis is venous thromboembolism (ICD-10-CM I80.1, I80.2, I82.4,
-# I82.62, vena cava and pelvic veins); an unnamed "lower limb vein" may be superficial and is left out.
+# The deep veins whose thrombosis or thrombophlebitis is venous thromboembolism (ICD-10-CM I80.1, I80.2,
+# I82.4, I82.62, vena cava and pelvic veins); an unnamed "lower limb vein" may be superficial and is left out.
 DEEP_VEIN = (
     r"(deep |common |internal |external )?(femoral|popliteal|iliac|femoropopliteal|pelvic|tibial|peroneal"
     r"|axillary|subclavian|brachial) veins?"
@@ -143,8 +144,11 @@ WORDS: dict[str, str] = {
     r"|dependence on (renal )?dialysis",
     "vte-history": r"venous thrombo|deep vein|pulmonary embol|\bDVT\b|venous embol|thromboembolism of vein"
     r"|deep thrombophlebitis|pulmonary (artery )?thrombo|pulmonary microembol|pulmonary infarction"
-    r"|pulmonary apoplexy|(thrombo)?phlebitis of [\w ]*?" + DEEP_VEIN
-    + r"|(thrombosis|embolism)\b[\w ]*? of [\w ]*?(vena cava|vein of trunk|" + DEEP_VEIN + ")",
+    r"|pulmonary apoplexy|(thrombo)?phlebitis of [\w ]*?"
+    + DEEP_VEIN
+    + r"|(thrombosis|embolism)\b[\w ]*? of [\w ]*?(vena cava|vein of trunk|"
+    + DEEP_VEIN
+    + ")",
     "no-reproductive-potential": r"hysterectomy|premature menopause|postmenopausal",
 }
 WORDS["iris-associated"] = "|".join(
@@ -195,7 +199,9 @@ DELIVERED = r"(?<!un)delivered\b|\bdelivery\b|liveborn|live birth|stillbirth|cae
 AFTER_PREGNANCY = r"postpartum|post-partum|puerper|postnatal|lactat|breast"
 # A past pregnancy's delivery recorded as history does not end the current pregnancy ("following previous
 # caesarean" and "baby delivered during previous episode of care" are this pregnancy's delivery).
-OBSTETRIC_HISTORY = r"\bhistory\b|\bpast\b|\bprevious (deliver|pregnan|forceps|vacuum|birth|childbirth|labou?r)"
+OBSTETRIC_HISTORY = (
+    r"\bhistory\b|\bpast\b|\bprevious (deliver|pregnan|forceps|vacuum|birth|childbirth|labou?r)"
+)
 
 
 def obstetric_concept(display: str) -> str | None:

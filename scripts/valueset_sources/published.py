@@ -85,9 +85,9 @@ class PublishedReaders(BuilderBase):
         if "pregnan" in title or "obstetric" in title:
             if "pregnant state" in title and code == "60001007":
                 return
-            concept = obstetric_concept(display)
-            if concept is not None:
-                self.add("conditions", concept, "snomed", key, code)
+            obstetric = obstetric_concept(display)
+            if obstetric is not None:
+                self.add("conditions", obstetric, "snomed", key, code)
             else:
                 self.rejected.append(f"{key} SNOMED {code} {display!r}: neither a pregnancy nor its end")
             return
