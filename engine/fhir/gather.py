@@ -12,7 +12,10 @@ from engine.fhir.models import BundleShell, CodeableConcept, MedicationCode, Obs
 from engine.fhir.report import Report
 from engine.fhir.resource_types import RESOURCE_TYPES
 
-# The resource types a rule reads; any other (valid) type is skipped without a look.
+# The resource types a rule reads; any other (valid) type is skipped without a look, except a Medication (an
+# order's drug) and an OperationOutcome (the server's word on the data: its errors and warnings are noted).
+# Other types (Encounter, Practitioner, AllergyIntolerance, ...) hold nothing any rule reads, and the
+# prefetch templates ask for none of them, so skipping them is silent.
 READ_TYPES = frozenset({"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"})
 MAX_BUNDLE_DEPTH = 8
 
@@ -101,8 +104,32 @@ class Gatherer:
                 self.medications[f"Medication/{rid}"] = found
             if full_url:
                 self.medications[full_url] = found
+        elif kind == "OperationOutcome":
+            self._outcome(item, label)
         elif kind not in RESOURCE_TYPES:
             self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
+
+    def _outcome(self, outcome: dict[str, Any], label: str) -> None:
+        """An OperationOutcome among the data (a search Bundle's ``outcome`` entry): an error or a warning
+        from the server that answered the search is noted, since the data may be incomplete; information is
+        not."""
+        issues = outcome.get("issue")
+        for issue in issues if isinstance(issues, list) else []:
+            if not isinstance(issue, dict):
+                continue
+            severity = issue.get("severity")
+            if severity not in ("fatal", "error", "warning"):
+                continue
+            details = issue.get("details")
+            text = issue.get("diagnostics") or (details.get("text") if isinstance(details, dict) else None)
+            said = f" ({' '.join(text.split())[:200]})" if isinstance(text, str) and text.strip() else ""
+            if severity == "warning":
+                self.report.note(f"{label}: the server that gave this data warns{said}")
+            else:
+                self.report.note(
+                    f"{label}: the server that gave this data reports an error{said}; "
+                    "the data may be incomplete, so an alert may be missing"
+                )
 
     def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool, out: list[Found]) -> None:
         if _next_link(bundle) is not None:
@@ -132,6 +159,10 @@ class Gatherer:
             typed(resource, kind, entry.get("fullUrl"), depth + 1, draft, out)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
+        """Each resource once. A copy that differs from the first of its type and id is dropped with a note,
+        except a medication (an order or statement): both are kept, so that which one came first never
+        decides whether an alert appears. A prefetch copy of a draft order naming the same drug is the
+        order before this edit: the draft wins, silently."""
         seen: dict[str, Found] = {}
         kept: list[Found] = []
         for item in found:
@@ -141,9 +172,26 @@ class Gatherer:
             first = seen.setdefault(item.label, item)  # "Type/id": one label per type and id
             if first is item:
                 kept.append(item)
-            elif first.raw != item.raw and first.draft == item.draft:
-                self.report.note(f"{item.label}: given twice with different content; the first is used")
+            elif first.raw == item.raw:
+                continue
+            elif item.type not in _MEDICATION_TYPES:
+                if first.draft == item.draft:
+                    self.report.note(f"{item.label}: given twice with different content; the first is used")
+            elif first.draft != item.draft and _same_drug(first.raw, item.raw):
+                continue
+            else:
+                self.report.note(f"{item.label}: given twice with different content; both are used")
+                kept.append(item)
         return kept
+
+
+_MEDICATION_TYPES = frozenset({"MedicationRequest", "MedicationStatement"})
+
+
+def _same_drug(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """True when two medication resources name their drug alike (the same elements, contained too)."""
+    keys = ("medicationCodeableConcept", "medicationReference", "contained")
+    return all(one.get(key) == other.get(key) for key in keys)
 
 
 def resolve_medication(
@@ -164,13 +212,13 @@ def resolve_medication(
                 and item.get("id") == target[1:]
             ):
                 model = report.validate(MedicationCode, item, f"{found.label}.contained.{index}")
-                return model.code if model is not None else None
+                return model.concept() if model is not None else None
     else:
         hit = medications.get(target) or medications.get(_relative(target))
         if hit is not None:
             if not hit.code_read:
                 model = report.validate(MedicationCode, hit.raw, hit.label)
-                hit.code, hit.code_read = (model.code if model is not None else None), True
+                hit.code, hit.code_read = (model.concept() if model is not None else None), True
             return hit.code
     if reference.display is None:
         report.unresolved.append(target)

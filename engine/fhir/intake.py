@@ -5,7 +5,10 @@ and named in :attr:`FhirImport.notes`; what is not valid FHIR where a rule reads
 :attr:`FhirImport.problems` (the service answers 422). Choices made where the brief is silent:
 
 - Each resource is read on its own, so one bad resource never costs the others its notes.
-- The same resource (type and id) given twice is used once; a draft order wins over a prefetch copy of it.
+- The same resource (type and id) given twice is used once (the first, noted when the copies differ); a
+  draft order wins over a prefetch copy naming the same drug. Two different medication resources sharing an
+  id are both used (noted), so that which came first never decides an alert.
+- A quantity whose UCUM code and printed unit convert to different values is left out: neither is guessed.
 - A resource whose ``subject`` names a different patient from the Patient given is left out and noted; a
   second Patient with a different id too (the first one is the patient).
 - Partial dates (``2026`` or ``2026-05``) are taken as their first day, with a note.

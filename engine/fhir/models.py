@@ -242,10 +242,34 @@ class MedicationHead(_Narrow, frozen=True):
     medicationReference: Reference | None = None
 
 
+class _Ingredient(_Narrow, frozen=True):
+    itemCodeableConcept: CodeableConcept | None = None
+
+
 class MedicationCode(_Narrow, frozen=True):
-    """Medication (contained, in the request, or fetched): its code."""
+    """Medication (contained, in the request, or fetched): its code and its ingredients' codes."""
 
     code: CodeableConcept | None = None
+    ingredient: list[_Ingredient] = []
+
+    def concept(self) -> CodeableConcept | None:
+        """What the Medication is, as one CodeableConcept: its ``code``, and each ingredient's codings and
+        text (a product with a thalidomide ingredient is thalidomide); None when it names nothing.
+
+        An ingredient's text becomes a coding with only a display, which is read as a name, never as a
+        code."""
+        items = [i.itemCodeableConcept for i in self.ingredient if i.itemCodeableConcept is not None]
+        if not items:
+            return self.code
+        codings = list(self.code.coding) if self.code is not None else []
+        for item in items:
+            codings.extend(item.coding)
+            if item.text:
+                codings.append(Coding(display=item.text))
+        text = self.code.text if self.code is not None else None
+        if not codings and text is None:
+            return None
+        return CodeableConcept(coding=codings, text=text)
 
 
 class DispenseRequest(_Narrow, frozen=True):

@@ -155,12 +155,16 @@ def read_medication(
     if head is None or head.status == "entered-in-error" or (is_request and head.doNotPerform):
         return None
     concept, reference = head.medicationCodeableConcept, head.medicationReference
+    names_one = concept is not None or reference is not None
+    noted = len(report.notes)
     if concept is None and reference is not None:
         concept = resolve_medication(found, reference, medications, report)
     meaning = medication_meaning(vs, concept, reference.display if reference else None)
     if meaning is None:
-        if not found.draft and not (reference and reference.reference):
-            # A draft order without a drug is an order still being written (order-select): nothing to check.
+        # A draft order naming no medication at all is an order still being written (order-select): nothing
+        # to check. Any other medication whose drug cannot be read is said, unless resolving its reference
+        # already said why (not in the request, or malformed).
+        if (names_one or not found.draft) and len(report.notes) == noted:
             report.note(f"{found.label}: no medication name or code; left out")
         return None
     status = MEDICATION_STATUS.get(head.status or "", MedicationStatus.unknown)

@@ -2,8 +2,8 @@
 with resolved actions, override reasons and links. Empty members are left out; critical cards come first.
 
 A rule suggestion whose action targets ``draft-orders`` of a ``medication_class`` becomes one delete action
-per draft MedicationRequest in that class (by ``resourceId``); when no such draft order exists (for
-example in patient-view) the suggestion is dropped. Create or update actions need a FHIR resource that
+per draft MedicationRequest in that class (by ``resourceId``; never an id two different draft orders
+share); when no such draft order exists (for example in patient-view) the suggestion is dropped. Create or update actions need a FHIR resource that
 the rules do not carry, so they are left out and the suggestion stays as advice only.
 """
 
@@ -43,16 +43,38 @@ def _texts(concept: Any) -> tuple[list[str], list[tuple[str, str]]]:
     return names, codes
 
 
-def medication_classes_of(order: dict[str, Any], value_sets: ValueSets) -> set[str]:
-    """The medication classes of a MedicationRequest, by ingredient names and codes in any system read."""
-    names, codes = _texts(order.get("medicationCodeableConcept"))
-    ref_names, _ = _texts(order.get("medicationReference"))
-    names += ref_names
-    for contained in order.get("contained") or []:
-        if isinstance(contained, dict) and contained.get("resourceType") == "Medication":
-            more_names, more_codes = _texts(contained.get("code"))
+def _medication_texts(medication: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Names and codings of a Medication: its ``code`` and each ingredient's ``itemCodeableConcept``."""
+    names, codes = _texts(medication.get("code"))
+    ingredients = medication.get("ingredient")
+    for ingredient in ingredients if isinstance(ingredients, list) else []:
+        if isinstance(ingredient, dict):
+            more_names, more_codes = _texts(ingredient.get("itemCodeableConcept"))
             names += more_names
             codes += more_codes
+    return names, codes
+
+
+def medication_classes_of(
+    order: dict[str, Any], value_sets: ValueSets, medications: dict[str, dict[str, Any]] | None = None
+) -> set[str]:
+    """The medication classes of a MedicationRequest, by ingredient names and codes in any system read: its
+    ``medicationCodeableConcept``, its reference's display, and the Medication it references (contained, or
+    in ``medications`` by ``Medication/id``)."""
+    names, codes = _texts(order.get("medicationCodeableConcept"))
+    reference = order.get("medicationReference")
+    ref_names, _ = _texts(reference)
+    names += ref_names
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    for contained in order.get("contained") or []:
+        if isinstance(contained, dict) and contained.get("resourceType") == "Medication":
+            more_names, more_codes = _medication_texts(contained)
+            names += more_names
+            codes += more_codes
+    if isinstance(target, str) and medications and target in medications:
+        more_names, more_codes = _medication_texts(medications[target])
+        names += more_names
+        codes += more_codes
     found: set[str] = set()
     for name in names:
         found |= value_sets.medication_classes(name, None)
@@ -64,13 +86,26 @@ def medication_classes_of(order: dict[str, Any], value_sets: ValueSets) -> set[s
 def draft_order_ids(
     draft_orders: Iterable[dict[str, Any]], medication_class: str, value_sets: ValueSets
 ) -> list[str]:
-    """``MedicationRequest/<id>`` of each draft order whose ingredient is in ``medication_class``."""
+    """``MedicationRequest/<id>`` of each draft order whose ingredient is in ``medication_class``.
+
+    An id that two different draft orders share is left out: a delete by that id could remove the other
+    order."""
+    orders = list(draft_orders)
+    medications = {
+        f"Medication/{r['id']}": r
+        for r in orders
+        if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)
+    }
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for order in orders:
+        if order.get("resourceType") == "MedicationRequest" and isinstance(order.get("id"), str):
+            by_id.setdefault(order["id"], []).append(order)
     ids = []
-    for order in draft_orders:
-        if order.get("resourceType") != "MedicationRequest" or not isinstance(order.get("id"), str):
-            continue
-        if medication_class in medication_classes_of(order, value_sets):
-            ids.append(f"MedicationRequest/{order['id']}")
+    for rid, same in by_id.items():
+        if any(other != same[0] for other in same[1:]):
+            continue  # ambiguous: the EHR could not tell which order the delete means
+        if medication_class in medication_classes_of(same[0], value_sets, medications):
+            ids.append(f"MedicationRequest/{rid}")
     return ids
 
 

@@ -112,10 +112,26 @@ def next_link(bundle: dict[str, Any]) -> str | None:
     return None
 
 
+def failed_search(bundle: dict[str, Any]) -> bool:
+    """True when a Bundle holds an OperationOutcome with an ``error`` or ``fatal`` issue: the server says the
+    search (or part of it) failed, so the Bundle is not the whole answer (warnings are read by the intake)."""
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome":
+            issues = resource.get("issue")
+            for issue in issues if isinstance(issues, list) else []:
+                if isinstance(issue, dict) and issue.get("severity") in ("error", "fatal"):
+                    return True
+    return False
+
+
 def _entries(bundle: dict[str, Any]) -> list[Any]:
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise FetchFailed("Bundle.entry is not a list")
+    if failed_search(bundle):
+        raise FetchFailed("the answer holds an error OperationOutcome")
     return entries
 
 

@@ -1,6 +1,7 @@
 """Getting the FHIR data a hook call needs: from ``prefetch``, else from the client's ``fhirServer``.
 
-A prefetch value that is missing or an OperationOutcome is fetched from ``fhirServer``; a prefetched
+A prefetch value that is missing or an OperationOutcome (alone, or an ``error``/``fatal`` one in a search
+Bundle: the server's search failed) is fetched from ``fhirServer``; a prefetched
 search Bundle with a ``next`` link has the rest of its pages fetched, because evaluating part of a record
 could hide an alert. A null value means the client has no such data (CDS Hooks) and is not fetched.
 
@@ -22,7 +23,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FieldProblem
-from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher, next_link
+from service.cds.fetcher import (
+    FetchFailed,
+    FetchGate,
+    FetchLimits,
+    FhirFetcher,
+    failed_search,
+    next_link,
+)
 from service.cds.models import CdsRequest
 from service.cds.services import TemplateError, render_template
 from service.cds.trust import BaseUrl, NotTrusted, pin, trusted_base
@@ -90,8 +98,14 @@ def _classify(
         value = given.get(key)
         if key in given and value is None:
             continue  # CDS Hooks: null means the client has no data for this template
-        if value is None or (_is_resource(value) and value["resourceType"] == "OperationOutcome"):
-            missing.append(key)
+        if value is None or (
+            _is_resource(value)
+            and (
+                value["resourceType"] == "OperationOutcome"
+                or (value["resourceType"] == "Bundle" and failed_search(value))
+            )
+        ):
+            missing.append(key)  # an error OperationOutcome, alone or in a search Bundle: the search failed
         elif not _is_resource(value):
             raise invalid_fields(
                 [FieldProblem(f"prefetch.{key}", "must be a FHIR resource or Bundle, or null")]

@@ -154,6 +154,45 @@ def test_missing_prefetch_without_fhir_server_is_412(client: TestClient) -> None
     assert "conditions" in text and "observations" not in text
 
 
+def test_an_error_operation_outcome_in_a_prefetched_search_is_412_like_one_given_alone(
+    client: TestClient,
+) -> None:
+    failed = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "processing", "diagnostics": "combo-code is not supported"}],
+    }
+    answers = []
+    for observations in (
+        failed,
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": failed, "search": {"mode": "outcome"}}],
+        },
+    ):
+        request = load_fixture("patient-view-iris-risk")
+        request["prefetch"]["observations"] = observations
+        response = client.post("/cds-services/patient-view", json=request)
+        assert response.status_code == 412
+        answers.append(response.json()["operationOutcome"])
+    assert answers[0] == answers[1]
+    assert "prefetch 'observations'" in answers[1]["issue"][0]["diagnostics"]
+
+
+def test_a_warning_operation_outcome_in_a_prefetched_search_is_on_the_data_quality_card(
+    client: TestClient,
+) -> None:
+    request = load_fixture("patient-view-iris-risk")
+    warning = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "warning", "code": "informational", "diagnostics": "_sort ignored"}],
+    }
+    request["prefetch"]["observations"]["entry"].append({"resource": warning, "search": {"mode": "outcome"}})
+    cards = client.post("/cds-services/patient-view", json=request).json()["cards"]
+    assert [c["source"]["topic"]["code"] for c in cards] == ["iris-risk", "data-quality"]
+    assert "the server that gave this data warns (\\_sort ignored)" in cards[1]["detail"]
+
+
 def test_null_prefetch_values_mean_no_data(client: TestClient) -> None:
     request = load_fixture("patient-view-no-alerts")
     request["prefetch"] = {key: None for key in request["prefetch"]}

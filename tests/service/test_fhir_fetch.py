@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
+from service.cds.fetcher import FetchFailed, _entries, failed_search
 from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, running_fhir_server
 from service.suites.steps.fixtures import load_fixture
@@ -88,6 +89,19 @@ def test_fetches_only_missing_keys(trusted: TestClient, fhir: tuple[str, FhirSto
     response = trusted.post("/cds-services/patient-view", json=_request(url, prefetch=prefetch))
     assert response.status_code == 200
     assert {p.split("?")[0] for p, _ in store.requests} == {"/fhir/Condition"}
+
+
+def test_a_prefetched_search_the_server_says_failed_is_fetched(
+    trusted: TestClient, fhir: tuple[str, FhirStore]
+) -> None:
+    url, store = fhir
+    prefetch = load_fixture("patient-view-iris-risk")["prefetch"]
+    failed = {"resourceType": "OperationOutcome", "issue": [{"severity": "fatal", "code": "exception"}]}
+    prefetch["observations"]["entry"].append({"resource": failed, "search": {"mode": "outcome"}})
+    response = trusted.post("/cds-services/patient-view", json=_request(url, prefetch=prefetch))
+    assert response.status_code == 200, response.text
+    assert {p.split("?")[0] for p, _ in store.requests} == {"/fhir/Observation"}
+    assert [c["source"]["topic"]["code"] for c in response.json()["cards"]] == ["iris-risk"]
 
 
 def test_rejected_token_is_412_without_the_token(trusted: TestClient, fhir: tuple[str, FhirStore]) -> None:
@@ -202,3 +216,23 @@ def test_a_paged_prefetch_that_cannot_be_completed_is_412(
     issue = response.json()["operationOutcome"]["issue"][0]
     assert issue["code"] == "incomplete" and "'observations'" in issue["diagnostics"]
     assert "first page" in issue["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("severities", "failed"),
+    [(["error"], True), (["information", "fatal"], True), (["warning"], False), (["information"], False)],
+)
+def test_a_search_bundle_failed_when_it_holds_an_error_operation_outcome(
+    severities: list[str], failed: bool
+) -> None:
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": s, "code": "x"} for s in severities],
+    }
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": outcome, "search": {"mode": "outcome"}}]}
+    assert failed_search(bundle) is failed
+    if failed:  # a fetched page that holds one fails the fetch
+        with pytest.raises(FetchFailed):
+            _entries(bundle)
+    else:
+        assert _entries(bundle) == bundle["entry"]

@@ -245,3 +245,43 @@ def test_a_search_page_with_a_next_link_is_reported() -> None:
 def test_a_bundle_with_only_self_links_has_no_next_page() -> None:
     result = read({**bundle(cd4("o1", 50)), "link": [{"relation": "self", "url": "https://ehr/fhir?x"}]})
     assert result.next_links == [] and result.notes == []
+
+
+def _search(*resources: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:
+    entries = [{"resource": r, "search": {"mode": "match"}} for r in resources]
+    return {
+        **bundle(),
+        "type": "searchset",
+        "entry": [*entries, {"resource": outcome, "search": {"mode": "outcome"}}],
+    }
+
+
+def _outcome(*issues: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "resourceType": "OperationOutcome",
+        "id": "oo",
+        "issue": [{"severity": s, "code": "processing", "diagnostics": d} for s, d in issues],
+    }
+
+
+def test_an_operation_outcome_in_a_search_bundle_is_noted_by_severity() -> None:
+    outcome = _outcome(
+        ("error", "combo-code is not supported"),
+        ("warning", "results  may be\nincomplete"),
+        ("information", "search took 5 ms"),
+    )
+    result = read(_search(cd4("o1", 50), outcome=outcome))
+    assert len(result.scenario.observations) == 1 and result.problems == []
+    assert result.notes == [
+        "OperationOutcome/oo: the server that gave this data reports an error (combo-code is not supported); "
+        "the data may be incomplete, so an alert may be missing",
+        "OperationOutcome/oo: the server that gave this data warns (results may be incomplete)",
+    ]
+
+
+def test_an_informational_operation_outcome_and_unused_resource_types_are_not_noted() -> None:
+    search = _search(cd4("o1", 50), outcome=_outcome(("information", "ok")))
+    search["entry"].append(
+        {"resource": {"resourceType": "Encounter", "id": "e1"}, "search": {"mode": "include"}}
+    )
+    assert read(search).notes == []

@@ -243,7 +243,7 @@ def _with_printed_units() -> ValueSets:
     [
         ({"value": 42, "unit": "cells/µL"}, 42),  # a printed unit, no code
         ({"value": 42, "unit": "cells/mm³", "system": "http://example.org/units", "code": "CMM"}, 42),
-        ({"value": 0.042, "unit": "cells/µL", "system": UCUM, "code": "10*9/L"}, 42),  # the UCUM code first
+        ({"value": 0.042, "unit": "10^9/L", "system": UCUM, "code": "10*9/L"}, 42),  # the two agree
         ({"value": 42, "unit": "whatever", "code": "/uL"}, 42),  # a code without a system is taken as UCUM
     ],
 )
@@ -252,3 +252,29 @@ def test_the_unit_table_decides_between_ucum_code_and_printed_unit(q: Resource, 
     result = scenario_from_resources([resource], value_sets=_with_printed_units())
     assert [o.value for o in result.scenario.observations] == [pytest.approx(expected)]
     assert result.scenario.observations[0].unit == "cells/uL"
+
+
+def test_a_cd4_whose_coded_and_printed_units_disagree_is_left_out_and_reported() -> None:
+    # 38 printed as cells/uL but coded 10*9/L: 38 or 38,000 cells/uL, which cannot be settled.
+    result = read(cd4("o", 38, "10*9/L", "cells/uL"))
+    assert result.scenario.observations == []
+    assert result.notes == [
+        "Observation/o: unit code '10*9/L' and printed unit 'cells/uL' give different values for cd4; "
+        "left out"
+    ]
+
+
+def test_any_measurement_whose_coded_and_printed_units_disagree_is_left_out() -> None:
+    vs = default_value_sets()
+    egfr = vs.observations["egfr"].model_copy(
+        update={"units": {**vs.observations["egfr"].units, "mL/s/{1.73_m2}": 60.0}}
+    )
+    vs = vs.model_copy(update={"observations": {**vs.observations, "egfr": egfr}})
+    conflict = observation("e", "62238-1", **quantity(55, "mL/min/{1.73_m2}", "mL/s/{1.73_m2}"))
+    agree = observation("f", "62238-1", **quantity(1, "mL/s/{1.73_m2}", "mL/s/{1.73_m2}"))
+    result = scenario_from_resources([conflict, agree], value_sets=vs)
+    assert [o.value for o in result.scenario.observations] == [60]
+    assert result.notes == [
+        "Observation/e: unit code 'mL/min/{1.73_m2}' and printed unit 'mL/s/{1.73_m2}' give different "
+        "values for egfr; left out"
+    ]
