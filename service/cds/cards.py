@@ -3,8 +3,9 @@ with resolved actions, override reasons and links. Empty members are left out; c
 
 A rule suggestion whose action targets ``draft-orders`` of a ``medication_class`` becomes one delete action
 per draft MedicationRequest in that class (by ``resourceId``; never an id two different draft orders
-share); when no such draft order exists (for example in patient-view) the suggestion is dropped. Create or update actions need a FHIR resource that
-the rules do not carry, so they are left out and the suggestion stays as advice only.
+share); when no such draft order exists (for example in patient-view) the suggestion is dropped. Create or
+update actions need a FHIR resource that the rules do not carry, so they are left out and the suggestion
+stays as advice only.
 """
 
 from __future__ import annotations
