@@ -49,13 +49,19 @@ def covered_until(m: Medication, now: datetime, default_supply_days: int) -> dat
     return max(supplied, now) if m.is_active_at(now) else supplied
 
 
-def last_dose(m: Medication) -> datetime | None:
-    """The latest a finished prescription can have been taken: its end, else start plus supply, else start."""
+def last_dose(m: Medication, now: datetime, default_supply_days: int) -> datetime | None:
+    """The latest a finished prescription can have been taken: its end, else its start plus its supply.
+
+    Without a supply it may have run the default supply (KNOWLEDGE.md §3: 90 days), but not past ``now``:
+    taking its start as the last dose would end a pregnancy exposure window weeks too early.
+    """
     if m.end is not None:
         return m.end
     if m.start is None:
         return None
-    return m.start + timedelta(days=m.days_supply or 0)
+    if m.days_supply:
+        return m.start + timedelta(days=m.days_supply)
+    return min(m.start + timedelta(days=default_supply_days), max(m.start, now))
 
 
 def _current(m: Medication, now: datetime, default_supply_days: int) -> bool:

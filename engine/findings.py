@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from engine.explain import Reason
+from engine.explain import Predicate, Reason, predicate
 from engine.facts import PatientFacts, fact_label, fact_unit
 from engine.knowledge import Indicator, KnowledgeBase, Link, OverrideReason, Rule, Suggestion
 from engine.markdown import escape_markdown
@@ -133,7 +133,22 @@ def _line(text: str, data: list[str], shown: str = "") -> str:
     return f"- {text} — {'; '.join(escape_markdown(d) for d in data)}" if data else f"- {text}"
 
 
+_REPORT_SHOWN: dict[tuple[str, str], list[Predicate | None]] = {}
+
+
+def _report_shown(kb_version: str, rule: Rule) -> list[Predicate | None]:
+    """Each reported fact's ``when`` compiled once per rule set (None: always shown)."""
+    key = (kb_version, rule.id)
+    shown = _REPORT_SHOWN.get(key)
+    if shown is None:
+        shown = _REPORT_SHOWN[key] = [
+            None if node is None else predicate(node, {}) for node in rule.report_conditions
+        ]
+    return shown
+
+
 def _detail(
+    kb_version: str,
     rule: Rule,
     why: list[tuple[str, list[str], str]],
     facts: PatientFacts,
@@ -147,7 +162,12 @@ def _detail(
     lines += [_line(text, data, shown) for text, data, shown in why]
     # A rule reports a fact its conditions also test when another branch of an `any` can fire it: shown
     # once, as a reason, when it is one.
-    report = [reported for reported in rule.report if reported.fact not in given]
+    values = dict(facts)
+    report = [
+        reported
+        for reported, shown in zip(rule.report, _report_shown(kb_version, rule), strict=True)
+        if reported.fact not in given and (shown is None or shown(values, {}))
+    ]
     if report:
         lines += ["", "**Also relevant**", ""]
         for reported in report:
@@ -196,6 +216,7 @@ def build_finding(
             "title": rule.title,
             "summary": rule.summary,
             "detail": _detail(
+                kb.version,
                 rule,
                 [
                     (r.text, d, _shown(r.value, r.unit) if r.kind == "fact" else "")

@@ -1,15 +1,18 @@
 """Whether a patient is pregnant now: the latest pregnancy evidence decides (KNOWLEDGE.md §3).
 
 Evidence for a pregnancy: an active pregnancy Condition recorded in the last 300 days, or a "pregnant" status
-observation of the last 280 days. Evidence against: a later "not pregnant" status, or a delivery recorded
-after the pregnancy evidence. Older pregnancy Conditions with nothing later are stale and do not count.
+observation of the last 280 days, both counted in whole calendar days like every other window (day 280
+counts whatever the hour of the evaluation). Evidence against: a later "not pregnant" status, or a delivery
+recorded after the pregnancy evidence. Older pregnancy Conditions with nothing later are stale and do not
+count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from engine.courses import days_between
 from engine.scenario import (
     ACTIVE_CONDITION,
     IGNORED_CONDITION,
@@ -55,11 +58,14 @@ def pregnancy_evidence(
             # The later of onset and recorded date; undated, it cannot be shown stale, so it counts now.
             latest = _latest_date(c)
             when = now if latest is None or latest > now else latest
-            if when >= now - timedelta(days=condition_days):
+            if days_between(when, now) <= condition_days:
                 found.append(Evidence(when, True, _describe(c, latest)))
-    window = now - timedelta(days=status_days)
     for o in scenario.observations:
-        if o.kind is ObservationKind.pregnancy_status and window <= o.time <= now:
+        if (
+            o.kind is ObservationKind.pregnancy_status
+            and o.time <= now
+            and days_between(o.time, now) <= status_days
+        ):
             found.append(
                 Evidence(o.time, o.value == "pregnant", f"pregnancy status '{o.value}' on {o.time.date()}")
             )

@@ -114,6 +114,10 @@ def rule_from_data(data: Any, path: Path, statements: Mapping[str, Statement]) -
         escalations = [
             (e.indicator, parse_condition(e.when, f"escalate.{i}.when")) for i, e in enumerate(rule.escalate)
         ]
+        report_conditions = [
+            None if r.when is None else parse_condition(r.when, f"report.{i}.when")
+            for i, r in enumerate(rule.report)
+        ]
     except ConditionSyntaxError as exc:
         raise KnowledgeBaseError(str(path), exc.field, str(exc)) from exc
     _check_param_refs(condition, rule, path, "when")
@@ -124,7 +128,16 @@ def rule_from_data(data: Any, path: Path, statements: Mapping[str, Statement]) -
     for i, reported in enumerate(rule.report):
         if reported.fact not in FACT_NAMES:
             raise KnowledgeBaseError(str(path), f"report.{i}.fact", f"unknown fact '{reported.fact}'")
+    for i, shown_when in enumerate(report_conditions):
+        # Only fixed thresholds: the card's text must not depend on a deployment's parameter values.
+        if shown_when is not None and any(
+            not isinstance(leaf, _FactTest) or leaf.param for leaf in walk(shown_when)
+        ):
+            raise KnowledgeBaseError(
+                str(path), f"report.{i}.when", "a report line's condition tests facts against fixed values"
+            )
     rule._condition = condition
+    rule._report_conditions = report_conditions
     rule._escalations = escalations
     rule._path = str(path)
     return rule

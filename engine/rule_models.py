@@ -131,6 +131,8 @@ class ReportedFact(_Strict):
 
     fact: str
     label: str | None = None
+    when: dict[str, Any] | None = None
+    """Show the line only when this condition holds (fact tests against fixed values)."""
 
 
 class Rule(_Strict):
@@ -159,6 +161,7 @@ class Rule(_Strict):
 
     _condition: Node | None = PrivateAttr(default=None)
     _escalations: list[tuple[Indicator, Node]] = PrivateAttr(default_factory=list)
+    _report_conditions: list[Node | None] = PrivateAttr(default_factory=list)
     _path: str = PrivateAttr(default="")
 
     @property
@@ -171,6 +174,11 @@ class Rule(_Strict):
     def escalations(self) -> list[tuple[Indicator, Node]]:
         """Parsed escalations, in file order."""
         return self._escalations
+
+    @property
+    def report_conditions(self) -> list[Node | None]:
+        """Parsed ``report`` conditions, one per reported fact (None: always shown)."""
+        return self._report_conditions
 
     @property
     def path(self) -> str:

@@ -17,9 +17,15 @@ def _round(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
 
 
+def _began(c: Condition) -> datetime | None:
+    """When a condition began as the rules see it: its start, or for a recurrence or relapse the day it was
+    recorded (its onset may be that of the first episode, years before)."""
+    return (c.recorded or c.onset) if c.status in RECURRING_CONDITION else c.start
+
+
 def _since_art(c: Condition, art_start: datetime, now: datetime) -> bool:
     """New after the day ART started: by onset, or for a recurrence or relapse by the day it was recorded."""
-    when = (c.recorded or c.onset) if c.status in RECURRING_CONDITION else c.start
+    when = _began(c)
     return when is not None and when.date() > art_start.date() and when <= now
 
 
@@ -119,7 +125,7 @@ def iris_and_steroids(r: PatientRecord, art_reference: datetime | None) -> dict[
     if steroid_days is not None and steroid_start:
         note("corticosteroid_course_days", lambda: [f"course started {steroid_start.date().isoformat()}"])
     # Steroid days count against IRIS only from the later of the course start and the IRIS onset.
-    iris_onsets = [c.start for c in (*iris_coded, *iris_since) if c.start is not None and c.start <= now]
+    iris_onsets = [d for c in (*iris_coded, *iris_since) if (d := _began(c)) is not None and d <= now]
     steroid_iris_days: int | None = None
     if steroid_days is not None and steroid_start and iris_onsets:
         counted_from = max(steroid_start, min(iris_onsets))

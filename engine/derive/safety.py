@@ -44,7 +44,24 @@ def reproduction(r: PatientRecord) -> dict[str, Any]:
         note("reproductive_potential", ["pregnant"])
     if pregnant:
         note("pregnant", lambda: [e.what for e in evidence[::-1] if e.pregnant][:1])
-    return {"age_years": age, "sex": sex.value, "reproductive_potential": repro, "pregnant": pregnant}
+    # Past the age range nothing is assumed either way: the REMS has no upper age, so the status is asked for.
+    undocumented = (
+        not repro
+        and sex in (Sex.female, Sex.unknown, Sex.other)
+        and age is not None
+        and age > high
+        and not no_potential
+        and assessed_repro is None
+    )
+    if undocumented:
+        note("reproductive_status_undocumented", [f"{sex.value}, aged {age}"])
+    return {
+        "age_years": age,
+        "sex": sex.value,
+        "reproductive_potential": repro,
+        "reproductive_status_undocumented": undocumented,
+        "pregnant": pregnant,
+    }
 
 
 def thalidomide(r: PatientRecord) -> dict[str, Any]:
@@ -58,7 +75,7 @@ def thalidomide(r: PatientRecord) -> dict[str, Any]:
         (days_between(last, now) if last <= now else 0, m)
         for m in thal_all
         if m.status in (MedicationStatus.stopped, MedicationStatus.completed)
-        and (last := last_dose(m)) is not None
+        and (last := last_dose(m, now, r.settings.default_supply_days)) is not None
     ]
     thal_stopped_days = min((d for d, _ in stopped), default=None)
     note(

@@ -94,6 +94,19 @@ Feature: Steroid-dependent or steroid-refractory IRIS: thalidomide as salvage
     Then the "iris-steroid-refractory" alert fires
     And the "iris-steroid-refractory" alert explains "Days of continuous systemic corticosteroid since IRIS began (from the later of the two): 28"
 
+  Scenario Outline: Steroid days of a recurrence count from when it was recorded, not from its first onset
+    Given the patient has herpes zoster (B02.9) that recurred <recurred> days ago, first diagnosed 2300 days ago
+    And the patient has taken prednisone for 42 days
+    When the rules are evaluated
+    Then the "iris-suspected" alert fires
+    And the "iris-steroid-refractory" alert <outcome>
+
+    Examples:
+      | recurred | outcome       |
+      | 12       | does not fire |
+      | 27       | does not fire |
+      | 28       | fires         |
+
   Scenario: Betamethasone tablets are a systemic corticosteroid
     Given the patient has immune reconstitution syndrome (D89.3) diagnosed 40 days ago
     And the patient has taken betamethasone 0.5 mg tablets for 30 days

@@ -3,11 +3,12 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
 
   A single dose of thalidomide, lenalidomide or pomalidomide in pregnancy can cause severe birth defects
   or fetal death. The alert fires when such a drug is being ordered, is being taken, is proposed by
-  another rule, or was stopped in the last 28 days (the REMS covers 4 weeks after the last dose), and the
-  patient is pregnant. The latest pregnancy evidence decides: an active pregnancy diagnosis recorded in
+  another rule, or was stopped in the last 28 days (the REMS covers 4 weeks after the last dose; a stopped
+  drug whose record gives neither an end date nor a supply may have been taken for 90 days after its
+  start), and the patient is pregnant. The latest pregnancy evidence decides: an active pregnancy diagnosis recorded in
   the last 300 days, or a pregnancy status of the last 280 days (9 months counted as 40 weeks). A later
   "not pregnant" status, or a delivery recorded after it, ends the pregnancy; an older pregnancy
-  diagnosis with nothing later is out of date.
+  diagnosis with nothing later is out of date. Windows count whole calendar days, whatever the hour.
 
   Sources: THALOMID prescribing information, boxed warning (embryo-fetal toxicity) and REMS.
 
@@ -63,6 +64,18 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | 280  | fires         |
       | 281  | does not fire |
 
+  Scenario Outline: A pregnancy test dated without a time counts for 280 days, whatever the hour
+    Given today is 2026-06-01T12:00Z
+    And a pregnancy test <days> days ago, dated without a time, was positive
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert <outcome>
+
+    Examples:
+      | days | outcome       |
+      | 280  | fires         |
+      | 281  | does not fire |
+
   Scenario Outline: Pregnant within 4 weeks of the last thalidomide dose
     Given the patient stopped thalidomide <days> days ago after 60 days of treatment
     And the patient is pregnant
@@ -74,6 +87,18 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | 8    | fires         |
       | 28   | fires         |
       | 29   | does not fire |
+
+  Scenario Outline: A stopped drug with no end date or supply may have been taken for 90 days
+    Given the patient has stopped thalidomide started <started> days ago, with no end date or supply recorded
+    And the patient is pregnant
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert <outcome>
+
+    Examples:
+      | started | outcome       |
+      | 61      | fires         |
+      | 118     | fires         |
+      | 119     | does not fire |
 
   Scenario: The exposure after the last dose is named on the card
     Given the patient stopped lenalidomide 8 days ago after 21 days of treatment
@@ -153,3 +178,15 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
     And thalidomide is being ordered
     When the rules are evaluated
     Then the "thalidomide-pregnancy" alert does not fire
+
+  Scenario Outline: A pregnancy diagnosis dated without a time counts for 300 days, whatever the hour
+    Given today is 2026-06-01T12:00Z
+    And the patient has supervision of normal pregnancy (Z34.90) diagnosed <days> days ago, dated without a time
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert <outcome>
+
+    Examples:
+      | days | outcome       |
+      | 300  | fires         |
+      | 301  | does not fire |

@@ -7,7 +7,9 @@ Feature: Thalidomide-class drugs cause birth defects
   programme: pregnancy tests and two methods of contraception for patients who could become pregnant,
   condoms for men, and no blood or sperm donation. A patient is taken to have reproductive potential when
   female and aged 12 to 55, or when sex or age is unknown, unless a hysterectomy or menopause is recorded
-  or the clinician has assessed otherwise.
+  or the clinician has assessed otherwise. Past 55 with none of these documented the alert stays a warning,
+  but instead of stating that there is no reproductive potential it asks for the reproductive status to be
+  documented (the REMS itself sets no upper age limit).
 
   Sources: Brunel et al., AIDS 2012 (history of thalidomide birth defects); Goli, Curr Pain Headache Rep
   2007 (toxicity limits its use); THALOMID prescribing information, boxed warning and REMS.
@@ -69,6 +71,31 @@ Feature: Thalidomide-class drugs cause birth defects
     And thalidomide is being ordered
     When the rules are evaluated
     Then the "thalidomide-teratogenicity" alert is warning
+
+  Scenario: A woman of 60 with nothing documented: the card asks for her reproductive status
+    Given a female patient aged 60
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is warning
+    And the "thalidomide-teratogenicity" alert explains "Reproductive status not documented past the usual reproductive age"
+    And the "thalidomide-teratogenicity" alert explains "record menopause, hysterectomy or bilateral oophorectomy, or assess reproductive potential"
+    And the "thalidomide-teratogenicity" alert does not explain "Reproductive potential: no"
+
+  Scenario: A woman of 60 with a documented menopause: no reproductive potential, nothing to ask
+    Given a female patient aged 60
+    And the patient had menopausal state (Z78.0)
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is warning
+    And the "thalidomide-teratogenicity" alert explains "Reproductive potential: no"
+    And the "thalidomide-teratogenicity" alert does not explain "Reproductive status not documented"
+
+  Scenario: Sex unknown at 60: the card asks for the reproductive status
+    Given a patient aged 60
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is warning
+    And the "thalidomide-teratogenicity" alert explains "Reproductive status not documented"
 
   Scenario: The clinician has assessed that a woman of 58 can still become pregnant
     Given a female patient aged 58

@@ -150,8 +150,8 @@ def pregnant(scenario: Mapping[str, Any]) -> bool:
 
     For: an active pregnancy condition (ICD-10-CM Z33.1, Z34, O codes other than deliveries) dated, by the
     later of onset and recorded date, in the last 300 days (undated counts as now); a "pregnant" status of
-    the last 280 days. Against: a "not-pregnant" status of the last 280 days; a delivery (O80, O82, Z37,
-    Z39) dated by onset, else recorded date. On the same moment, "pregnant" wins.
+    the last 280 days (both by calendar day). Against: a "not-pregnant" status of the last 280 days; a
+    delivery (O80, O82, Z37, Z39) dated by onset, else recorded date. On the same moment, "pregnant" wins.
     """
     now = evaluation_time(scenario)
     evidence: list[tuple[datetime, bool]] = []
@@ -169,10 +169,11 @@ def pregnant(scenario: Mapping[str, Any]) -> bool:
             dated = [d for d in (onset, recorded) if d is not None]
             when = max(dated) if dated else now
             when = min(when, now)
-            if when >= now - timedelta(days=300):
+            if (now.date() - when.date()).days <= 300:
                 evidence.append((when, True))
     for o in scenario.get("observations", []):
-        if o["kind"] == "pregnancy-status" and now - timedelta(days=280) <= _time(o["time"]) <= now:
+        taken = _time(o["time"]) if o["kind"] == "pregnancy-status" else None
+        if taken is not None and taken <= now and (now.date() - taken.date()).days <= 280:
             evidence.append((_time(o["time"]), o["value"] == "pregnant"))
     return bool(evidence) and max(evidence)[1]
 
@@ -180,7 +181,8 @@ def pregnant(scenario: Mapping[str, Any]) -> bool:
 def thalidomide_stopped_days(scenario: Mapping[str, Any]) -> int | None:
     """Days since the last possible dose of a stopped or completed thalidomide-class prescription.
 
-    The last dose is the end date, else the start plus the days supplied, else the start.
+    The last dose is the end date, else the start plus the days supplied, else the start plus the 90-day
+    default supply, but not after the evaluation time.
     """
     now = evaluation_time(scenario)
     found: list[int] = []
@@ -193,7 +195,11 @@ def thalidomide_stopped_days(scenario: Mapping[str, Any]) -> int | None:
         if med.get("end"):
             last = _time(med["end"])
         elif med.get("start"):
-            last = _time(med["start"]) + timedelta(days=med.get("days_supply") or 0)
+            start = _time(med["start"])
+            if med.get("days_supply"):
+                last = start + timedelta(days=med["days_supply"])
+            else:
+                last = min(start + timedelta(days=90), max(start, now))
         else:
             continue
         found.append((now.date() - last.date()).days if last <= now else 0)

@@ -66,37 +66,51 @@ def given_hiv(patient: PatientBuilder) -> None:
 
 @given(
     parsers.re(
-        rf"the patient has (?P<name>{CONDITION_NAME}) \((?P<code>{CODE})\)(?: diagnosed (?P<when>{WHEN}))?"
+        rf"the patient has (?P<name>{CONDITION_NAME}) \((?P<code>{CODE})\)"
+        rf"(?: diagnosed (?P<when>{WHEN})(?P<date_only>, dated without a time)?)?"
     )
 )
-def given_condition(patient: PatientBuilder, name: str, code: str, when: str | None) -> None:
-    """Record an active diagnosis by name and ICD-10-CM code, optionally with when it was diagnosed.
+def given_condition(
+    patient: PatientBuilder, name: str, code: str, when: str | None, date_only: str | None
+) -> None:
+    """Record an active diagnosis by name and ICD-10-CM code, optionally with when it was diagnosed (at
+    the hour of the evaluation, or "dated without a time" as a date alone).
 
     A code covers its children (B45 matches B45.1). Without a date the onset is unknown, so the condition
     is not taken as new since ART start.
 
     Example: Given the patient has cryptococcal meningitis (B45.1) diagnosed 20 days ago
+    Example: Given the patient has pregnancy (Z34.90) diagnosed 300 days ago, dated without a time
     Example: Given the patient has peripheral neuropathy (G62.9)
     """
-    patient.add_condition(code=code, text=name, onset_days_ago=days_ago(when) if when else None)
+    patient.add_condition(
+        code=code, text=name, onset_days_ago=days_ago(when) if when else None, date_only=bool(date_only)
+    )
 
 
 @given(
     parsers.re(
         rf"the patient has (?P<name>{CONDITION_NAME}) \((?P<code>{CODE})\) "
-        rf"that (?P<status>recurred|relapsed) (?P<when>{WHEN})"
+        rf"that (?P<status>recurred|relapsed) (?P<when>{WHEN})(?:, first diagnosed (?P<first>{WHEN}))?"
     )
 )
-def given_recurring_condition(patient: PatientBuilder, name: str, code: str, status: str, when: str) -> None:
+def given_recurring_condition(
+    patient: PatientBuilder, name: str, code: str, status: str, when: str, first: str | None
+) -> None:
     """Record a known condition that came back (clinical status recurrence or relapse) on a given day.
 
+    With "first diagnosed", the record keeps the first episode's onset and dates the recurrence by the
+    day it was recorded.
+
     Example: Given the patient has herpes zoster (B02.9) that recurred 10 days ago
+    Example: Given the patient has zoster (B02.9) that recurred 12 days ago, first diagnosed 2000 days ago
     """
     patient.add_condition(
         code=code,
         text=name,
         status="recurrence" if status == "recurred" else "relapse",
-        onset_days_ago=days_ago(when),
+        onset_days_ago=days_ago(first) if first else days_ago(when),
+        recorded_days_ago=days_ago(when) if first else None,
     )
 
 

@@ -72,6 +72,20 @@ def given_stopped(patient: PatientBuilder, ingredient: str, when: str, days: str
 
 @given(
     parsers.re(
+        rf"the patient has stopped (?P<ingredient>{INGREDIENT}) started (?P<when>{WHEN}), "
+        r"with no end date or supply recorded"
+    )
+)
+def given_stopped_undated(patient: PatientBuilder, ingredient: str, when: str) -> None:
+    """Record a medication marked stopped whose record gives its start but neither an end nor a supply.
+
+    Example: Given the patient has stopped thalidomide started 9 days ago, with no end date or supply recorded
+    """
+    patient.add_medication(ingredient, status="stopped", start_days_ago=days_ago(when))
+
+
+@given(
+    parsers.re(
         rf"the patient completed (?:a (?P<supply>\d+)-day supply of )?(?P<ingredient>{INGREDIENT}) "
         rf"started (?P<when>{WHEN})"
     )

@@ -86,14 +86,24 @@ def given_pregnant(patient: PatientBuilder) -> None:
     patient.add_observation("pregnancy-status", "pregnant", 0)
 
 
-@given(parsers.re(rf"a pregnancy test (?P<when>{WHEN}) was (?P<result>negative|positive)"))
-def given_pregnancy_test(patient: PatientBuilder, when: str, result: str) -> None:
-    """Record a pregnancy status observation: "positive" means pregnant, "negative" not pregnant.
+@given(
+    parsers.re(
+        rf"a pregnancy test (?P<when>{WHEN})(?P<date_only>, dated without a time,)? was "
+        r"(?P<result>negative|positive)"
+    )
+)
+def given_pregnancy_test(patient: PatientBuilder, when: str, date_only: str | None, result: str) -> None:
+    """Record a pregnancy status observation: "positive" means pregnant, "negative" not pregnant (at the
+    hour of the evaluation, or "dated without a time" as a date alone).
 
     Example: Given a pregnancy test 2 days ago was negative
+    Example: Given a pregnancy test 280 days ago, dated without a time, was positive
     """
     patient.add_observation(
-        "pregnancy-status", "pregnant" if result == "positive" else "not-pregnant", days_ago(when)
+        "pregnancy-status",
+        "pregnant" if result == "positive" else "not-pregnant",
+        days_ago(when),
+        date_only=bool(date_only),
     )
 
 

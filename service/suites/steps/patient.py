@@ -68,6 +68,8 @@ class _Condition:
     status: str
     onset_days_ago: int | None
     codings: list[dict[str, str]] = field(default_factory=list)
+    recorded_days_ago: int | None = None
+    date_only: bool = False
 
 
 @dataclass
@@ -88,6 +90,7 @@ class _Observation:
     value: float | bool | str
     unit: str | None = None
     comparator: str | None = None
+    date_only: bool = False
 
 
 @dataclass
@@ -111,9 +114,11 @@ class PatientBuilder:
             moment = datetime.combine(day, time(12, 0), tzinfo=UTC)
         self.evaluation_time = moment.astimezone(UTC)
 
-    def _at(self, days_ago: int | None) -> str | None:
+    def _at(self, days_ago: int | None, date_only: bool = False) -> str | None:
         if days_ago is None:
             return None
+        if date_only:  # a date without a time, as many records give one
+            return (self.evaluation_time.date() - timedelta(days=days_ago)).isoformat()
         return (self.evaluation_time - timedelta(days=days_ago)).isoformat().replace("+00:00", "Z")
 
     # -- demographics -------------------------------------------------------------------------------------
@@ -133,9 +138,14 @@ class PatientBuilder:
         text: str | None = None,
         status: str = "active",
         onset_days_ago: int | None = None,
+        recorded_days_ago: int | None = None,
+        date_only: bool = False,
     ) -> None:
-        """Add a diagnosis by ICD-10-CM code and/or name, with its clinical status and onset."""
-        self.conditions.append(_Condition(code, text, status, onset_days_ago))
+        """Add a diagnosis by ICD-10-CM code and/or name, with its clinical status, onset and recorded date
+        (``date_only``: dated without a time)."""
+        self.conditions.append(
+            _Condition(code, text, status, onset_days_ago, [], recorded_days_ago, date_only)
+        )
 
     def add_coded_condition(
         self, system: str, code: str, status: str = "active", onset_days_ago: int | None = None
@@ -183,9 +193,11 @@ class PatientBuilder:
         days_ago: int = 0,
         unit: str | None = None,
         comparator: str | None = None,
+        date_only: bool = False,
     ) -> None:
-        """Add a measurement, a pregnancy status or a clinician assessment."""
-        self.observations.append(_Observation(kind, days_ago, value, unit, comparator))
+        """Add a measurement, a pregnancy status or a clinician assessment (``date_only``: dated without a
+        time)."""
+        self.observations.append(_Observation(kind, days_ago, value, unit, comparator, date_only))
 
     # -- output -------------------------------------------------------------------------------------------
 
@@ -202,7 +214,9 @@ class PatientBuilder:
             if c.text is not None:
                 item["text"] = c.text
             if c.onset_days_ago is not None:
-                item["onset"] = self._at(c.onset_days_ago)
+                item["onset"] = self._at(c.onset_days_ago, c.date_only)
+            if c.recorded_days_ago is not None:
+                item["recorded"] = self._at(c.recorded_days_ago, c.date_only)
             if c.codings:
                 item["codings"] = c.codings
             conditions.append(item)
@@ -222,7 +236,11 @@ class PatientBuilder:
             medications.append(med)
         observations: list[dict[str, Any]] = []
         for o in self.observations:
-            obs: dict[str, Any] = {"kind": o.kind, "time": self._at(o.days_ago), "value": o.value}
+            obs: dict[str, Any] = {
+                "kind": o.kind,
+                "time": self._at(o.days_ago, o.date_only),
+                "value": o.value,
+            }
             if o.unit is not None:
                 obs["unit"] = o.unit
             if o.comparator is not None:

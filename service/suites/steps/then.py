@@ -91,6 +91,18 @@ def then_explains(alerts: list[Alert], topic: str, text: str) -> None:
     )
 
 
+@then(parsers.re(rf"the {TOPIC} alert does not explain \"(?P<text>[^\"]+)\""))
+def then_does_not_explain(alerts: list[Alert], topic: str, text: str) -> None:
+    """Check that an alert's summary, detail and reasons do not mention a phrase (compared as for
+    "explains").
+
+    Example: Then the "thalidomide-teratogenicity" alert does not explain "Reproductive potential: no"
+    """
+    alert = the_alert(alerts, topic)
+    haystack = plain("\n".join([alert.summary, alert.detail, *alert.reasons]))
+    assert plain(text) not in haystack, f'the "{topic}" alert mentions "{text}"; its detail:\n{alert.detail}'
+
+
 @then(parsers.re(rf"the {TOPIC} alert shows \"(?P<text>[^\"]+)\" once"))
 def then_shows_once(alerts: list[Alert], topic: str, text: str) -> None:
     """Check that an alert's detail shows a phrase exactly once (compared as for "explains").

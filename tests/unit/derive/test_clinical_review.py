@@ -154,7 +154,8 @@ def test_days_since_the_last_thalidomide_dose() -> None:
 
     assert stopped(status="stopped", start=ago(60), end=ago(8)) == 8
     assert stopped(status="completed", start=ago(40), days_supply=28) == 12
-    assert stopped(status="stopped", start=ago(40)) == 40
+    assert stopped(status="stopped", start=ago(40)) == 0  # no end, no supply: may have run until now
+    assert stopped(status="stopped", start=ago(130)) == 40  # ... or for the 90 days of a default supply
     assert stopped(status="active", start=ago(40)) is None
     assert stopped(status="cancelled", start=ago(5)) is None
 
