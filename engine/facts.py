@@ -28,8 +28,7 @@ class PatientFacts(BaseModel):
     sex: str = Field(default="unknown", description="Administrative sex")
     reproductive_potential: bool = _b("Reproductive potential")
     reproductive_status_undocumented: bool = _b(
-        "Reproductive status not documented past the usual reproductive age (the REMS sets no upper age):"
-        " record menopause, hysterectomy or bilateral oophorectomy, or assess reproductive potential"
+        "Reproductive status not documented past the usual reproductive age (the REMS sets no upper age)"
     )
     pregnant: bool = _b("Pregnant")
     hiv: bool = _b("HIV infection recorded, or a detectable HIV-1 RNA result")

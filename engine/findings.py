@@ -174,7 +174,8 @@ def _detail(
             label = reported.label or fact_label(reported.fact)
             shown = _shown(getattr(facts, reported.fact), fact_unit(reported.fact))
             # The data behind it, as recorded: a result reported beyond a limit keeps its comparator there.
-            lines.append(_line(f"{label}: {shown}", support.get(reported.fact, []), shown))
+            text = reported.text or f"{label}: {shown}"
+            lines.append(_line(text, support.get(reported.fact, []), "" if reported.text else shown))
     return "\n".join(lines)
 
 

@@ -133,6 +133,8 @@ class ReportedFact(_Strict):
     label: str | None = None
     when: dict[str, Any] | None = None
     """Show the line only when this condition holds (fact tests against fixed values)."""
+    text: str | None = None
+    """A sentence shown in place of "label: value" (for a line whose ``when`` already fixes the value)."""
 
 
 class Rule(_Strict):

@@ -19,6 +19,11 @@ REPORTING = rule(
     report=[
         {"fact": "reproductive_potential", "when": {"fact": "reproductive_status_undocumented", "is": False}},
         {"fact": "age_years", "label": "Age past the range", "when": {"fact": "age_years", "gt": 55}},
+        {
+            "fact": "reproductive_status_undocumented",
+            "when": {"fact": "reproductive_status_undocumented", "is": True},
+            "text": "Ask for the reproductive status",
+        },
     ],
 )
 
@@ -40,6 +45,13 @@ def test_a_report_line_is_shown_only_when_its_condition_holds(tmp_path: Path) ->
     assert "Reproductive potential: yes" in young and "Age past the range" not in young
     old = _detail(evaluator, "1960-01-01")
     assert "Reproductive potential" not in old and "Age past the range: 66 years" in old
+
+
+def test_a_report_line_with_a_text_shows_it_in_place_of_label_and_value(tmp_path: Path) -> None:
+    evaluator = Evaluator(load_knowledge_base(make_kb_dir(tmp_path, [REPORTING])))
+    old = _detail(evaluator, "1960-01-01")
+    assert "- Ask for the reproductive status — female, aged 66" in old.splitlines()
+    assert "Ask for the reproductive status" not in _detail(evaluator, "1990-01-01")
 
 
 @pytest.mark.parametrize(
