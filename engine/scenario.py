@@ -1,7 +1,8 @@
 """The patient scenario in the project's own JSON, validated and normalised at the edge.
 
 Units are converted to one canonical unit per concept here (KNOWLEDGE.md §4); nothing downstream sees a unit
-string or a LOINC code. A unit that cannot be converted is a validation error naming the field.
+string or a LOINC code. A unit that cannot be converted is a validation error naming the field, marked so that
+:func:`engine.validation.scenario_with_notes` can leave that observation out with a note instead.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ __all__ = [
     "LATEST",
     "MEASUREMENTS",
     "RECURRING_CONDITION",
+    "UNCONVERTIBLE",
     "CodeSystem",
     "Coding",
     "Condition",
@@ -61,6 +63,9 @@ __all__ = [
     "in_range",
 ]
 
+UNCONVERTIBLE = "unconvertible"
+"""The context key of the error for a measurement in a unit that cannot be converted: its note text."""
+
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
@@ -68,9 +73,15 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 def in_range(value: datetime) -> datetime:
     """A time as an aware UTC datetime (no zone means UTC), refused outside 1900-2199.
 
-    Clinical data outside those years is a data error, and year-1 arithmetic would overflow.
+    Clinical data outside those years is a data error, and year-1 arithmetic would overflow. A time at the
+    edge of the representable range whose offset moves it beyond that range (``0001-01-01T00:00:00+01:00``,
+    .NET's minimum date) is refused the same way: the conversion's OverflowError is not a ValueError, so it
+    would otherwise escape validation.
     """
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must be between 1900 and 2199") from None
     if not EARLIEST <= aware < LATEST:
         raise ValueError("must be between 1900 and 2199")
     return aware
@@ -112,7 +123,11 @@ class Observation(_Model):
     value: float | StrictBool | PregnancyValue = Field(
         description="Number for measurements, true/false for assessments, pregnant/not-pregnant.",
     )
-    unit: str | None = Field(default=None, description="UCUM unit of a measurement; converted on input.")
+    unit: str | None = Field(
+        default=None,
+        description="UCUM unit of a measurement; converted on input. An observation in a unit that cannot "
+        "be converted is left out and reported in the notes, never guessed.",
+    )
     comparator: Literal["<", "<=", ">", ">="] | None = Field(
         default=None, description="For values beyond a limit, such as a viral load '<' 20."
     )
@@ -140,7 +155,15 @@ class Observation(_Model):
             factor = spec.factor(unit)
             if factor is None and unit != spec.unit:
                 allowed = ", ".join(sorted(spec.units))
-                raise _field_error("unit", f"cannot convert '{unit}' for {kind.value}; use one of: {allowed}")
+                raise PydanticCustomError(
+                    "clinrules",
+                    "{field}: {message}",
+                    {
+                        "field": "unit",
+                        "message": f"cannot convert '{unit}' for {kind.value}; use one of: {allowed}",
+                        UNCONVERTIBLE: f"unit '{unit}' cannot be converted for {kind.value}",
+                    },
+                )
             if factor is not None and factor != 1:
                 object.__setattr__(self, "value", round(float(self.value) * factor, 6))
             object.__setattr__(self, "unit", spec.unit)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from engine.errors import FieldProblem, ScenarioError
-from engine.scenario import Scenario
+from engine.scenario import UNCONVERTIBLE, Scenario
 
 
 def field_problems(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[FieldProblem]:
     """One :class:`FieldProblem` per error, with a dotted path such as ``observations.2.unit``."""
+    return _problems(exc.errors(), prefix)
+
+
+def _problems(errors: Sequence[ErrorDetails], prefix: tuple[str | int, ...] = ()) -> list[FieldProblem]:
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = list(prefix) + list(err["loc"])
         message = err["msg"]
         ctx = err.get("ctx") or {}
@@ -27,8 +33,47 @@ def field_problems(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> 
 
 
 def parse_scenario(data: Any) -> Scenario:
-    """Validate a scenario in the project's JSON; raise :class:`ScenarioError` listing every wrong field."""
+    """Validate a scenario in the project's JSON; raise :class:`ScenarioError` listing every wrong field.
+
+    Strict: an observation in a unit that cannot be converted is an error here too (naming its ``unit``); a
+    caller that can report what it left out uses :func:`scenario_with_notes`.
+    """
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(field_problems(exc)) from exc
+
+
+def _unconvertible(err: ErrorDetails) -> int | None:
+    """The index of the observation this error refuses only for its unit, else None."""
+    loc = err["loc"]
+    ctx = err.get("ctx") or {}
+    if err["type"] == "clinrules" and UNCONVERTIBLE in ctx and len(loc) == 2 and loc[0] == "observations":
+        index = loc[1]
+        return index if isinstance(index, int) else None
+    return None
+
+
+def scenario_with_notes(data: Any) -> tuple[Scenario, list[str]]:
+    """Validate a scenario in the project's JSON, and the notes on what was left out of it.
+
+    An observation in a unit that cannot be converted is left out and reported, never guessed (KNOWLEDGE.md
+    §4), as the FHIR intake does: the other data, and every safety alert that does not need that value,
+    still count. Any other fault (a wrong type, a missing field) is an error, :class:`ScenarioError` listing
+    every wrong field.
+    """
+    try:
+        return Scenario.model_validate(data), []
+    except ValidationError as exc:
+        errors = exc.errors()
+        left_out = {i: err for err in errors if (i := _unconvertible(err)) is not None}
+        others = [err for err in errors if _unconvertible(err) is None]
+        if others or not isinstance(data, dict):
+            raise ScenarioError(_problems(others or errors)) from exc
+    kept = [o for i, o in enumerate(data["observations"]) if i not in left_out]
+    try:
+        scenario = Scenario.model_validate({**data, "observations": kept})
+    except ValidationError as exc:  # not expected: only whole observations were taken out
+        raise ScenarioError(field_problems(exc)) from exc
+    notes = [f"observations.{i}: {left_out[i]['ctx'][UNCONVERTIBLE]}; left out" for i in sorted(left_out)]
+    return scenario, notes

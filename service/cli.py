@@ -95,7 +95,7 @@ def _read_input(source: str) -> Any:
 
 def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
     """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
-    from engine.validation import parse_scenario
+    from engine.validation import scenario_with_notes
 
     # engine.fhir.looks_like_fhir's test, made here so that project JSON never imports the FHIR intake.
     if isinstance(data, dict) and isinstance(data.get("resourceType"), str):
@@ -103,7 +103,7 @@ def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[
 
         imported = fhir.scenario_from_resources([data], evaluation_time=at).checked()
         return imported.scenario, imported.notes
-    return parse_scenario(data), []
+    return scenario_with_notes(data)
 
 
 def _table(result: Evaluation, notes: list[str]) -> None:

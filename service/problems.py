@@ -44,7 +44,7 @@ class Problem(BaseModel):
                     "title": "The request has invalid fields",
                     "status": 422,
                     "detail": "1 field is invalid.",
-                    "errors": [{"field": "observations.0.unit", "message": "cannot convert 'g/L' for cd4"}],
+                    "errors": [{"field": "observations.0.value", "message": "must not be negative"}],
                 }
             ]
         },

@@ -94,6 +94,9 @@ def parse_fhir_time(text: str) -> FhirTime:
         if clock is None:
             return FhirTime(datetime.combine(on, time.min, tzinfo=UTC), "day")
         fraction = (match["f"] or "")[:6].ljust(6, "0")
+        if len(clock) == 8 and clock.endswith(":60"):
+            # A leap second (R4's dateTime allows ss = 60), which datetime cannot hold: read as second 59.
+            clock = clock[:-2] + "59"
         moment = datetime.fromisoformat(
             f"{on.isoformat()}T{clock}.{fraction}{'+00:00' if zone == 'Z' else zone}"
         )

@@ -150,3 +150,12 @@ Feature: Thalidomide-class drugs cause birth defects
     Then the "thalidomide-teratogenicity" alert cites "thalomid-label" first
     And the "thalidomide-teratogenicity" alert links to "dailymed.nlm.nih.gov"
     And the "thalidomide-teratogenicity" alert links to "accessdata.fda.gov/scripts/cder/rems"
+
+  Scenario: An eGFR in a unit that cannot be converted is left out, and the warning still fires
+    Given a female patient aged 32
+    And the patient has a condition recorded as "POEMS syndrome"
+    And an eGFR of 25, printed as "mL/min", 12 days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is critical
+    And a note says "unit 'mL/min' cannot be converted for egfr; left out"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from engine.scenario import Instant
 
 TOPIC_SYSTEM = "urn:clinrules:topic"
 OVERRIDE_SYSTEM = "urn:clinrules:override-reason"
@@ -58,7 +60,12 @@ class CdsRequest(_Open):
     @model_validator(mode="after")
     def _token_needs_server(self) -> CdsRequest:
         if self.fhirAuthorization is not None and self.fhirServer is None:
-            raise ValueError("fhirAuthorization is given without fhirServer")
+            # Pinned to the missing field, so the 422 names fhirServer rather than the whole body.
+            raise PydanticCustomError(
+                "clinrules",
+                "{field}: {message}",
+                {"field": "fhirServer", "message": "is required when fhirAuthorization is given"},
+            )
         return self
 
 
@@ -233,7 +240,7 @@ class FeedbackItem(_Open):
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list, max_length=50)
     overrideReason: OverrideReason | None = None
-    outcomeTimestamp: datetime
+    outcomeTimestamp: Instant = Field(description="When the clinician acted on the card; 1900-2199.")
 
     @model_validator(mode="after")
     def _consistent(self) -> FeedbackItem:

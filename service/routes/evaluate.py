@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 from engine.fhir import looks_like_fhir, scenario_from_bundle
 from engine.scenario import Scenario, in_range
-from engine.validation import parse_scenario
+from engine.validation import scenario_with_notes
 from service.deps import JsonBody, StateDep, TokenClaims
 from service.openapi_docs import evaluate_request_body
 from service.patient_hash import hash_patient_id
@@ -58,7 +58,8 @@ async def evaluate(
     """Evaluate the posted scenario and return every finding, with the reasons and the evidence.
 
     A body with a ``resourceType`` is read as FHIR R4 (a Bundle, or one resource); anything else as the
-    project's scenario JSON. ``notes`` lists FHIR data that was left out, and why.
+    project's scenario JSON. ``notes`` lists data that was left out (FHIR data the rules cannot use, an
+    observation in a unit that cannot be converted), and why.
     """
     start = time.perf_counter()
     # CPU work: on the event loop for a small body, in the thread pool for a large one (see responses.py).
@@ -99,7 +100,7 @@ def _evaluate(
         patient_id = imported.patient_id
         input_format: Any = "fhir"
     else:
-        scenario = parse_scenario(body)
+        scenario, notes = scenario_with_notes(body)
         patient_id = scenario.patient.id
         input_format = "scenario"
     evaluation = state.evaluator.evaluate(scenario, at)

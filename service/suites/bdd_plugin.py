@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from service.suites.steps import STEP_PLUGINS
-from service.suites.steps.target import Alert, EngineTarget, Target
+from service.suites.steps.target import Alert, Alerts, EngineTarget, Target
 from service.suites.targets import HttpSuiteTarget
 
 pytest_plugins = list(STEP_PLUGINS)
@@ -33,7 +33,8 @@ class HttpAlertTarget:
 
     def evaluate(self, scenario_json: dict[str, Any]) -> list[Alert]:
         """Evaluate remotely (the scenario carries its evaluation time)."""
-        return [Alert.from_finding_json(f) for f in self.http.findings(scenario_json, None)]
+        findings, notes = self.http.findings_and_notes(scenario_json, None)
+        return Alerts((Alert.from_finding_json(f) for f in findings), notes)
 
 
 class RecordingTarget:

@@ -14,7 +14,7 @@ from engine.errors import ClinrulesError, ScenarioError
 from engine.evaluator import Evaluator
 from engine.knowledge import load_knowledge_base
 from engine.scenario import Scenario
-from engine.validation import parse_scenario
+from engine.validation import scenario_with_notes
 from service.suites.cards import Card
 
 
@@ -56,11 +56,15 @@ def _utc(at: datetime | None) -> datetime | None:
 
 
 def read_scenario(data: dict[str, Any], at: datetime | None) -> Scenario:
-    """A :class:`Scenario` from project JSON or FHIR JSON; :class:`CaseError` for invalid data."""
+    """A :class:`Scenario` from project JSON or FHIR JSON; :class:`CaseError` for invalid data.
+
+    Data left out (an observation in a unit that cannot be converted) is left out as the service leaves it
+    out; a case compares cards only, so its notes are not kept.
+    """
     try:
         if fhir.looks_like_fhir(data):
             return fhir.scenario_from_bundle(data, evaluation_time=at).checked().scenario
-        return parse_scenario(data)
+        return scenario_with_notes(data)[0]
     except ScenarioError as exc:
         raise CaseError(f"invalid scenario: {exc}") from exc
 
@@ -113,6 +117,12 @@ class HttpSuiteTarget:
 
     def findings(self, data: dict[str, Any], at: datetime | None) -> list[dict[str, Any]]:
         """POST the scenario and return the findings JSON of the answer."""
+        return self.findings_and_notes(data, at)[0]
+
+    def findings_and_notes(
+        self, data: dict[str, Any], at: datetime | None
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """POST the scenario and return the findings JSON of the answer and its notes (data left out)."""
         when = _utc(at)
         params: dict[str, str] = {}
         body = data
@@ -137,7 +147,8 @@ class HttpSuiteTarget:
         findings = payload.get("findings") if isinstance(payload, dict) else None
         if not isinstance(findings, list):
             raise CaseError("the service's answer has no 'findings' list")
-        return [f for f in findings if isinstance(f, dict)]
+        notes = payload.get("notes") or []
+        return [f for f in findings if isinstance(f, dict)], [str(n) for n in notes if isinstance(n, str)]
 
     def close(self) -> None:
         """Close the HTTP connection pool."""

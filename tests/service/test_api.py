@@ -54,14 +54,14 @@ def test_evaluate_at_query_parameter(client: TestClient) -> None:
 def test_evaluate_lists_every_wrong_field(client: TestClient) -> None:
     bad = {
         "patient": {"sex": "robot"},
-        "observations": [{"kind": "cd4", "time": "2026-05-20", "value": 42, "unit": "g/L"}],
+        "observations": [{"kind": "cd4", "time": "2026-05-20", "value": -42, "unit": "cells/uL"}],
         "unexpected": 1,
     }
     response = client.post("/evaluate", json=bad)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     fields = {e["field"] for e in response.json()["errors"]}
-    assert {"patient.sex", "observations.0.unit", "unexpected"} <= fields
+    assert {"patient.sex", "observations.0.value", "unexpected"} <= fields
 
 
 def test_rules_list_and_detail(client: TestClient) -> None:

@@ -69,11 +69,11 @@ def test_failure_shows_expected_and_actual_cards(suite_dir: Path) -> None:
 
 def test_invalid_scenario_is_an_error_naming_the_field(suite_dir: Path) -> None:
     bad = scenario(42)
-    bad["observations"] = [{"kind": "cd4", "time": "2026-05-29", "value": 42, "unit": "mg"}]
+    bad["observations"] = [{"kind": "cd4", "time": "2026-05-29", "value": -42, "unit": "cells/uL"}]
     path = write_cases(suite_dir, [{"name": "bad", "scenario": bad, "expect": ["iris-risk"]}])
     result = runner.invoke(app, ["test", str(path)])
     assert result.exit_code == 1
-    assert "ERROR bad" in result.output and "observations.0.unit" in result.output
+    assert "ERROR bad" in result.output and "observations.0.value" in result.output
 
 
 def test_invalid_case_file_names_the_case(suite_dir: Path) -> None:

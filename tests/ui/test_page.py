@@ -129,10 +129,15 @@ def test_examples_and_errors(browser_page: Any) -> None:
     # Selectors, not wait_for_function: polling a JavaScript string is eval, which the page's CSP forbids.
     page.wait_for_selector("#status:has-text('Not valid JSON')")
     page.fill("#scenario", json.dumps({"patient": {"sex": "female"}, "observations": [
+        {"kind": "cd4", "time": "2026-05-01", "value": -1, "unit": "cells/uL"}]}))  # fmt: skip
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#status.error:has-text('observations.0.value')")
+    assert "observations.0.value" in page.inner_text("#status")
+    # A unit that cannot be converted is no error: the observation is left out, and the page says so.
+    page.fill("#scenario", json.dumps({"patient": {"sex": "female"}, "observations": [
         {"kind": "cd4", "time": "2026-05-01", "value": 1, "unit": "mg"}]}))  # fmt: skip
     page.keyboard.press("Control+Enter")
-    page.wait_for_selector("#status.error:has-text('observations.0.unit')")
-    assert "observations.0.unit" in page.inner_text("#status")
+    page.wait_for_selector("#results .notes:has-text('cannot be converted for cd4')")
 
 
 def test_detail_markdown_is_escaped(browser_page: Any) -> None:

@@ -68,16 +68,27 @@ def test_invalid_scenario_gives_one_line_per_field_and_exit_2() -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     fields = [line.split(":")[1].strip() for line in lines]
-    assert fields == ["observations.0.unit", "observations.1.value", "colour"]
-    assert "cannot convert 'mg' for cd4" in lines[0]
+    # observations.0's unit cannot be converted: left out with a note, not an error (KNOWLEDGE.md §4).
+    assert fields == ["observations.1.value", "colour"]
     assert "Traceback" not in done.stderr
 
 
-def test_unconvertible_unit_names_the_field() -> None:
-    bad = {"observations": [{"kind": "cd4", "time": "2026-01-01", "value": 5, "unit": "mg"}]}
-    result = runner.invoke(app, ["evaluate", "-"], input=json.dumps(bad))
-    assert result.exit_code == 2
-    assert "observations.0.unit: cannot convert 'mg' for cd4" in result.output
+def test_unconvertible_unit_is_left_out_with_a_note() -> None:
+    scenario = {
+        "evaluation_time": "2026-06-01T09:00:00Z",
+        "observations": [
+            {"kind": "cd4", "time": "2026-01-01", "value": 5, "unit": "mg"},
+            {"kind": "cd4", "time": "2026-02-01", "value": 45, "unit": "cells/uL"},
+        ],
+    }
+    result = runner.invoke(app, ["evaluate", "-", "--json"], input=json.dumps(scenario))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["notes"] == ["observations.0: unit 'mg' cannot be converted for cd4; left out"]
+    assert payload["facts"]["latest_cd4"] == 45  # the other observation still counts
+    table = runner.invoke(app, ["evaluate", "-"], input=json.dumps(scenario))
+    assert table.exit_code == 0
+    assert "unit 'mg' cannot be converted for cd4; left out" in table.output
 
 
 def test_malformed_json_is_a_clear_error() -> None:

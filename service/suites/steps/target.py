@@ -7,14 +7,14 @@ or the ``/evaluate`` JSON (whose findings :meth:`Alert.from_finding_json` reads 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from engine.evaluator import Evaluator
 from engine.findings import Finding
 from engine.knowledge import load_knowledge_base
-from engine.scenario import Scenario
+from engine.validation import scenario_with_notes
 
 THALIDOMIDE_PROPOSED = "thalidomide-proposed"
 """The conclusion a rule asserts when it suggests thalidomide; the thalidomide safety rules match it."""
@@ -74,6 +74,14 @@ class Alert:
         )
 
 
+class Alerts(list[Alert]):
+    """The alerts of one evaluation, most urgent first, and its ``notes``: the data it left out, and why."""
+
+    def __init__(self, alerts: Iterable[Alert] = (), notes: Iterable[str] = ()) -> None:
+        super().__init__(alerts)
+        self.notes = list(notes)
+
+
 @runtime_checkable
 class Target(Protocol):
     """Anything that evaluates a patient Scenario JSON and returns the alerts, most urgent first."""
@@ -91,6 +99,6 @@ class EngineTarget:
 
     def evaluate(self, scenario_json: dict[str, Any]) -> list[Alert]:
         """Validate the Scenario JSON, evaluate it and map each finding to an :class:`Alert`."""
-        scenario = Scenario.model_validate(scenario_json)
+        scenario, notes = scenario_with_notes(scenario_json)
         evaluation = self.evaluator.evaluate(scenario)
-        return [Alert.from_finding(f) for f in evaluation.findings]
+        return Alerts((Alert.from_finding(f) for f in evaluation.findings), [*evaluation.notes, *notes])

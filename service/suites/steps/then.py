@@ -195,3 +195,16 @@ def then_thalidomide_invariant(alerts: list[Alert], patient: PatientBuilder) -> 
             [*(f"proposed by {p}" for p in proposers), *(f"{o} ordered or taken" for o in ordered)]
         )
         assert present, f"thalidomide {because}, but no teratogenicity warning; fired: {fired(alerts)}"
+
+
+@then(parsers.re(r"a note says \"(?P<text>[^\"]+)\""))
+def then_note_says(alerts: list[Alert], text: str) -> None:
+    """Check that the evaluation reports data it left out with a note mentioning a phrase (compared as for
+    "explains").
+
+    Example: Then a note says "unit 'mL/min' cannot be converted for egfr; left out"
+    """
+    notes: list[str] = getattr(alerts, "notes", [])
+    assert any(plain(text) in plain(note) for note in notes), (
+        f'no note mentions "{text}"; the notes are: ' + ("; ".join(notes) or "none")
+    )
