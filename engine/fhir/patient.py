@@ -11,7 +11,7 @@ from engine.fhir import items
 from engine.fhir.gather import Found
 from engine.fhir.models import PatientModel, Reference
 from engine.fhir.report import Report
-from engine.fhir.times import first_error, instant
+from engine.fhir.times import dating, first_error
 from engine.scenario import Patient, Sex
 
 _SEX = {s.value: s for s in Sex}
@@ -63,7 +63,7 @@ def read_patient(found: list[Found], report: Report) -> ThePatient:
     known = {f"Patient/{model.id}"} if model.id else set()
     if entry.full_url:
         known.add(entry.full_url)
-    birth = instant(model.birthDate, entry.label, "birthDate", report)
+    birth = dating(model.birthDate, entry.label, "birthDate", report)
     birth_date = birth.date() if birth else None
     sex = _SEX.get(model.gender or "", Sex.unknown)
     if sex is Sex.unknown:

@@ -24,7 +24,7 @@ from engine.fhir.models import (
     Quantity,
 )
 from engine.fhir.report import Report
-from engine.fhir.times import first_error, instant
+from engine.fhir.times import dating, first_error
 from engine.fhir.wholes import (
     ConditionWhole,
     MedicationRequestWhole,
@@ -125,8 +125,8 @@ def read_condition(
         return None
     period = body.onsetPeriod
     status = CLINICAL_STATUS.get(status_code(body.clinicalStatus) or "", ConditionStatus.unknown)
-    onset = instant(body.onsetDateTime or (period.start if period else None), found.label, "onset", report)
-    recorded = instant(body.recordedDate, found.label, "recordedDate", report)
+    onset = dating(body.onsetDateTime or (period.start if period else None), found.label, "onset", report)
+    recorded = dating(body.recordedDate, found.label, "recordedDate", report)
     built = (
         items.condition(code, system, coded, text, status, onset, recorded, concepts)
         if coded is not None
@@ -218,8 +218,8 @@ def read_medication(
         start = period.start if period else statement.effectiveDateTime
         end = period.end if period else None
         days = None
-    began = instant(start, found.label, "start", report)
-    ended = instant(end, found.label, "end", report)
+    began = dating(start, found.label, "start", report)
+    ended = dating(end, found.label, "end", report)
     built = (
         items.medication(ingredient, rxnorm, coded, status, draft, days, began, ended, classes)
         if coded is not None

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from engine.fhir.models import FhirTime
 from engine.fhir.report import Report
+from engine.scenario import in_range
 
 
 def instant(value: FhirTime | None, label: str, what: str, report: Report) -> datetime | None:
@@ -21,6 +22,22 @@ def instant(value: FhirTime | None, label: str, what: str, report: Report) -> da
             f"{label}: {what} '{shown}' is a partial date; taken as {value.moment.date().isoformat()}"
         )
     return value.moment
+
+
+def dating(value: FhirTime | None, label: str, what: str, report: Report) -> datetime | None:
+    """:func:`instant` for a date that only places a record in time (a condition's onset, an order's start,
+    a birth date): one outside 1900-2199 (a system's "no date" sentinel such as ``0001-01-01``) is not used,
+    with a note, and the record is kept undated; leaving the record out could hide an alert it raises.
+    """
+    moment = instant(value, label, what, report)
+    if moment is None:
+        return None
+    try:
+        in_range(moment)
+    except ValueError:
+        report.note(f"{label}: {what} '{moment.isoformat()}' is not between 1900 and 2199; not used")
+        return None
+    return moment
 
 
 def first_error(exc: ValidationError) -> str:

@@ -96,22 +96,40 @@ def _cards(response: Any) -> dict[str, str]:
 
 @pytest.mark.parametrize("value", [*OVERFLOWING, "0001-01-01"])
 def test_cds_fhir_time_out_of_range_is_left_out_and_told(client: TestClient, value: str) -> None:
-    # As a year-1 date without an offset always was: the resource is left out, and an info card says so.
+    # A date that only places a record in time is not used, with a note; the record is kept, undated.
     cards = _cards(client.post("/cds-services/order-sign", json=_order_sign(conditions=[_condition(value)])))
     assert TERATOGENICITY in cards
-    assert (
-        "Condition/c1: condition not usable (onset: Value error, must be between 1900 and 2199)"
-        in (cards["data-quality"])
-    )
+    assert "Condition/c1: onset '" in cards["data-quality"]
+    assert "is not between 1900 and 2199; not used" in cards["data-quality"]
+    # A measurement cannot be placed without its time: left out.
     cards = _cards(client.post("/cds-services/order-sign", json=_order_sign(observations=[_cd4(value)])))
     assert TERATOGENICITY in cards
     assert "Observation/o1: cd4 not usable (time:" in cards["data-quality"]
 
 
-@pytest.mark.parametrize("value", OVERFLOWING)
-def test_cds_authored_on_out_of_range_is_not_a_500(client: TestClient, value: str) -> None:
-    cards = _cards(client.post("/cds-services/order-sign", json=_order_sign(draft={"authoredOn": value})))
-    assert "MedicationRequest/draft-thal" in cards["data-quality"]
+@pytest.mark.parametrize("value", [*OVERFLOWING, "0001-01-01T00:00:00Z"])
+def test_a_thalidomide_order_authored_out_of_range_still_raises_its_critical_cards(
+    client: TestClient, value: str
+) -> None:
+    """Regression: the draft order was left out whole, and with it the teratogenicity and pregnancy cards."""
+    answer = client.post("/cds-services/order-sign", json=_order_sign(draft={"authoredOn": value}))
+    assert answer.status_code == 200, answer.text
+    indicators = {c["source"]["topic"]["code"]: c["indicator"] for c in answer.json()["cards"]}
+    assert indicators[TERATOGENICITY] == "critical"
+    assert indicators["thalidomide-pregnancy"] == "critical"
+    assert "MedicationRequest/draft-thal: start '" in _cards(answer)["data-quality"]
+
+
+def test_a_birth_date_out_of_range_keeps_the_patient(client: TestClient) -> None:
+    """Regression: the whole Patient was left out, so its sex was lost with the sentinel birth date."""
+    request = _order_sign()
+    for entry in request["prefetch"].values():
+        if isinstance(entry, dict) and entry.get("resourceType") == "Patient":
+            entry["birthDate"] = "0001-01-01"
+    cards = _cards(client.post("/cds-services/order-sign", json=request))
+    note = "birthDate '0001-01-01T00:00:00+00:00' is not between 1900 and 2199; not used"
+    assert note in cards["data-quality"]
+    assert "not usable as the patient" not in cards["data-quality"]
 
 
 @pytest.mark.parametrize("value", OVERFLOWING)
