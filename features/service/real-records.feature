@@ -30,6 +30,18 @@ Feature: Records coded the way real EHRs code them, posted over CDS Hooks
     When the EHR calls the "order-sign" service
     Then the cards are, in order: thalidomide-pregnancy, thalidomide-teratogenicity
 
+  Scenario Outline: A pregnancy status answered with LOINC's own answer codes
+    Given the EHR prepares the CDS Hooks request "order-sign-thalidomide-pregnant"
+    And the record answers Observation "preg" instead as LOINC "<answer>"
+    When the EHR calls the "order-sign" service
+    Then the service answers 200
+    And the cards are, in order: <cards>
+
+    Examples:
+      | answer    | cards                                              |
+      | LA15173-0 | thalidomide-pregnancy, thalidomide-teratogenicity |
+      | LA26683-5 | thalidomide-teratogenicity                         |
+
   Scenario: An OpenMRS patient with a CIEL-coded CD4 of 62 cells/mm³ is started on dolutegravir
     Given the EHR prepares the CDS Hooks request "openmrs-order-select-art-ciel"
     When the EHR calls the "order-select" service

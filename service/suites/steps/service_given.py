@@ -167,6 +167,16 @@ def recode(service_world: ServiceWorld, resource_type: str, resource_id: str, sy
     _the_resource(service_world, resource_type, resource_id)[element] = _coded(system, code)
 
 
+@given(parsers.parse('the record answers Observation "{resource_id}" instead as {system} "{code}"'))
+def reanswer(service_world: ServiceWorld, resource_id: str, system: str, code: str) -> None:
+    """Replace the coded answer (``valueCodeableConcept``) of one Observation of the request with a single
+    coding (no text, no display).
+
+    Example: Given the record answers Observation "preg" instead as LOINC "LA15173-0"
+    """
+    _the_resource(service_world, "Observation", resource_id)["valueCodeableConcept"] = _coded(system, code)
+
+
 @given(
     parsers.parse('component {number:d} of Observation "{resource_id}" is coded instead as {system} "{code}"')
 )
