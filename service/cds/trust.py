@@ -7,6 +7,8 @@ token's issuer). URLs are compared in their WHATWG-canonical form (``127.1``, ``
 
 The host is then resolved, and every address must be public, unless the trusted URL names that very IP
 address, names ``localhost`` (loopback only), or the address lies in ``CLINRULES_FHIR_ALLOWED_NETWORKS``.
+An IPv6 address that carries an IPv4 one (IPv4-mapped, SIIT, NAT64 ``64:ff9b::/96``, IPv4-compatible,
+6to4, Teredo) is judged by that IPv4 address; other IPv6 addresses must be global unicast (``2000::/3``).
 Connections go only to the addresses that were checked (:class:`PinnedServer`), so a DNS answer that
 changes between the check and the connection (rebinding) is never used.
 """
@@ -97,17 +99,35 @@ def trusted_base(server: str, trusted: Iterable[str]) -> BaseUrl:
     raise NotTrusted("fhirServer is not a trusted FHIR server")
 
 
-def _embedded_ipv4(address: IPAddress) -> list[IPAddress]:
-    """The address and any IPv4 address it carries (IPv4-mapped, 6to4, Teredo)."""
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+# IPv6 forms that only wrap an IPv4 address (the low 32 bits): IPv4-mapped, SIIT's IPv4-translated
+# (::ffff:0:0:0/96), the NAT64 well-known prefix and the deprecated IPv4-compatible form (:: and ::1 aside).
+_WRAPPERS = tuple(
+    ipaddress.IPv6Network(net) for net in ("::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96", "::/96")
+)
+
+
+def _judged(address: IPAddress) -> list[IPAddress]:
+    """The addresses ``address`` is judged by: the IPv4 address a wrapper form carries (instead of the
+    wrapper), or the address and any IPv4 address it routes to (6to4, Teredo)."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return [address]
+    if int(address) > 1 and any(address in net for net in _WRAPPERS):
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
     found: list[IPAddress] = [address]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            found.append(address.ipv4_mapped)
-        if address.sixtofour is not None:
-            found.append(address.sixtofour)
-        if address.teredo is not None:
-            found.extend(address.teredo)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
     return found
+
+
+def _public(address: IPAddress) -> bool:
+    """Public by an explicit rule: IPv6 must also be global unicast (2000::/3), so neither the deprecated
+    site-local fec0::/10 nor the local-use NAT64 prefix 64:ff9b:1::/48 passes on any Python version."""
+    if isinstance(address, ipaddress.IPv6Address) and address not in _GLOBAL_UNICAST:
+        return False
+    return address.is_global
 
 
 def address_allowed(base: BaseUrl, address: IPAddress, networks: Iterable[IPNetwork]) -> bool:
@@ -115,12 +135,12 @@ def address_allowed(base: BaseUrl, address: IPAddress, networks: Iterable[IPNetw
     if base.ip_literal is not None and base.ip_literal == address:
         return True  # the trusted URL names this very address
     allowed = list(networks)
-    for candidate in _embedded_ipv4(address):
+    for candidate in _judged(address):
         if candidate.is_multicast or candidate.is_unspecified:
             return False
         if candidate.is_loopback and base.host in _LOOPBACK_NAMES:
             continue
-        if not candidate.is_global and not any(candidate in net for net in allowed):
+        if not _public(candidate) and not any(candidate in net for net in allowed):
             return False
     return True
 

@@ -76,14 +76,27 @@ def test_loopback_in_any_spelling_is_refused_when_not_trusted(
     assert store.requests == []
 
 
+@pytest.mark.parametrize(
+    "dns_answer",
+    [
+        (socket.AF_INET, ("127.0.0.1",)),
+        (socket.AF_INET6, ("64:ff9b::a9fe:a9fe", 0, 0)),  # NAT64 around the cloud metadata address
+        (socket.AF_INET6, ("::ffff:0:a00:1", 0, 0)),  # SIIT around 10.0.0.1
+    ],
+    ids=["loopback", "nat64-metadata", "siit-private"],
+)
 def test_a_trusted_name_that_resolves_to_a_private_address_is_refused(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, no_network: list[Any]
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    no_network: list[Any],
+    dns_answer: tuple[socket.AddressFamily, tuple[Any, ...]],
 ) -> None:
     looked_up: list[str] = []
+    family, (address, *rest) = dns_answer
 
     def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
         looked_up.append(host)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", int(port)))]
+        return [(family, socket.SOCK_STREAM, 6, "", (address, int(port), *rest))]
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
     with trusting(settings, "https://fhir.hospital.test/r4") as client:
@@ -140,6 +153,24 @@ def test_the_checked_address_is_the_one_connected_to(
         ("::ffff:10.0.0.1", False),
         ("2002:7f00:1::", False),  # 6to4 around 127.0.0.1
         ("224.0.0.1", False),
+        # IPv6 forms carrying a non-public IPv4 address are judged by it (security review, NAT64 SSRF)
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 well-known prefix around 169.254.169.254
+        ("64:ff9b::a00:1", False),  # NAT64 around 10.0.0.1
+        ("64:ff9b::7f00:1", False),  # NAT64 around 127.0.0.1
+        ("::7f00:1", False),  # IPv4-compatible around 127.0.0.1
+        ("::a9fe:a9fe", False),  # IPv4-compatible around 169.254.169.254
+        ("::ffff:0:a9fe:a9fe", False),  # SIIT IPv4-translated around 169.254.169.254
+        ("::ffff:0:c0a8:101", False),  # SIIT around 192.168.1.1
+        ("fec0::1", False),  # deprecated site-local
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 prefix: refused whatever it carries
+        ("64:ff9b:1::808:808", False),
+        ("::ffff:0:0", False),  # SIIT around 0.0.0.0
+        ("::ffff:0:e000:1", False),  # SIIT around multicast 224.0.0.1
+        # a translation form carrying a public IPv4 address is that public address
+        ("2606:4700::1111", True),
+        ("64:ff9b::808:808", True),  # NAT64 (DNS64) around 8.8.8.8
+        ("::ffff:808:808", True),
+        ("::ffff:0:808:808", True),
     ],
 )
 def test_only_public_addresses_are_allowed_for_a_name(address: str, allowed: bool) -> None:
