@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
+from service.cds.content_encoding import decoder_for
 from service.cds.trust import BaseUrl, NotTrusted, PinnedServer
 from service.json_body import parse_json_body
 from service.problems import ProblemError
@@ -91,17 +92,6 @@ def _tls_context() -> ssl.SSLContext:
     import httpx
 
     return httpx.create_ssl_context()
-
-
-def _decoder(encoding: str) -> zlib._Decompress | None:
-    """A zlib decompressor for the response's ``Content-Encoding`` (None for identity)."""
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        return zlib.decompressobj()
-    raise FetchFailed(f"unsupported content-encoding {encoding[:32]!r}")
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:
@@ -218,6 +208,8 @@ class FhirFetcher:
 
     async def _get_url(self, url: str) -> dict[str, Any]:
         """GET an absolute URL (a ``next`` link): only under the server's base, so the token stays there."""
+        if any(ord(char) < 0x21 or ord(char) == 0x7F for char in url):
+            raise FetchFailed("a next link holds spaces or control characters")
         without_fragment = url.split("#", 1)[0]
         location, _, query = without_fragment.partition("?")
         try:
@@ -239,6 +231,10 @@ class FhirFetcher:
                 raise FetchFailed("a GET took longer than its deadline") from None
             except httpx.HTTPError as exc:
                 raise FetchFailed(f"HTTP error {type(exc).__name__}") from None
+            except FetchFailed:
+                raise
+            except Exception as exc:  # any other failure is a fetch failure: one 412 for all
+                raise FetchFailed(f"unexpected {type(exc).__name__}") from None
         try:
             data = await anyio.to_thread.run_sync(parse_json_body, body, None, self.limits.max_json_depth)
         except ProblemError:
@@ -278,21 +274,27 @@ class FhirFetcher:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
                 raise FetchFailed("declared Content-Length over the byte cap")
-            decoder = _decoder(response.headers.get("content-encoding", "").strip().lower())
+            try:
+                decoder = decoder_for(response.headers.get("content-encoding", "").strip().lower())
+            except ValueError as exc:
+                raise FetchFailed(str(exc)) from None
             chunks: list[bytes] = []
             size = raw_size = 0
-            async for raw in response.aiter_raw():
-                raw_size += len(raw)
-                data = raw if decoder is None else decoder.decompress(raw, cap - size + 1)
-                size += len(data)
-                if size > cap or raw_size > cap:
-                    raise FetchFailed(f"answer over the byte cap ({cap} bytes decoded)")
-                chunks.append(data)
-            if decoder is not None:
-                tail = decoder.flush()
-                size += len(tail)
-                if size > cap:
-                    raise FetchFailed(f"answer over the byte cap ({cap} bytes decoded)")
-                chunks.append(tail)
+            try:
+                async for raw in response.aiter_raw():
+                    raw_size += len(raw)
+                    data = raw if decoder is None else decoder.decompress(raw, cap - size + 1)
+                    size += len(data)
+                    if size > cap or raw_size > cap:
+                        raise FetchFailed(f"answer over the byte cap ({cap} bytes decoded)")
+                    chunks.append(data)
+                if decoder is not None:
+                    tail = decoder.flush()
+                    size += len(tail)
+                    if size > cap:
+                        raise FetchFailed(f"answer over the byte cap ({cap} bytes decoded)")
+                    chunks.append(tail)
+            except zlib.error:
+                raise FetchFailed("the answer does not decode as its Content-Encoding says") from None
         self.bytes_read += size
         return b"".join(chunks)

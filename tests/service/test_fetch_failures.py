@@ -7,6 +7,7 @@ fetching only from its own servers. Nothing here leaves 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -25,7 +26,7 @@ from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, running_fhir_server
 from service.suites.steps.fixtures import load_fixture
 from tests.service.fetching import fetching_request
-from tests.service.test_fhir_fetch import authorization, trusting
+from tests.service.test_fhir_fetch import TOKEN, authorization, trusting
 
 # ---- one answer for every failure: no port scanner ----------------------------------------------------
 
@@ -56,30 +57,56 @@ def _banner_server() -> tuple[int, Callable[[], None]]:
     return listener.getsockname()[1], listener.close
 
 
+def _prefetched_next(server: str, link: str) -> dict[str, Any]:
+    """A fetching call whose prefetched observations Bundle has a ``next`` link to ``link``."""
+    request = load_fixture("patient-view-iris-risk")
+    observations = {**request["prefetch"]["observations"], "link": [{"relation": "next", "url": link}]}
+    return {**fetching_request(server), "prefetch": {"observations": observations}}
+
+
 def test_every_fetch_failure_gives_the_caller_the_same_answer(
-    settings: Settings, record: tuple[str, FhirStore]
+    settings: Settings, record: tuple[str, FhirStore], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, _ = record
+    url, store = record
     banner, stop_banner = _banner_server()
     closed = f"http://127.0.0.1:{_closed_port()}/fhir"
     other = f"http://127.0.0.1:{banner}/fhir"
-    try:
-        with trusting(settings, url, closed, other, fhir_timeout_seconds=1.0) as client:
+    with contextlib.ExitStack() as servers:
+        # Answers whose body is not in the Content-Encoding they claim (deflate: neither zlib nor raw).
+        garbled = {
+            encoding: servers.enter_context(
+                running_fhir_server(
+                    FhirStore(resources=store.resources, token=TOKEN, encoding=encoding, mislabel=True)
+                )
+            )
+            for encoding in ("gzip", "deflate")
+        }
+        servers.callback(stop_banner)
+        with trusting(settings, url, closed, other, *garbled.values(), fhir_timeout_seconds=1.0) as client:
             cases = {
                 "closed port": fetching_request(closed),
                 "not HTTP": fetching_request(other),
                 "token refused": fetching_request(url, token="stolen"),
                 "not found": {**fetching_request(url), "context": {"userId": "u", "patientId": "nobody"}},
                 "not trusted": fetching_request(url.replace("127.0.0.1", "localhost")),
+                "not gzip": fetching_request(garbled["gzip"]),
+                "not deflate": fetching_request(garbled["deflate"]),
+            }
+            paged_cases = {  # a prefetched search whose next page cannot be had: the same answer for all
+                "next link elsewhere": _prefetched_next(url, f"{other}/Observation?page=2"),
+                "CR/LF in a next link": _prefetched_next(url, f"{url}/Observation?a=1\r\nX-Injected: 1"),
             }
             answers = {
-                name: client.post("/cds-services/patient-view", json=body) for name, body in cases.items()
+                name: client.post("/cds-services/patient-view", json=body)
+                for name, body in {**cases, **paged_cases}.items()
             }
-    finally:
-        stop_banner()
-    assert {a.status_code for a in answers.values()} == {412}
-    texts = {json.dumps(a.json(), sort_keys=True) for a in answers.values()}
-    assert len(texts) == 1, texts
+    assert {name: a.status_code for name, a in answers.items()} == dict.fromkeys(answers, 412)
+    for group in (cases, paged_cases):
+        texts = {json.dumps(answers[name].json(), sort_keys=True) for name in group}
+        assert len(texts) == 1, texts
+    err = capsys.readouterr().err
+    assert "unhandled error" not in err
+    assert err.count("fhir fetch failed") == len(answers)
 
 
 def test_failures_are_logged_without_token_or_patient(

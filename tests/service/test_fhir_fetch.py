@@ -5,7 +5,10 @@ Every FHIR server here is the loopback server of ``service/suites/steps/fhir_ser
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import uuid
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.cds.fetcher import FetchFailed, _entries, failed_search
+from service.cds.content_encoding import Deflate
+from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher, _entries, failed_search
+from service.cds.trust import BaseUrl, PinnedServer
 from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, running_fhir_server
 from service.suites.steps.fixtures import load_fixture
@@ -80,6 +85,46 @@ def test_fetches_everything_when_no_prefetch(trusted: TestClient, fhir: tuple[st
     paths = [p for p, _ in store.requests]
     assert "/fhir/Patient/pv-iris-1" in paths
     assert any("_offset=1" in p for p in paths)  # next pages followed
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw deflate"])
+def test_compressed_answers_are_read(settings: Settings, fhir: tuple[str, FhirStore], encoding: str) -> None:
+    # "deflate" is zlib-wrapped by the standard, but many servers send it raw: both are read.
+    url, store = fhir
+    store.encoding = encoding
+    with trusting(settings, url) as client:
+        response = client.post("/cds-services/patient-view", json=_request(url))
+    assert response.status_code == 200, response.text
+    assert [c["source"]["topic"]["code"] for c in response.json()["cards"]] == ["iris-risk"]
+
+
+def test_deflate_either_form_is_read_however_the_body_is_cut() -> None:
+    body = b'{"resourceType": "Patient", "id": "p1"}' * 50
+    for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
+        compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
+        sent = compressor.compress(body) + compressor.flush()
+        decoder = Deflate()
+        read = b"".join(decoder.decompress(sent[i : i + 1], 1 << 20) for i in range(len(sent)))
+        assert read + decoder.flush() == body
+    with pytest.raises(zlib.error):  # neither form: the fetcher turns this into a fetch failure
+        Deflate().decompress(b"not deflate at all", 1 << 20)
+
+
+def test_an_unexpected_error_while_fetching_is_a_fetch_failure() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a detail that stays out of the log")
+
+    server = PinnedServer(
+        BaseUrl.parse("https://fhir.hospital.test/r4"), (ipaddress.ip_address("192.0.2.1"),)
+    )
+
+    async def fetch() -> None:
+        transport = httpx.MockTransport(broken)
+        async with FhirFetcher(server, TOKEN, FetchLimits(), FetchGate(1), transport) as fetcher:
+            await fetcher.read("Patient/p1")
+
+    with pytest.raises(FetchFailed, match=r"^unexpected RuntimeError$"):
+        asyncio.run(fetch())
 
 
 def test_fetches_only_missing_keys(trusted: TestClient, fhir: tuple[str, FhirStore]) -> None:

@@ -2,9 +2,10 @@
 
 Besides answering reads and paged searches honestly, it can play the hostile server of the security
 tests: drip its answers one byte at a time (``drip_seconds``), send a gzip bomb (``bomb``), pad every
-search page (``padding``), point ``next`` links at another server (``next_base``), or redirect every
-request there (``redirect_to``). It counts the
-connections it serves at once (``max_active``).
+search page (``padding``), point ``next`` links at another server (``next_base``), redirect every
+request there (``redirect_to``), compress its answers (``encoding``: ``gzip``, ``deflate`` or ``raw deflate``,
+the header-less form some servers send) or only claim to (``mislabel``). It counts the connections it
+serves at once (``max_active``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class FhirStore:
     padding: int = 0
     next_base: str | None = None
     redirect_to: str | None = None
+    encoding: str | None = None
+    mislabel: bool = False
     active: int = 0
     max_active: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,6 +96,13 @@ def _matches(params: list[str], concepts: list[Any]) -> bool:
     return False
 
 
+def _compress(data: bytes, encoding: str) -> bytes:
+    """``data`` compressed as ``gzip``, ``deflate`` (zlib-wrapped) or ``raw deflate``."""
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "raw deflate": -zlib.MAX_WBITS}[encoding]
+    compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return compressor.compress(data) + compressor.flush()
+
+
 def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # silence
@@ -102,6 +112,9 @@ def _handler(store: FhirStore) -> type[BaseHTTPRequestHandler]:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/fhir+json")
+            if store.encoding is not None:
+                data = data if store.mislabel else _compress(data, store.encoding)
+                self.send_header("Content-Encoding", store.encoding.split()[-1])
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
