@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.suites.steps.phrases import INGREDIENT
+from service.suites.steps.phrases import INGREDIENT, WHEN
 
 STEP_MODULES = (
     "service.suites.steps.given",
@@ -57,6 +57,7 @@ PARAMETER_HELP = {
 """What a parameter takes, by name; a parameter whose group lists fixed words is described by them instead."""
 _BY_BODY = {
     INGREDIENT: "a medication: ingredient or product name",  # where a step calls it `name`
+    WHEN: PARAMETER_HELP["when"],
     r"\d+": "a whole number",
 }
 _CODE_IN_SYSTEM = "a code of that system, in double quotes: `B20` (ICD-10-CM), `L04AX02` (ATC), `767` (CIEL)"
