@@ -49,6 +49,14 @@ class Settings(BaseSettings):
         description="Days audit rows (evaluations, their cards and feedback) are kept by `clinrules db "
         "prune` (default 2190, six years).",
     )
+    database_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long a database statement waits for another session's lock before it fails "
+        "(SQLite's busy timeout, PostgreSQL's `lock_timeout`); on PostgreSQL also the longest a statement "
+        "of the service may run (`statement_timeout`).",
+    )
     # --- end database ---
     patient_id_salt: SecretStr | None = Field(
         default=None,

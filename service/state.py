@@ -43,7 +43,7 @@ def build_state(settings: Settings, metrics: Metrics) -> ServiceState:
     one: :class:`service.audit.migrate.SchemaVersionError`), and prepare JWT verification."""
     kb = load_knowledge_base(settings.rules_dir, settings.thresholds)
     evaluator = Evaluator(kb)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     try:
         prepare(engine, settings.database_auto_upgrade)
     except SchemaVersionError as exc:

@@ -39,7 +39,8 @@ def report(since: datetime | None, output: ReportFormat, rules: Path | None) -> 
     """Alert analytics per rule, rule-set version and ISO week: evaluations, firings, firing rate, shadow
     rules' would-be firings, cards accepted and overridden, each override reason.
 
-    Reads the database of CLINRULES_DATABASE_URL (as `clinrules serve` does).
+    Reads the database of CLINRULES_DATABASE_URL (as `clinrules serve` does). Exit 1 if its schema is not
+    this code's, 2 if it cannot be used (unreachable, or a SQLite file that does not exist).
     """
     # Imported here, so that the rest of the command line does not load SQLAlchemy to start.
     from engine.errors import KnowledgeBaseError
@@ -47,7 +48,7 @@ def report(since: datetime | None, output: ReportFormat, rules: Path | None) -> 
     from service.analytics.render import to_csv, to_json, to_table
     from service.analytics.report import build_report
     from service.audit.migrate import schema_state
-    from service.database import make_engine
+    from service.db_cli import command_engine, database_errors
     from service.settings import get_settings
 
     out = stdout_console()
@@ -57,19 +58,21 @@ def report(since: datetime | None, output: ReportFormat, rules: Path | None) -> 
     except KnowledgeBaseError as exc:
         err.print(f"error: {exc}", markup=False)
         raise Exit(1) from exc
-    engine = make_engine(settings.database_url)
-    try:
-        state = schema_state(engine)
-        if not state.up_to_date:
-            err.print(
-                f"error: the audit database is at schema revision {state.describe()}, this clinrules reads "
-                f"{state.head}: run `clinrules db upgrade` (or start the service once)",
-                markup=False,
-            )
-            raise Exit(1)
-        built = build_report(engine, kb, date(since.year, since.month, since.day) if since else None)
-    finally:
-        engine.dispose()
+    with database_errors(settings.database_url):
+        # Only reads: a mistyped SQLite path is refused, not created; a long report is not cut short.
+        engine = command_engine(settings, create=False)
+        try:
+            state = schema_state(engine)
+            if not state.up_to_date:
+                err.print(
+                    f"error: the audit database is at schema revision {state.describe()}, this clinrules "
+                    f"reads {state.head}: run `clinrules db upgrade` (or start the service once)",
+                    markup=False,
+                )
+                raise Exit(1)
+            built = build_report(engine, kb, date(since.year, since.month, since.day) if since else None)
+        finally:
+            engine.dispose()
     if output is ReportFormat.json:
         print(to_json(built))
     elif output is ReportFormat.csv:

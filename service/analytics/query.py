@@ -6,7 +6,8 @@ PostgreSQL (their week functions differ). Topic lists are JSON arrays, expanded 
 table-valued function (``json_each`` on SQLite, ``json_array_elements_text`` on PostgreSQL).
 
 Feedback is counted in the day of the evaluation that issued the card, so that a week's acceptance and
-override counts refer to that week's firings.
+override counts refer to that week's firings. A card the EHR reported more than once counts once, by its
+latest feedback (the last received; of two received at the same time, the later stored).
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, func, literal_column, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Subquery,
+    func,
+    literal_column,
+    select,
+    true,
+)
 
 from service.audit.tables import cards, evaluations, feedback
 
@@ -49,6 +60,34 @@ def _elements(dialect: str, column: ColumnElement[Any]) -> Any:
     return func.json_array_elements_text(column).table_valued("value")
 
 
+def _latest_feedback() -> Subquery:
+    """Each card's latest feedback only: a card the EHR reported twice counts once, as it last stood."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=feedback.c.card_uuid, order_by=(feedback.c.received_at.desc(), feedback.c.id.desc())
+        )
+        .label("rank")
+    )
+    ranked = select(
+        feedback.c.card_uuid,
+        feedback.c.outcome,
+        feedback.c.override_reason_system,
+        feedback.c.override_reason_code,
+        rank,
+    ).subquery("ranked")
+    return (
+        select(
+            ranked.c.card_uuid,
+            ranked.c.outcome,
+            ranked.c.override_reason_system,
+            ranked.c.override_reason_code,
+        )
+        .where(ranked.c.rank == 1)
+        .subquery("latest")
+    )
+
+
 def _rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
     for row in conn.execute(query):
         yield (date.fromisoformat(row[0]), *row[1:])
@@ -71,11 +110,13 @@ def daily_counts(engine: Engine, since: datetime | None = None) -> DailyCounts:
         )
 
     issued = cards.join(evaluations, cards.c.evaluation_id == evaluations.c.id)
-    answered = feedback.join(cards, feedback.c.card_uuid == cards.c.uuid).join(
+    latest = _latest_feedback()
+    answered = latest.join(cards, latest.c.card_uuid == cards.c.uuid).join(
         evaluations, cards.c.evaluation_id == evaluations.c.id
     )
-    distinct_cards = func.count(feedback.c.card_uuid.distinct())
-    system, code = feedback.c.override_reason_system, feedback.c.override_reason_code
+    distinct_cards = func.count(latest.c.card_uuid.distinct())
+    system, code = latest.c.override_reason_system, latest.c.override_reason_code
+    outcome = latest.c.outcome
     # On PostgreSQL the six counts see one snapshot, so that writes meanwhile cannot make them disagree.
     options = {"isolation_level": "REPEATABLE READ"} if dialect == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn, conn.begin():
@@ -97,10 +138,10 @@ def daily_counts(engine: Engine, since: datetime | None = None) -> DailyCounts:
             outcomes=list(
                 _rows(
                     conn,
-                    select(day, version, cards.c.topic, feedback.c.outcome, distinct_cards)
+                    select(day, version, cards.c.topic, outcome, distinct_cards)
                     .select_from(answered)
                     .where(*where)
-                    .group_by(day, version, cards.c.topic, feedback.c.outcome),
+                    .group_by(day, version, cards.c.topic, outcome),
                 )
             ),
             reasons=list(
@@ -108,7 +149,7 @@ def daily_counts(engine: Engine, since: datetime | None = None) -> DailyCounts:
                     conn,
                     select(day, version, cards.c.topic, system, code, distinct_cards)
                     .select_from(answered)
-                    .where(feedback.c.outcome == "overridden", *where)
+                    .where(outcome == "overridden", *where)
                     .group_by(day, version, cards.c.topic, system, code),
                 )
             ),

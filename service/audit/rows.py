@@ -68,9 +68,9 @@ class RowEncoder:
         return _JSON.encode(value).decode()
 
     def time(self, value: datetime) -> Any:
-        """A timestamp in UTC; on SQLite as SQLAlchemy writes it (text, no offset)."""
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
+        """A timestamp in UTC (a time without an offset is UTC); on SQLite as SQLAlchemy writes it (text, no
+        offset), on PostgreSQL always with its offset, so the session's time zone never reinterprets it."""
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value.replace(tzinfo=None).strftime(SQLITE_TIME) if self.sqlite else value
 
     def flag(self, value: bool) -> Any:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from engine.scenario import Instant
@@ -211,6 +220,20 @@ class Discovery(BaseModel):
 
 # ---- feedback -------------------------------------------------------------------------------------
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: str) -> str:
+    # Stored text: PostgreSQL refuses NUL in text (a 500 after validation), and a code or system URI never
+    # holds a control character, so any is refused here, on every database alike.
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+StoredText = Annotated[str, AfterValidator(_no_control_characters)]
+"""Text the audit stores: no control characters (C0, DEL, C1)."""
+
 
 class AcceptedSuggestion(_Open):
     """A suggestion the clinician accepted."""
@@ -221,8 +244,8 @@ class AcceptedSuggestion(_Open):
 class OverrideReasonCoding(_Open):
     """The Coding of an override reason."""
 
-    system: str | None = Field(default=None, max_length=255)
-    code: str = Field(min_length=1, max_length=64)
+    system: StoredText | None = Field(default=None, max_length=255)
+    code: StoredText = Field(min_length=1, max_length=64)
     display: str | None = Field(default=None, max_length=500)
 
 

@@ -118,6 +118,7 @@ def test_the_analytics_endpoint_answers_the_same_numbers(
 def test_clinrules_report_on_a_database_without_the_schema_says_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (tmp_path / "new.db").touch()  # an empty SQLite database (a missing file is refused: exit 2)
     monkeypatch.setenv("CLINRULES_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
     result = CliRunner().invoke(cli, ["report"])
     assert result.exit_code == 1

@@ -152,6 +152,8 @@ def test_db_commands_report_and_upgrade(
     database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CLINRULES_DATABASE_URL", database_url)
+    with engine.connect():  # an empty database (a SQLite file that is missing is refused: exit 2)
+        pass
     runner = CliRunner()
     before = runner.invoke(cli, ["db", "current"])
     assert before.exit_code == 1 and "database: none (empty database)" in before.output

@@ -4,6 +4,7 @@ feedback on them, and expired token ids; newer rows stay."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -77,7 +78,8 @@ def test_prune_keeps_the_retention_period(database_url: str, monkeypatch: pytest
     engine.dispose()
 
 
-def test_prune_refuses_a_database_it_does_not_know(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prune_refuses_a_database_it_does_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty.db").touch()  # an empty SQLite database (a missing file is exit 2)
     monkeypatch.setenv("CLINRULES_DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
     result = CliRunner().invoke(cli, ["db", "prune"])
     assert result.exit_code == 1 and "clinrules db upgrade" in result.output

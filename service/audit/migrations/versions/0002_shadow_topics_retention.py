@@ -31,5 +31,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Remove them again."""
     op.drop_index("ix_feedback_received_at", "feedback")
-    with op.batch_alter_table("evaluations") as batch:
-        batch.drop_column("shadow_topics")
+    # A plain DROP COLUMN (SQLite 3.35+), not a batch copy of the table: dropping and renaming the copied
+    # table would break the cards' foreign keys under ``PRAGMA foreign_keys=ON`` once any card exists.
+    op.drop_column("evaluations", "shadow_topics")
