@@ -80,6 +80,8 @@ Feature: Thalidomide-class drugs cause birth defects
     And the "thalidomide-teratogenicity" alert explains "Reproductive status not documented past the usual reproductive age"
     And the "thalidomide-teratogenicity" alert explains "record menopause, hysterectomy or bilateral oophorectomy, or assess reproductive potential"
     And the "thalidomide-teratogenicity" alert does not explain "Reproductive potential: no"
+    And the "thalidomide-teratogenicity" alert explains "Pregnancy recorded (a current pregnancy diagnosis or a 'pregnant' status): no"
+    And the "thalidomide-teratogenicity" alert does not explain "Pregnant: no"
 
   Scenario: A woman of 60 with a documented menopause: no reproductive potential, nothing to ask
     Given a female patient aged 60

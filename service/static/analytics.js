@@ -1,8 +1,12 @@
 // clinrules alert analytics (GET /analytics): a table of the numbers and Chart.js charts of them.
 "use strict";
 
+// Sixteen colours, more than there are rules; past them a series also changes its line dash and point shape,
+// so that no two series on a chart ever look alike.
 const PALETTE = ["#1d4ed8", "#b00020", "#a15c00", "#0f766e", "#7c3aed", "#be185d", "#4d7c0f", "#475569",
-  "#0369a1", "#c2410c", "#15803d", "#9333ea"];
+  "#0369a1", "#c2410c", "#15803d", "#9333ea", "#854d0e", "#0e7490", "#9f1239", "#1e293b"];
+const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
+const POINTS = ["circle", "rect", "triangle", "rectRot"];
 const charts = {};
 
 function $(id) { return document.getElementById(id); }
@@ -62,8 +66,10 @@ function draw(id, config) {
 }
 
 function dataset(label, data, i, extra) {
+  const round = Math.floor(i / PALETTE.length);
   return Object.assign({ label, data, backgroundColor: PALETTE[i % PALETTE.length],
-    borderColor: PALETTE[i % PALETTE.length] }, extra || {});
+    borderColor: PALETTE[i % PALETTE.length], borderDash: DASHES[round % DASHES.length],
+    pointStyle: POINTS[round % POINTS.length] }, extra || {});
 }
 
 function renderCharts(rows) {

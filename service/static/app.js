@@ -16,7 +16,10 @@ async function evaluate() {
   try { body = JSON.parse(text); } catch (e) {
     setStatus(`Not valid JSON: ${e.message}`, true); return;
   }
-  const at = $("at").value.trim();
+  // The time box is for a FHIR Bundle, which has no evaluation time of its own; the project's JSON keeps its own.
+  const fhir = body !== null && typeof body === "object" && typeof body.resourceType === "string";
+  const at = fhir ? $("at").value.trim() : "";
+  const unused = !fhir && $("at").value.trim() ? " The evaluation time box is for a FHIR Bundle: not used." : "";
   setStatus("Evaluating…");
   let response, data;
   try {
@@ -42,8 +45,8 @@ async function evaluate() {
   $("understood").hidden = false;
   const counts = ["critical", "warning", "info"].map((i) => [i, findings.filter((f) => f.indicator === i).length])
     .filter(([, n]) => n).map(([i, n]) => `${n} ${i}`).join(", ");
-  setStatus(findings.length ? `${findings.length} card${findings.length > 1 ? "s" : ""}: ${counts}. Evaluated at ${data.evaluated_at}.`
-    : `No cards. Evaluated at ${data.evaluated_at}.`);
+  setStatus((findings.length ? `${findings.length} card${findings.length > 1 ? "s" : ""}: ${counts}. Evaluated at ${data.evaluated_at}.`
+    : `No cards. Evaluated at ${data.evaluated_at}.`) + unused);
 }
 
 async function loadExamples() {
@@ -125,7 +128,12 @@ function renderConcepts(concepts) {
 // A card's source link (/ui#rule-<id>) opens that rule in the catalogue.
 function openLinkedRule() {
   const target = location.hash.startsWith("#rule-") ? document.getElementById(location.hash.slice(1)) : null;
-  if (target) { target.open = true; target.scrollIntoView(); target.querySelector("summary").focus(); }
+  if (!target) return;
+  if (target.hidden) {  // the catalogue filter hides it: clear the filter, so that the link always opens it
+    $("filter").value = "";
+    $("filter").dispatchEvent(new Event("input"));
+  }
+  target.open = true; target.scrollIntoView(); target.querySelector("summary").focus();
 }
 window.addEventListener("hashchange", openLinkedRule);
 

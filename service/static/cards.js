@@ -78,16 +78,18 @@ function factValue(fact, value) {
   return String(value);
 }
 
-/** "What clinrules understood": the derived facts in words; what is known first, then what is absent. */
+/** "What clinrules understood": the derived facts in words; what holds first, then the rest. A fact that is
+ * "no" may be a recorded negative (a "not pregnant" status, an assessment) or nothing recorded: the facts do
+ * not tell the two apart, so the rest is never called missing. */
 function renderFacts(facts, labels) {
-  const known = [], absent = [];
+  const known = [], rest = [];
   for (const fact of labels) {
     const value = facts[fact.name];
-    if (value === null || value === undefined || value === "unknown") absent.push(`${fact.label}: not known`);
-    else if (value === false) absent.push(fact.label);
+    if (value === null || value === undefined || value === "unknown") rest.push(`${fact.label}: not known`);
+    else if (value === false) rest.push(`${fact.label}: no`);
     else known.push(`<div class="fact" data-fact="${esc(fact.name)}"><dt>${esc(fact.label)}</dt><dd>${esc(factValue(fact, value))}</dd></div>`);
   }
   return `<dl class="facts">${known.join("") || "<p>Nothing the rules use.</p>"}</dl>
-    <details class="absent"><summary>Not found in the record (${absent.length})</summary>
-    <ul>${absent.map((a) => `<li>${esc(a)}</li>`).join("")}</ul></details>`;
+    <details class="absent"><summary>No, or not known (${rest.length})</summary>
+    <ul>${rest.map((a) => `<li>${esc(a)}</li>`).join("")}</ul></details>`;
 }

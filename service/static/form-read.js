@@ -56,7 +56,7 @@ function planForm(scenario) {
   };
   if (!isObject(scenario)) return { cannot: ["the JSON as a whole (not a scenario object)"], notes };
 
-  const plan = { today: "", birth: "", sex: "", pregnancy: "", pregnancyDate: "", potential: "", boxes: new Set(),
+  const plan = { today: "", birth: "", sex: "", pregnancy: "", pregnancyDate: "", selects: {}, boxes: new Set(),
     hiv: null, measures: Object.fromEntries(Object.keys(MEASURES).map((k) => [k, []])), conditions: [], meds: [] };
   extra(scenario, "", ["patient", "evaluation_time", "conditions", "observations", "medications"]);
   const at = scenario.evaluation_time;
@@ -88,7 +88,8 @@ function planForm(scenario) {
     const path = `observations[${i}]`;
     if (!isObject(o)) return no(path, "not an object");
     const kind = o.kind, m = MEASURES[kind], box = ASSESSMENT_BOXES.find(([, k]) => k === kind);
-    if (!m && !box && kind !== "pregnancy-status" && kind !== "reproductive-potential") return no(path, `kind ${kind ?? "missing"}`);
+    const select = ASSESSMENT_SELECTS.find(([, k]) => k === kind);
+    if (!m && !box && !select && kind !== "pregnancy-status") return no(path, `kind ${kind ?? "missing"}`);
     extra(o, path, m ? ["kind", "time", "value", "unit", "comparator"] : ["kind", "time", "value"]);
     const day = dayOf(o.time, `${path}.time`);
     if (m) {
@@ -113,7 +114,7 @@ function planForm(scenario) {
       no(`${path}.time`, "the form records assessments as of the evaluation date");
     } else {
       plan.boxes.add(kind);
-      if (!box) plan.potential = o.value ? "yes" : "no";
+      if (select) plan.selects[select[0]] = o.value ? "yes" : "no";
     }
   });
 
@@ -162,7 +163,7 @@ function fillForm(plan) {
     $("f-sex").value = plan.sex;
     $("f-pregnancy").value = plan.pregnancy;
     $("f-pregnancy-date").value = plan.pregnancyDate;
-    $("f-potential").value = plan.potential;
+    for (const [id] of ASSESSMENT_SELECTS) $(id).value = plan.selects[id] ?? "";
     for (const [id, kind] of ASSESSMENT_BOXES) $(id).checked = plan.boxes.has(kind);
     $("f-hiv").checked = Boolean(plan.hiv);
     $("f-hiv-date").value = plan.hiv ? plan.hiv.onset : "";

@@ -25,7 +25,9 @@ const MEASURES = {
 
 // The clinician's assessments the form records with a ticked box (as of the evaluation date).
 const ASSESSMENT_BOXES = [["f-refractory", "iris-steroid-refractory"], ["f-dependent", "iris-steroid-dependent"],
-  ["f-transplant", "transplant-ineligible"], ["f-pain", "pain-refractory"]];
+  ["f-pain", "pain-refractory"]];
+// The assessments the form records either way, with a select: "yes" writes true, "no" false, "" nothing.
+const ASSESSMENT_SELECTS = [["f-potential", "reproductive-potential"], ["f-transplant", "transplant-ineligible"]];
 
 let rowCount = 0;
 let filling = false;  // true while form-read.js fills the form: rows added then do not take the focus
@@ -125,8 +127,8 @@ function formScenario() {
   if ($("f-pregnancy").value) {
     observations.push({ kind: "pregnancy-status", time: $("f-pregnancy-date").value || today, value: $("f-pregnancy").value });
   }
-  if ($("f-potential").value) {
-    observations.push({ kind: "reproductive-potential", time: today, value: $("f-potential").value === "yes" });
+  for (const [id, kind] of ASSESSMENT_SELECTS) {
+    if ($(id).value) observations.push({ kind, time: today, value: $(id).value === "yes" });
   }
   for (const [id, kind] of ASSESSMENT_BOXES) {
     if ($(id).checked) observations.push({ kind, time: today, value: true });

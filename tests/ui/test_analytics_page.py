@@ -95,6 +95,16 @@ def test_the_charts_are_drawn_from_the_same_numbers(seeded_page: tuple[Any, str]
     page.screenshot(path=str(REPORTS / "analytics.png"), full_page=True)
 
 
+def test_no_two_series_look_alike(seeded_page: tuple[Any, str]) -> None:
+    """Regression: 13 active rules and 12 colours drew two rules' lines in the same colour."""
+    page, _ = seeded_page
+    looks = page.evaluate(
+        "[...Array(40).keys()].map(i => { const d = dataset('x', [], i);"
+        " return [d.borderColor, JSON.stringify(d.borderDash), d.pointStyle]; })"
+    )
+    assert len({tuple(look) for look in looks}) == 40
+
+
 def test_changing_the_first_day_reloads_the_numbers(seeded_page: tuple[Any, str]) -> None:
     page, now = seeded_page
     page.fill("#since", "")

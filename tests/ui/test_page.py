@@ -140,6 +140,51 @@ def test_examples_and_errors(browser_page: Any) -> None:
     page.wait_for_selector("#results .notes:has-text('cannot be converted for cd4')")
 
 
+def test_what_was_understood_never_calls_a_no_missing(browser_page: Any) -> None:
+    """Regression: a recorded "not pregnant" status and a documented assessment were listed as "Not found in
+    the record": the facts say "no" alike for a recorded negative and for nothing recorded."""
+    labels = [
+        {"name": "hiv", "label": "HIV", "unit": None},
+        {"name": "pregnant", "label": "Pregnant", "unit": None},
+        {"name": "latest_cd4", "label": "Most recent CD4 count", "unit": "cells/µL"},
+    ]
+    facts = {"hiv": True, "pregnant": False, "latest_cd4": None}
+    html = browser_page.evaluate("([facts, labels]) => renderFacts(facts, labels)", [facts, labels])
+    assert "Not found" not in html and "No, or not known (2)" in html
+    assert "<li>Pregnant: no</li>" in html and "<li>Most recent CD4 count: not known</li>" in html
+    assert "<dt>HIV</dt><dd>yes</dd>" in html
+
+
+def test_the_time_box_is_for_a_bundle_only(browser_page: Any) -> None:
+    """Regression: the box (filled by the FHIR example) overrode a pasted scenario's own evaluation_time."""
+    page = browser_page
+    scenario = {
+        "patient": {"birth_date": "1984-03-02", "sex": "male"},
+        "evaluation_time": "2026-07-20T12:00:00Z",
+        "conditions": [{"code": "B20", "onset": "2025-11-01"}],
+    }
+    page.fill("#at", "2026-06-01T09:00:00Z")
+    page.fill("#scenario", json.dumps(scenario))
+    page.focus("#scenario")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#status:has-text('Evaluated at 2026-07-20')")
+    assert "The evaluation time box is for a FHIR Bundle: not used." in page.inner_text("#status")
+    page.fill("#at", "")
+
+
+def test_a_card_link_opens_its_rule_even_when_the_filter_hides_it(browser_page: Any, page_url: str) -> None:
+    page = browser_page
+    page.goto(f"{page_url}/ui")
+    page.wait_for_selector("#rule-thalidomide-pregnancy", state="attached")
+    page.fill("#filter", "tuberc")
+    assert page.locator("#rule-thalidomide-pregnancy").is_hidden()
+    page.evaluate("location.hash = '#rule-thalidomide-pregnancy'")
+    page.wait_for_selector("#rule-thalidomide-pregnancy[open]", timeout=10_000)
+    assert page.locator("#rule-thalidomide-pregnancy").is_visible()
+    assert page.input_value("#filter") == ""
+    assert page.evaluate("document.activeElement.closest('details')?.id") == "rule-thalidomide-pregnancy"
+
+
 def test_detail_markdown_is_escaped(browser_page: Any) -> None:
     source = "**bold** <img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](https://x.org)\n\n- one"
     html = browser_page.evaluate("(text) => markdown(text)", source)

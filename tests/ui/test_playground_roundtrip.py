@@ -208,6 +208,27 @@ def test_every_field_filled_reads_into_the_form_and_back(page: Any) -> None:
     assert page.input_value("#f-today") == datetime.now(UTC).date().isoformat()
 
 
+def test_a_transplant_candidate_is_recorded_with_the_form(page: Any) -> None:
+    """Regression: the form recorded transplant ineligibility only as a ticked box, so "a transplant
+    candidate" (which stops the POEMS proposal whatever the age) could not be said with it."""
+    scenario = {
+        "evaluation_time": "2026-06-01T12:00:00Z",
+        "patient": {"birth_date": "1956-01-01", "sex": "male"},
+        "observations": [{"kind": "transplant-ineligible", "time": "2026-06-01", "value": False}],
+        "conditions": [{"text": "POEMS syndrome", "onset": "2026-01-10"}],
+    }
+    _read(page, scenario)
+    assert "The form now shows" in page.inner_text("#status")
+    assert page.input_value("#f-transplant") == "no"
+    assert _canonical(_form_writes(page)) == _canonical(scenario)
+    page.click("#evaluate")
+    page.wait_for_selector("#understood", state="visible")
+    assert page.locator('#results article.card[data-topic="poems-thalidomide"]').count() == 0
+    page.select_option("#f-transplant", "yes")  # not a candidate, at 70: thalidomide is proposed
+    page.click("#evaluate")
+    page.wait_for_selector('#results article.card[data-topic="poems-thalidomide"]')
+
+
 def test_json_the_form_cannot_show_leaves_form_and_json_alone(page: Any) -> None:
     page.click('button[data-example="iris-risk"]')
     page.click("#add-egfr")  # the form also holds what no example has
