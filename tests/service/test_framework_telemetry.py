@@ -18,14 +18,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = {
-    "patient": {"birth_date": "1984-03-02", "sex": "female"},
-    "evaluation_time": "2026-06-01T09:00:00Z",
-    "conditions": [{"code": "B20"}],
-    "medications": [{"ingredient": "thalidomide", "status": "draft", "draft": True}],
-}
+from tests.unit.test_cli_startup import ROOT, SCENARIO
 
 
 def test_requests_never_reach_fastapis_telemetry_even_with_an_sdk_configured(
