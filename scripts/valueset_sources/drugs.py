@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from valueset_sources.base import BuilderBase
-from valueset_sources.meaning import classify_drug, under
+from valueset_sources.drug_names import classify_drug
+from valueset_sources.meaning import under
 
 
 class DrugReaders(BuilderBase):

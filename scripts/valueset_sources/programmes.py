@@ -8,14 +8,13 @@ import re
 from collections import defaultdict
 
 from valueset_sources.base import BuilderBase
+from valueset_sources.drug_names import HBV_ONLY_PRODUCTS, classify_drug
 from valueset_sources.meaning import (
     DAK_CURRENT_DELIVERY,
     DAK_DELIVERED,
     DAK_PREGNANT,
     DAK_SINGLE_ARV,
-    HBV_ONLY_PRODUCTS,
     WORDS,
-    classify_drug,
     means,
 )
 
