@@ -7,8 +7,9 @@ token's issuer). URLs are compared in their WHATWG-canonical form (``127.1``, ``
 
 The host is then resolved, and every address must be public, unless the trusted URL names that very IP
 address, names ``localhost`` (loopback only), or the address lies in ``CLINRULES_FHIR_ALLOWED_NETWORKS``.
-An IPv6 address that carries an IPv4 one (IPv4-mapped, SIIT, NAT64 ``64:ff9b::/96``, IPv4-compatible,
-6to4, Teredo) is judged by that IPv4 address; other IPv6 addresses must be global unicast (``2000::/3``).
+An IPv6 address that only wraps an IPv4 one (IPv4-mapped, SIIT, NAT64 ``64:ff9b::/96``, IPv4-compatible) is
+judged by that IPv4 address; a 6to4 or Teredo address both as itself and by the IPv4 address it carries; other
+IPv6 addresses must be global unicast (``2000::/3``).
 Connections go only to the addresses that were checked (:class:`PinnedServer`), so a DNS answer that
 changes between the check and the connection (rebinding) is never used.
 """

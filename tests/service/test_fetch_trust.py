@@ -189,6 +189,18 @@ def test_private_addresses_need_an_allowed_network_or_the_literal_address() -> N
     )
 
 
+def test_6to4_and_teredo_need_both_their_networks_listed() -> None:
+    """As README and SECURITY.md say: judged as themselves (not global) and by the IPv4 address they carry."""
+    named = BaseUrl.parse("https://fhir.hospital.test/r4")
+    six_to_four = ipaddress.ip_address("2002:a14:1::1")  # around 10.20.0.1
+    assert not address_allowed(named, six_to_four, [])
+    assert not address_allowed(named, six_to_four, [ipaddress.ip_network("10.20.0.0/16")])
+    assert not address_allowed(named, six_to_four, [ipaddress.ip_network("2002:a14::/32")])
+    both = [ipaddress.ip_network("10.20.0.0/16"), ipaddress.ip_network("2002:a14::/32")]
+    assert address_allowed(named, six_to_four, both)
+    assert not address_allowed(named, ipaddress.ip_address("2002:808:808::1"), [])  # even around 8.8.8.8
+
+
 def test_trust_is_by_canonical_base_url() -> None:
     trusted = ["https://ehr.example.org/fhir"]
     assert trusted_base("https://EHR.example.org:443/fhir/", trusted).path == "/fhir"
