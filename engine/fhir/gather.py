@@ -4,9 +4,10 @@ Observation (itself and its ``component``s)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.fhir.models import BundleShell, CodeableConcept, MedicationCode, ObservationHead, Reference
 from engine.fhir.report import Report
@@ -18,6 +19,8 @@ from engine.fhir.resource_types import RESOURCE_TYPES
 # prefetch templates ask for none of them, so skipping them is silent.
 READ_TYPES = frozenset({"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"})
 MAX_BUNDLE_DEPTH = 8
+M = TypeVar("M")
+_ISSUE_CODE = re.compile(r"[a-z][a-z-]{0,39}")  # an OperationOutcome issue type (IssueType codes are so)
 
 
 def looks_like_fhir(data: Any) -> bool:
@@ -50,6 +53,8 @@ class Gathered:
 
     found: list[Found]
     medications: dict[str, Found] = field(default_factory=dict)
+    # Every MedicationRequest with an id, by id, before deduplication: (its JSON, whether a draft order).
+    requests: dict[str, list[tuple[dict[str, Any], bool]]] = field(default_factory=dict)
 
 
 class Gatherer:
@@ -60,13 +65,24 @@ class Gatherer:
         self.medications: dict[str, Found] = {}
         self._count = 0
 
-    def gather(self, resources: Iterable[Any], draft_orders: Iterable[Any]) -> Gathered:
-        """The resources of the prefetch and the draft orders (only MedicationRequests are orders)."""
+    def gather(self, resources: Iterable[Any], draft_orders: Iterable[Any] | dict[str, Any]) -> Gathered:
+        """The resources of the prefetch and the draft orders (only MedicationRequests are orders).
+
+        ``draft_orders`` is a list of resources, or the ``draftOrders`` Bundle itself: then its entries are
+        the draft resources, each with its ``fullUrl`` (a ``urn:uuid:`` reference to a Medication there
+        resolves)."""
         orders: list[Found] = []
-        self._walk(_as_list(draft_orders), None, 0, True, orders)
+        if isinstance(draft_orders, dict) and draft_orders.get("resourceType") == "Bundle":
+            self._entries(draft_orders.get("entry", []), "draftOrders", 0, True, orders)
+        else:
+            self._walk(_as_list(draft_orders), None, 0, True, orders)
         found = [f for f in orders if f.type == "MedicationRequest"]
         self._walk(_as_list(resources), None, 0, False, found)
-        return Gathered(self._deduplicate(found), self.medications)
+        requests: dict[str, list[tuple[dict[str, Any], bool]]] = {}
+        for item in found:
+            if item.type == "MedicationRequest" and item.rid is not None:
+                requests.setdefault(item.rid, []).append((item.raw, item.draft))
+        return Gathered(self._deduplicate(found), self.medications, requests)
 
     def _walk(
         self, items: Iterable[Any], full_url: str | None, depth: int, draft: bool, out: list[Found]
@@ -105,29 +121,33 @@ class Gatherer:
             if full_url:
                 self.medications[full_url] = found
         elif kind == "OperationOutcome":
-            self._outcome(item, label)
+            self._outcome(item, label, draft)
         elif kind not in RESOURCE_TYPES:
             self.report.invalid(label, f"'{kind[:64]}' is not an R4 resource type")
 
-    def _outcome(self, outcome: dict[str, Any], label: str) -> None:
-        """An OperationOutcome among the data (a search Bundle's ``outcome`` entry): an error or a warning
-        from the server that answered the search is noted, since the data may be incomplete; information is
-        not."""
+    def _outcome(self, outcome: dict[str, Any], where: str, draft: bool) -> None:
+        """An OperationOutcome among the data (a search Bundle's ``outcome`` entry): an error or a warning is
+        noted, since the data may be incomplete; information is not. ``where`` is the Bundle that holds it
+        (else the OperationOutcome itself). Only the severity and the issue ``code`` (a fixed FHIR code) are
+        said: the server's ``diagnostics`` and ``details`` are free text that may name another patient or
+        carry a token, so they are never quoted."""
         issues = outcome.get("issue")
+        source = "the FHIR server that gave this data sent"
+        if draft:
+            source = "the draft orders from the EHR hold an OperationOutcome with"
         for issue in issues if isinstance(issues, list) else []:
             if not isinstance(issue, dict):
                 continue
             severity = issue.get("severity")
             if severity not in ("fatal", "error", "warning"):
                 continue
-            details = issue.get("details")
-            text = issue.get("diagnostics") or (details.get("text") if isinstance(details, dict) else None)
-            said = f" ({' '.join(text.split())[:200]})" if isinstance(text, str) and text.strip() else ""
+            code = issue.get("code")
+            said = f" (issue code '{code}')" if isinstance(code, str) and _ISSUE_CODE.fullmatch(code) else ""
             if severity == "warning":
-                self.report.note(f"{label}: the server that gave this data warns{said}")
+                self.report.note(f"{where}: {source} a warning{said}")
             else:
                 self.report.note(
-                    f"{label}: the server that gave this data reports an error{said}; "
+                    f"{where}: {source} {'a fatal error' if severity == 'fatal' else 'an error'}{said}; "
                     "the data may be incomplete, so an alert may be missing"
                 )
 
@@ -138,7 +158,10 @@ class Gatherer:
                 f"{label}: only this page of the search result was given (it has a next link); "
                 "the other pages were not read, so an alert may be missing"
             )
-        entries = bundle.get("entry", [])
+        self._entries(bundle.get("entry", []), label, depth + 1, draft, out)
+
+    def _entries(self, entries: Any, label: str, depth: int, draft: bool, out: list[Found]) -> None:
+        """The resources of a Bundle's entries (the Bundle named ``label``), each with its ``fullUrl``."""
         if not _plain_entries(entries):  # the shell's validation names what is wrong
             shell = self.report.validate(BundleShell, {"entry": entries}, label)
             if shell is None:
@@ -156,7 +179,10 @@ class Gatherer:
                 )
                 continue
             self._count += 1
-            typed(resource, kind, entry.get("fullUrl"), depth + 1, draft, out)
+            if kind == "OperationOutcome":  # named by the Bundle it came with: which search it is about
+                self._outcome(resource, label, draft)
+                continue
+            typed(resource, kind, entry.get("fullUrl"), depth, draft, out)
 
     def _deduplicate(self, found: list[Found]) -> list[Found]:
         """Each resource once. A copy that differs from the first of its type and id is dropped with a note,
@@ -177,7 +203,7 @@ class Gatherer:
             elif item.type not in _MEDICATION_TYPES:
                 if first.draft == item.draft:
                     self.report.note(f"{item.label}: given twice with different content; the first is used")
-            elif first.draft != item.draft and _same_drug(first.raw, item.raw):
+            elif first.draft != item.draft and same_drug(first.raw, item.raw):
                 continue
             else:
                 self.report.note(f"{item.label}: given twice with different content; both are used")
@@ -188,7 +214,7 @@ class Gatherer:
 _MEDICATION_TYPES = frozenset({"MedicationRequest", "MedicationStatement"})
 
 
-def _same_drug(one: dict[str, Any], other: dict[str, Any]) -> bool:
+def same_drug(one: dict[str, Any], other: dict[str, Any]) -> bool:
     """True when two medication resources name their drug alike (the same elements, contained too)."""
     keys = ("medicationCodeableConcept", "medicationReference", "contained")
     return all(one.get(key) == other.get(key) for key in keys)
@@ -214,7 +240,7 @@ def resolve_medication(
                 model = report.validate(MedicationCode, item, f"{found.label}.contained.{index}")
                 return model.concept() if model is not None else None
     else:
-        hit = medications.get(target) or medications.get(_relative(target))
+        hit = find_medication(medications, target)
         if hit is not None:
             if not hit.code_read:
                 model = report.validate(MedicationCode, hit.raw, hit.label)
@@ -224,6 +250,12 @@ def resolve_medication(
         report.unresolved.append(target)
         report.note(f"{found.label}: medication {target[:200]} is not in the request; left out")
     return None
+
+
+def find_medication(medications: dict[str, M], target: str) -> M | None:
+    """The Medication a (non-contained) reference names: by ``Medication/id``, a Bundle ``fullUrl``, or an
+    absolute URL ending in ``Medication/id``."""
+    return medications.get(target) or medications.get(_relative(target))
 
 
 def observation_parts(

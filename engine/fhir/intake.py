@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from engine.errors import FieldProblem, ScenarioError
 from engine.fhir import items
-from engine.fhir.gather import Gatherer
+from engine.fhir.gather import Gathered, Gatherer
 from engine.fhir.observations import read_observation
 from engine.fhir.patient import read_patient
 from engine.fhir.records import read_condition, read_medication
@@ -52,7 +52,9 @@ class FhirImport:
     malformed Bundles): callers refuse such input rather than evaluate a patient with data silently missing.
     Each problem is also in ``notes``. ``next_links`` names each search Bundle that came with a ``next``
     page (only its first page was read); ``unresolved_references`` the ``medicationReference`` targets that
-    were not in the request.
+    were not in the request. ``medications`` holds the JSON of each Medication in the request (by
+    ``Medication/id`` and by Bundle ``fullUrl``) and ``requests`` every MedicationRequest with an id, by id,
+    as (JSON, whether a draft order), copies included: the cards read them to name draft orders to delete.
     """
 
     scenario: Scenario
@@ -61,6 +63,8 @@ class FhirImport:
     problems: list[FieldProblem] = field(default_factory=list)
     next_links: list[str] = field(default_factory=list)
     unresolved_references: list[str] = field(default_factory=list)
+    medications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: dict[str, list[tuple[dict[str, Any], bool]]] = field(default_factory=dict)
 
     def checked(self) -> FhirImport:
         """This import, or :class:`ScenarioError` listing every problem when the input is not valid FHIR."""
@@ -76,13 +80,14 @@ def scenario_from_bundle(bundle: dict[str, Any], evaluation_time: datetime | Non
 
 def scenario_from_resources(
     resources: Iterable[Any],
-    draft_orders: Iterable[Any] = (),
+    draft_orders: Iterable[Any] | dict[str, Any] = (),
     evaluation_time: datetime | None = None,
     value_sets: ValueSets | None = None,
 ) -> FhirImport:
     """Read FHIR resources (CDS Hooks prefetch) and draft orders into a Scenario.
 
-    Bundles anywhere in ``resources`` or ``draft_orders`` are flattened. Every MedicationRequest in
+    Bundles anywhere in ``resources`` or ``draft_orders`` are flattened; ``draft_orders`` may be the
+    ``draftOrders`` Bundle itself (its entries' ``fullUrl``s are kept). Every MedicationRequest in
     ``draft_orders`` is a draft order (being written now); other resources there are not orders and are
     ignored. Never raises on bad patient data: what cannot be used is left out and named in ``notes``.
     """
@@ -120,7 +125,7 @@ def scenario_from_resources(
     patient = the_patient.patient
     scenario = items.scenario(patient, observations, conditions, medications, evaluation_time)
     if scenario is not None:
-        return _finished(scenario, report)
+        return _finished(scenario, report, gathered)
     try:
         shell = Scenario(patient=patient, evaluation_time=evaluation_time)
     except ValidationError as exc:
@@ -131,10 +136,10 @@ def scenario_from_resources(
     scenario = shell.model_copy(
         update={"observations": observations, "conditions": conditions, "medications": medications}
     )
-    return _finished(scenario, report)
+    return _finished(scenario, report, gathered)
 
 
-def _finished(scenario: Scenario, report: Report) -> FhirImport:
+def _finished(scenario: Scenario, report: Report, gathered: Gathered) -> FhirImport:
     return FhirImport(
         scenario=scenario,
         notes=report.finish(),
@@ -142,4 +147,6 @@ def _finished(scenario: Scenario, report: Report) -> FhirImport:
         problems=report.problems,
         next_links=report.next_links,
         unresolved_references=report.unresolved,
+        medications={key: found.raw for key, found in gathered.medications.items()},
+        requests=gathered.requests,
     )

@@ -247,6 +247,7 @@ class MedicationHead(_Narrow, frozen=True):
 
 class _Ingredient(_Narrow, frozen=True):
     itemCodeableConcept: CodeableConcept | None = None
+    isActive: bool | None = None  # absent: active (an excipient, isActive false, is not the drug)
 
 
 class MedicationCode(_Narrow, frozen=True):
@@ -257,11 +258,16 @@ class MedicationCode(_Narrow, frozen=True):
 
     def concept(self) -> CodeableConcept | None:
         """What the Medication is, as one CodeableConcept: its ``code``, and each ingredient's codings and
-        text (a product with a thalidomide ingredient is thalidomide); None when it names nothing.
+        text (a product with a thalidomide ingredient is thalidomide); None when it names nothing. An
+        ingredient marked ``isActive: false`` (an excipient) is not read as the drug.
 
         An ingredient's text becomes a coding with only a display, which is read as a name, never as a
         code."""
-        items = [i.itemCodeableConcept for i in self.ingredient if i.itemCodeableConcept is not None]
+        items = [
+            i.itemCodeableConcept
+            for i in self.ingredient
+            if i.itemCodeableConcept is not None and i.isActive is not False
+        ]
         if not items:
             return self.code
         codings = list(self.code.coding) if self.code is not None else []

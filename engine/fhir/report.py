@@ -81,7 +81,7 @@ class Report:
         return None
 
     def finish(self) -> list[str]:
-        """The notes, with one note per kind of resource that was coded only in unread systems."""
+        """The notes, each once, with one note per kind of resource that was coded only in unread systems."""
         kinds: dict[str, list[str]] = {}
         for (kind, system), count in sorted(self.unread.items()):
             kinds.setdefault(kind, []).append(f"{system} ({count})")
@@ -90,4 +90,6 @@ class Report:
                 f"{_UNREAD.get(kind, kind)} coded only in code systems the knowledge base does not read, "
                 f"so not checked by any rule: {', '.join(systems)}"
             )
+        if len(set(self.notes)) < len(self.notes):  # the same warning on each fetched page is said once
+            self.notes = list(dict.fromkeys(self.notes))
         return self.notes

@@ -2,18 +2,21 @@
 with resolved actions, override reasons and links. Empty members are left out; critical cards come first.
 
 A rule suggestion whose action targets ``draft-orders`` of a ``medication_class`` becomes one delete action
-per draft MedicationRequest in that class (by ``resourceId``; never an id two different draft orders
-share); when no such draft order exists (for example in patient-view) the suggestion is dropped. Create or
-update actions need a FHIR resource that the rules do not carry, so they are left out and the suggestion
-stays as advice only.
+per draft MedicationRequest in that class (by ``resourceId``; never an id that another, different
+MedicationRequest in the request also has, draft or not, since the EHR could not tell which is meant);
+when no such draft order exists (for example in patient-view) the suggestion is dropped. Create or update
+actions need a FHIR resource that the rules do not carry, so they are left out and the suggestion stays as
+advice only.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from engine.fhir.gather import find_medication, same_drug
 from engine.findings import Finding
 from engine.knowledge import Suggestion as RuleSuggestion
 from engine.markdown import escape_markdown
@@ -23,6 +26,16 @@ from service.cds.models import OVERRIDE_SYSTEM, TOPIC_SYSTEM
 
 MAX_SUMMARY = 139
 EVIDENCE_LABEL = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
+
+
+@dataclass(frozen=True)
+class InRequest:
+    """What the intake found in the whole request (``engine.fhir.FhirImport``): each Medication's JSON by
+    ``Medication/id`` and Bundle ``fullUrl``, and every MedicationRequest with an id, by id, as (JSON, whether
+    a draft order)."""
+
+    medications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: dict[str, list[tuple[dict[str, Any], bool]]] = field(default_factory=dict)
 
 
 def _texts(concept: Any) -> tuple[list[str], list[tuple[str, str]]]:
@@ -45,11 +58,12 @@ def _texts(concept: Any) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def _medication_texts(medication: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Names and codings of a Medication: its ``code`` and each ingredient's ``itemCodeableConcept``."""
+    """Names and codings of a Medication: its ``code`` and each active ingredient's ``itemCodeableConcept``
+    (one marked ``isActive: false`` is an excipient, not the drug)."""
     names, codes = _texts(medication.get("code"))
     ingredients = medication.get("ingredient")
     for ingredient in ingredients if isinstance(ingredients, list) else []:
-        if isinstance(ingredient, dict):
+        if isinstance(ingredient, dict) and ingredient.get("isActive") is not False:
             more_names, more_codes = _texts(ingredient.get("itemCodeableConcept"))
             names += more_names
             codes += more_codes
@@ -61,7 +75,7 @@ def medication_classes_of(
 ) -> set[str]:
     """The medication classes of a MedicationRequest, by ingredient names and codes in any system read: its
     ``medicationCodeableConcept``, its reference's display, and the Medication it references (contained, or
-    in ``medications`` by ``Medication/id``)."""
+    in ``medications`` by ``Medication/id``, an absolute URL ending so, or a Bundle ``fullUrl``)."""
     names, codes = _texts(order.get("medicationCodeableConcept"))
     reference = order.get("medicationReference")
     ref_names, _ = _texts(reference)
@@ -72,8 +86,9 @@ def medication_classes_of(
             more_names, more_codes = _medication_texts(contained)
             names += more_names
             codes += more_codes
-    if isinstance(target, str) and medications and target in medications:
-        more_names, more_codes = _medication_texts(medications[target])
+    medication = find_medication(medications, target) if isinstance(target, str) and medications else None
+    if medication is not None:
+        more_names, more_codes = _medication_texts(medication)
         names += more_names
         codes += more_codes
     found: set[str] = set()
@@ -85,33 +100,52 @@ def medication_classes_of(
 
 
 def draft_order_ids(
-    draft_orders: Iterable[dict[str, Any]], medication_class: str, value_sets: ValueSets
+    draft_orders: Iterable[dict[str, Any]],
+    medication_class: str,
+    value_sets: ValueSets,
+    request: InRequest | None = None,
 ) -> list[str]:
     """``MedicationRequest/<id>`` of each draft order whose ingredient is in ``medication_class``.
 
-    An id that two different draft orders share is left out: a delete by that id could remove the other
-    order."""
+    An id that two different draft orders share is left out, and so is one that another MedicationRequest
+    of the ``request`` (the record's, or a nested draft) has with different content: a delete by that id
+    could remove the other order. A record copy naming the same drug is the order before this edit (as the
+    intake reads it), so deleting by that id removes the order meant. Medications are looked up in the
+    whole ``request`` (draft orders, prefetch, fetched), else among ``draft_orders``."""
     orders = list(draft_orders)
     medications = {
         f"Medication/{r['id']}": r
         for r in orders
         if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)
     }
+    if request is not None:
+        medications = {**medications, **request.medications}
     by_id: dict[str, list[dict[str, Any]]] = {}
     for order in orders:
         if order.get("resourceType") == "MedicationRequest" and isinstance(order.get("id"), str):
             by_id.setdefault(order["id"], []).append(order)
     ids = []
     for rid, same in by_id.items():
-        if any(other != same[0] for other in same[1:]):
+        if any(other != same[0] for other in same[1:]) or (
+            request is not None and _shared(same[0], request.requests.get(rid, []))
+        ):
             continue  # ambiguous: the EHR could not tell which order the delete means
         if medication_class in medication_classes_of(same[0], value_sets, medications):
             ids.append(f"MedicationRequest/{rid}")
     return ids
 
 
+def _shared(order: dict[str, Any], copies: list[tuple[dict[str, Any], bool]]) -> bool:
+    """True when another MedicationRequest with the order's id differs from it: any draft, or a record
+    order naming another drug."""
+    return any(raw != order and (draft or not same_drug(raw, order)) for raw, draft in copies)
+
+
 def _suggestion(
-    rule_suggestion: RuleSuggestion, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
+    rule_suggestion: RuleSuggestion,
+    draft_orders: Sequence[dict[str, Any]],
+    value_sets: ValueSets,
+    request: InRequest | None,
 ) -> dict[str, Any] | None:
     actions: list[dict[str, Any]] = []
     targeted = False
@@ -122,7 +156,7 @@ def _suggestion(
                 continue
             actions += [
                 {"type": "delete", "description": action.description, "resourceId": rid}
-                for rid in draft_order_ids(draft_orders, action.medication_class, value_sets)
+                for rid in draft_order_ids(draft_orders, action.medication_class, value_sets, request)
             ]
     if targeted and not actions:
         return None
@@ -155,10 +189,15 @@ def _summary(text: str) -> str:
 
 
 def card_for(
-    finding: Finding, base_url: str, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
+    finding: Finding,
+    base_url: str,
+    draft_orders: Sequence[dict[str, Any]],
+    value_sets: ValueSets,
+    request: InRequest | None = None,
 ) -> dict[str, Any]:
     """The card for one finding, as CDS Hooks JSON (the shape of :class:`service.cds.models.Card`)."""
-    suggestions = [s for s in (_suggestion(r, draft_orders, value_sets) for r in finding.suggestions) if s]
+    made = (_suggestion(r, draft_orders, value_sets, request) for r in finding.suggestions)
+    suggestions = [s for s in made if s]
     links = [
         {"label": link.label, "url": link.url, "type": "absolute"}
         for link in finding.links
@@ -192,11 +231,16 @@ def card_for(
 
 
 def cards_for(
-    findings: Sequence[Finding], base_url: str, draft_orders: Sequence[dict[str, Any]], value_sets: ValueSets
+    findings: Sequence[Finding],
+    base_url: str,
+    draft_orders: Sequence[dict[str, Any]],
+    value_sets: ValueSets,
+    request: InRequest | None = None,
 ) -> list[tuple[Finding, dict[str, Any]]]:
-    """Each finding with its card, critical first (the engine's order is kept within a level)."""
+    """Each finding with its card, critical first (the engine's order is kept within a level). ``request``
+    is what the intake found in the whole request (see :func:`draft_order_ids`)."""
     rank = {"critical": 0, "warning": 1, "info": 2}
-    pairs = [(f, card_for(f, base_url, draft_orders, value_sets)) for f in findings]
+    pairs = [(f, card_for(f, base_url, draft_orders, value_sets, request)) for f in findings]
     return sorted(pairs, key=lambda pair: rank[pair[1]["indicator"]])
 
 

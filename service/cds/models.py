@@ -108,6 +108,11 @@ class DraftOrdersBundle(_Open):
         """The order resources."""
         return [e["resource"] for e in self.entry]
 
+    def bundle(self) -> dict[str, Any]:
+        """The Bundle as JSON, each entry with its ``fullUrl`` (a draft order may reference a Medication by
+        the ``urn:uuid:`` fullUrl of another entry)."""
+        return {"resourceType": "Bundle", "entry": self.entry}
+
     def references(self) -> set[str]:
         """``Type/id`` of every order that has an id."""
         return {f"{r['resourceType']}/{r['id']}" for r in self.resources() if isinstance(r.get("id"), str)}

@@ -16,7 +16,7 @@ from engine.errors import FieldProblem
 from engine.fhir import scenario_from_resources
 from service.audit import Outcome
 from service.audit.store import IssuedCard
-from service.cds.cards import cards_for, data_quality_card, issued
+from service.cds.cards import InRequest, cards_for, data_quality_card, issued
 from service.cds.fetcher import gate_for
 from service.cds.models import (
     OVERRIDE_SYSTEM,
@@ -176,14 +176,15 @@ def _evaluate(
 ) -> _Outcome:
     """Read the resources, evaluate the rules and build the cards (CPU only)."""
     # isinstance, not hasattr: pydantic answers a missing attribute by raising, which costs 20 times more.
-    draft_orders: list[dict[str, Any]] = (
-        context.draftOrders.resources() if isinstance(context, OrderSignContext) else []
-    )
-    imported = scenario_from_resources(resources, draft_orders, evaluation_time=now).checked()
+    signing = isinstance(context, OrderSignContext)
+    draft_orders: list[dict[str, Any]] = context.draftOrders.resources() if signing else []
+    drafts = context.draftOrders.bundle() if signing else []
+    imported = scenario_from_resources(resources, drafts, evaluation_time=now).checked()
     if imported.patient_id is not None and imported.patient_id != context.patientId:
         raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])
     evaluation = state.evaluator.evaluate(imported.scenario, now)
-    pairs = cards_for(evaluation.findings, base, draft_orders, state.kb.value_sets)
+    request = InRequest(imported.medications, imported.requests)
+    pairs = cards_for(evaluation.findings, base, draft_orders, state.kb.value_sets, request)
     cards = [card for _, card in pairs]
     quality = data_quality_card(imported.notes, base)
     if quality is not None:

@@ -190,7 +190,11 @@ def test_a_warning_operation_outcome_in_a_prefetched_search_is_on_the_data_quali
     request["prefetch"]["observations"]["entry"].append({"resource": warning, "search": {"mode": "outcome"}})
     cards = client.post("/cds-services/patient-view", json=request).json()["cards"]
     assert [c["source"]["topic"]["code"] for c in cards] == ["iris-risk", "data-quality"]
-    assert "the server that gave this data warns (\\_sort ignored)" in cards[1]["detail"]
+    assert (
+        "the FHIR server that gave this data sent a warning (issue code 'informational')"
+        in cards[1]["detail"]
+    )
+    assert "sort ignored" not in cards[1]["detail"]  # the server's free text is never quoted
 
 
 def test_null_prefetch_values_mean_no_data(client: TestClient) -> None:

@@ -264,18 +264,18 @@ def _outcome(*issues: tuple[str, str]) -> dict[str, Any]:
     }
 
 
-def test_an_operation_outcome_in_a_search_bundle_is_noted_by_severity() -> None:
+def test_an_operation_outcome_in_a_search_bundle_is_noted_by_severity_without_its_text() -> None:
     outcome = _outcome(
-        ("error", "combo-code is not supported"),
+        ("error", "token eyJhbGciOi.abc rejected for Patient/other-42 (Jane Roe, MRN 99812)"),
         ("warning", "results  may be\nincomplete"),
         ("information", "search took 5 ms"),
     )
-    result = read(_search(cd4("o1", 50), outcome=outcome))
+    result = read({**_search(cd4("o1", 50), outcome=outcome), "id": "obs"})
     assert len(result.scenario.observations) == 1 and result.problems == []
     assert result.notes == [
-        "OperationOutcome/oo: the server that gave this data reports an error (combo-code is not supported); "
+        "Bundle/obs: the FHIR server that gave this data sent an error (issue code 'processing'); "
         "the data may be incomplete, so an alert may be missing",
-        "OperationOutcome/oo: the server that gave this data warns (results may be incomplete)",
+        "Bundle/obs: the FHIR server that gave this data sent a warning (issue code 'processing')",
     ]
 
 
