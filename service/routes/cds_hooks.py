@@ -16,7 +16,8 @@ from engine.errors import FieldProblem
 from engine.fhir import scenario_from_resources
 from service.audit import Outcome
 from service.audit.store import IssuedCard
-from service.cds.cards import InRequest, cards_for, data_quality_card, issued
+from service.cds.cards import cards_for, data_quality_card, issued
+from service.cds.draft_orders import InRequest
 from service.cds.fetcher import gate_for
 from service.cds.models import (
     OVERRIDE_SYSTEM,

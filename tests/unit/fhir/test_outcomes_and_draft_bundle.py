@@ -9,7 +9,7 @@ import pytest
 
 from engine.fhir import scenario_from_resources
 from engine.valueset_files import default_value_sets
-from service.cds.cards import medication_classes_of
+from service.cds.draft_orders import medication_classes_of
 from service.cds.fetcher import failed_search
 from tests.unit.fhir.builders import RXNORM, Resource, bundle, cd4, med_request, read
 

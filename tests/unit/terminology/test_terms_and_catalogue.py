@@ -89,7 +89,7 @@ def test_pregnancy_status_answers(vs: ValueSets, system: str, code: str, value: 
 
 
 def test_a_draft_order_coded_only_by_atc_is_found_for_card_suggestions(vs: ValueSets) -> None:
-    from service.cds.cards import medication_classes_of
+    from service.cds.draft_orders import medication_classes_of
 
     order = {
         "resourceType": "MedicationRequest",
