@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from engine.fhir.models import BundleShell, CodeableConcept, MedicationCode, ObservationHead, Reference
+from engine.fhir.bundles import MAX_BUNDLE_DEPTH, next_link
+from engine.fhir.medication_refs import same_drug
+from engine.fhir.models import BundleShell, CodeableConcept, ObservationHead
 from engine.fhir.report import Report
 from engine.fhir.resource_types import RESOURCE_TYPES
 
@@ -18,7 +20,6 @@ from engine.fhir.resource_types import RESOURCE_TYPES
 # Other types (Encounter, Practitioner, AllergyIntolerance, ...) hold nothing any rule reads, and the
 # prefetch templates ask for none of them, so skipping them is silent.
 READ_TYPES = frozenset({"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"})
-MAX_BUNDLE_DEPTH = 8
 M = TypeVar("M")
 _ISSUE_CODE = re.compile(r"[a-z][a-z-]{0,39}")  # an OperationOutcome issue type (IssueType codes are so)
 
@@ -152,7 +153,7 @@ class Gatherer:
                 )
 
     def _bundle(self, bundle: dict[str, Any], label: str, depth: int, draft: bool, out: list[Found]) -> None:
-        if _next_link(bundle) is not None:
+        if next_link(bundle) is not None:
             self.report.next_links.append(label)
             self.report.note(
                 f"{label}: only this page of the search result was given (it has a next link); "
@@ -214,50 +215,6 @@ class Gatherer:
 _MEDICATION_TYPES = frozenset({"MedicationRequest", "MedicationStatement"})
 
 
-def same_drug(one: dict[str, Any], other: dict[str, Any]) -> bool:
-    """True when two medication resources name their drug alike (the same elements, contained too)."""
-    keys = ("medicationCodeableConcept", "medicationReference", "contained")
-    return all(one.get(key) == other.get(key) for key in keys)
-
-
-def resolve_medication(
-    found: Found, reference: Reference, medications: dict[str, Found], report: Report
-) -> CodeableConcept | None:
-    """The code of the Medication a ``medicationReference`` points to: contained (``#id``), elsewhere in the
-    request (``Medication/id``, an absolute URL ending so, or a Bundle fullUrl). None, noted, when it is
-    not in the request; None, as a problem, when its code is malformed."""
-    target = reference.reference
-    if not target:
-        return None
-    if target.startswith("#"):
-        contained = found.raw.get("contained")
-        for index, item in enumerate(contained if isinstance(contained, list) else []):
-            if (
-                isinstance(item, dict)
-                and item.get("resourceType") == "Medication"
-                and item.get("id") == target[1:]
-            ):
-                model = report.validate(MedicationCode, item, f"{found.label}.contained.{index}")
-                return model.concept() if model is not None else None
-    else:
-        hit = find_medication(medications, target)
-        if hit is not None:
-            if not hit.code_read:
-                model = report.validate(MedicationCode, hit.raw, hit.label)
-                hit.code, hit.code_read = (model.concept() if model is not None else None), True
-            return hit.code
-    if reference.display is None:
-        report.unresolved.append(target)
-        report.note(f"{found.label}: medication {target[:200]} is not in the request; left out")
-    return None
-
-
-def find_medication(medications: dict[str, M], target: str) -> M | None:
-    """The Medication a (non-contained) reference names: by ``Medication/id``, a Bundle ``fullUrl``, or an
-    absolute URL ending in ``Medication/id``."""
-    return medications.get(target) or medications.get(_relative(target))
-
-
 def observation_parts(
     found: Found, head: ObservationHead
 ) -> list[tuple[str, dict[str, Any], CodeableConcept]]:
@@ -272,22 +229,6 @@ def observation_parts(
         (f"component.{i}.", components[i], c.code) for i, c in enumerate(head.component) if c.code is not None
     )
     return parts
-
-
-def _relative(reference: str) -> str:
-    """``Medication/id`` of an absolute reference (``https://host/fhir/Medication/id``), else the input."""
-    parts = reference.rstrip("/").split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    return "/".join(parts[-2:]) if len(parts) >= 2 else reference
-
-
-def _next_link(bundle: dict[str, Any]) -> str | None:
-    links = bundle.get("link")
-    for link in links if isinstance(links, list) else []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return str(link["url"])
-    return None
 
 
 def _plain_entries(entries: Any) -> bool:

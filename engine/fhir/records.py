@@ -12,8 +12,9 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from engine.fhir import items
-from engine.fhir.gather import Found, resolve_medication
+from engine.fhir.gather import Found
 from engine.fhir.meanings import condition_meaning, medication_meaning
+from engine.fhir.medication_refs import resolve_medication
 from engine.fhir.models import (
     CodeableConcept,
     ConditionBody,

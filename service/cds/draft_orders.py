@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.fhir.gather import find_medication, same_drug
+from engine.fhir.medication_refs import find_medication, same_drug
 from engine.valuesets import ValueSets
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from engine.fhir.gather import MAX_BUNDLE_DEPTH
+from engine.fhir.bundles import failed_search, next_link
 from service.cds.content_encoding import decoder_for
 from service.cds.trust import BaseUrl, NotTrusted, PinnedServer
 from service.json_body import parse_json_body
@@ -93,37 +93,6 @@ def _tls_context() -> ssl.SSLContext:
     import httpx
 
     return httpx.create_ssl_context()
-
-
-def next_link(bundle: dict[str, Any]) -> str | None:
-    """The URL of a Bundle's ``next`` page, if it has one."""
-    for link in bundle.get("link") or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return str(link["url"])
-    return None
-
-
-def failed_search(bundle: dict[str, Any], depth: int = 0) -> bool:
-    """True when a Bundle holds an OperationOutcome with an ``error`` or ``fatal`` issue, in it or in a Bundle
-    nested in it (as deep as the intake reads): the server says the search (or part of it) failed, so the
-    Bundle is not the whole answer (warnings are read by the intake)."""
-    entries = bundle.get("entry")
-    for entry in entries if isinstance(entries, list) else []:
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict):
-            continue
-        if resource.get("resourceType") == "OperationOutcome":
-            issues = resource.get("issue")
-            for issue in issues if isinstance(issues, list) else []:
-                if isinstance(issue, dict) and issue.get("severity") in ("error", "fatal"):
-                    return True
-        elif (
-            resource.get("resourceType") == "Bundle"
-            and depth < MAX_BUNDLE_DEPTH
-            and failed_search(resource, depth + 1)
-        ):
-            return True
-    return False
 
 
 def _entries(bundle: dict[str, Any]) -> list[Any]:

@@ -23,14 +23,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FieldProblem
-from service.cds.fetcher import (
-    FetchFailed,
-    FetchGate,
-    FetchLimits,
-    FhirFetcher,
-    failed_search,
-    next_link,
-)
+from engine.fhir.bundles import failed_search, next_link
+from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher
 from service.cds.models import CdsRequest
 from service.cds.services import TemplateError, render_template
 from service.cds.trust import BaseUrl, NotTrusted, pin, trusted_base

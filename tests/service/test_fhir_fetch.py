@@ -16,9 +16,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.fhir.bundles import failed_search
 from service.app import create_app
 from service.cds.content_encoding import Deflate
-from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher, _entries, failed_search
+from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher, _entries
 from service.cds.trust import BaseUrl, PinnedServer
 from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, running_fhir_server

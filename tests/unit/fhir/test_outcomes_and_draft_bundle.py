@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from engine.fhir import scenario_from_resources
+from engine.fhir.bundles import failed_search
 from engine.valueset_files import default_value_sets
 from service.cds.draft_orders import medication_classes_of
-from service.cds.fetcher import failed_search
 from tests.unit.fhir.builders import RXNORM, Resource, bundle, cd4, med_request, read
 
 URN = "urn:uuid:11111111-1111-1111-1111-111111111111"
