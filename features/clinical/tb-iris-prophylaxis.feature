@@ -79,9 +79,10 @@ Feature: Prednisone to prevent paradoxical TB-IRIS when ART starts during TB tre
     Then the "tb-iris-prophylaxis" alert does not fire
 
     Examples:
-      | record                            | code     |
-      | chronic type B viral hepatitis    | 61977001 |
-      | acute type B viral hepatitis      | 76795007 |
+      | record                                | code      |
+      | chronic type B viral hepatitis        | 61977001  |
+      | acute type B viral hepatitis          | 76795007  |
+      | occult chronic type B viral hepatitis | 713966008 |
 
   Scenario: Not yet on TB treatment
     Given a CD4 count of 80 cells/µL 10 days ago

@@ -166,6 +166,21 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | preterm labour without delivery                 | SNOMED CT     | 10761341000119105 |
       | spontaneous onset of labour, caesarean planned  | SNOMED CT     | 10751701000119102 |
 
+  Scenario Outline: A breastfeeding record after the pregnancy does not end it
+    Given today is 2026-06-01
+    And the patient has supervision of normal pregnancy (Z34.00) diagnosed 31 days ago
+    And the patient has <record>, coded <system> "<code>" diagnosed 12 days ago
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert is critical
+
+    Examples: a lactating mother may be pregnant again; breastfeeding dates no delivery
+      | record                                     | system        | code        |
+      | care or examination of a lactating mother  | ICD-11        | QA48.1      |
+      | care and examination of a lactating mother | ICD-10-CM     | Z39.1       |
+      | care and examination of a lactating mother | WHO ICD-10    | Z39.1       |
+      | breastfeeding                              | WHO SMART HIV | HIV.D.DE32  |
+
   Scenario: A pregnancy coded in ICD-11
     Given the patient has pregnant state, coded ICD-11 "QA41" diagnosed 30 days ago
     And thalidomide is being ordered

@@ -47,6 +47,8 @@ def hand_kept_checks(terminology: Path, valuesets: Path) -> dict[str, dict[str, 
     """For every hand-kept code of ``valuesets.yaml``: its name in a published list, or 'not found'."""
     with (terminology / "who-icd10-icd11/10To11MapToOneCategory.txt").open(encoding="utf-8") as fh:
         who = {r["icd10Code"]: r["icd10Title"] for r in csv.DictReader(fh, delimiter="\t")}
+    with (terminology / "who-icd10-icd11/11To10MapToOneCategory.txt").open(encoding="utf-8") as fh:
+        who |= {f"11:{r['icd11Code']}": r["icd11Title"] for r in csv.DictReader(fh, delimiter="\t")}
     names = _displays(terminology)
     data: Any = yaml.safe_load(valuesets.read_text(encoding="utf-8"))
     wanted: set[tuple[str, str]] = set()
@@ -74,4 +76,6 @@ def _look_up(system: str, code: str, who: dict[str, str], names: dict[tuple[str,
             found.append(f"WHO ICD-10 {code} {who[code]}")
         elif code[:3] in who:
             found.append(f"WHO ICD-10 category {code[:3]} {who[code[:3]]}; {code} itself is ICD-10-CM only")
+    if system == "icd11" and f"11:{code}" in who:
+        found.append(f"WHO ICD-11 MMS {code} {who[f'11:{code}']}")
     return "; ".join(found) if found else "not found in any published list here"

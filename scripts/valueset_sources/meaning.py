@@ -63,6 +63,10 @@ IRIS_ASSOCIATED_ICD10 = [
 ]
 ICD10_CM["iris-associated"] = IRIS_ASSOCIATED_ICD10
 NOT_PREGNANCY_CM = ["O80", "O82"]  # delivery codes end a pregnancy (KNOWLEDGE.md §4)
+# KNOWLEDGE.md's delivery row names Z39 (postpartum care) whole; its child Z39.1 "care and examination of
+# lactating mother" is read conservatively as no delivery: a breastfeeding encounter does not date the end of
+# a pregnancy, and a lactating mother may be pregnant again (WHO ICD-10 and ICD-11 alike, QA48.1).
+NOT_IN_CONCEPT_CM = {"delivery": ["Z39.1"]}
 
 ICD10_WHO: dict[str, list[str]] = {
     **{
@@ -90,7 +94,10 @@ ICD10_WHO: dict[str, list[str]] = {
     "no-reproductive-potential": ["N95.1"],
 }
 NOT_PREGNANCY_WHO = ["O80", "O81", "O82", "O83", "O84"]
-NOT_IN_CONCEPT_WHO = {"vte-history": ["Z86.70", "Z86.72", "Z86.73", "Z86.74", "Z86.75", "Z86.79"]}
+NOT_IN_CONCEPT_WHO = {
+    "vte-history": ["Z86.70", "Z86.72", "Z86.73", "Z86.74", "Z86.75", "Z86.79"],
+    "delivery": NOT_IN_CONCEPT_CM["delivery"],
+}
 
 # ICD-11 MMS: stems taken from WHO's ICD-11 table, children included; each checked by its title.
 ICD11: dict[str, list[str]] = {
@@ -113,6 +120,11 @@ ICD11: dict[str, list[str]] = {
     "no-reproductive-potential": ["GA30.00"],  # menopausal or female climacteric states (N95.1)
 }
 NOT_PREGNANCY_11 = ["JB2"]  # the delivery block ends a pregnancy; chronic pain MG30 is not "intractable"
+# Children of a listed stem that are not the concept (rules/valuesets.yaml excludes them too, as the stems
+# cover their children there). JB44.6 puerperal osteomalacia is ICD-10 M83.0, outside O00-O9A; the other
+# puerperium and abortion codes stay pregnancy like their chapter-O equivalents, and QA45 (antenatal
+# screening) like WHO ICD-10's Z35/Z36. QA48.1 (lactating mother) is ICD-10 Z39.1, see NOT_IN_CONCEPT_CM.
+NOT_IN_CONCEPT_11 = {"pregnancy": ["JB44.6"], "delivery": ["QA48.1"]}
 ICD11["iris-associated"] = (
     ICD11["tuberculosis"]
     + ICD11["hepatitis-b"]
@@ -188,6 +200,10 @@ DAK_DELIVERED = r"deliver|birth|caesar"
 # The DAK's mother's-history activity mixes past pregnancies (forceps, vacuum) with the current one: only an
 # element whose definition names the current pregnancy or its outcome dates the end of a pregnancy.
 DAK_CURRENT_DELIVERY = r"current pregnancy|outcome of pregnancy"
+# A "live birth" element coded as an outcome of delivery (Z37) is this delivery's outcome, whatever its
+# definition says ("The woman had a live birth"); the history's forceps and vacuum elements are O81.
+DAK_BIRTH_OUTCOME = r"\bbirth\b"
+OUTCOME_OF_DELIVERY_WHO = ["Z37"]
 # SNOMED CT obstetric displays say where the episode stands: "- not delivered", "antepartum", a labour
 # "without delivery" or its spontaneous onset mean still pregnant; "- delivered" and "delivery" date its end;
 # postpartum and puerperal findings mean neither.

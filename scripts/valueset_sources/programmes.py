@@ -10,12 +10,15 @@ from collections import defaultdict
 from valueset_sources.base import BuilderBase
 from valueset_sources.drug_names import HBV_ONLY_PRODUCTS, classify_drug
 from valueset_sources.meaning import (
+    DAK_BIRTH_OUTCOME,
     DAK_CURRENT_DELIVERY,
     DAK_DELIVERED,
     DAK_PREGNANT,
     DAK_SINGLE_ARV,
+    OUTCOME_OF_DELIVERY_WHO,
     WORDS,
     means,
+    under,
 )
 
 # A CIEL regimen concept: drug names joined by " / ", maybe then "adult", "child" or "30 mg" "regimen".
@@ -30,6 +33,16 @@ def _without_hbv_brands(names: str) -> str:
     """
     kept = [n for n in names.split(" | ") if not re.search(HBV_ONLY_PRODUCTS, n, re.I)]
     return " | ".join(kept)
+
+
+def _dates_this_delivery(row: dict[str, str], icd10: str) -> bool:
+    """True for a data element that records the current pregnancy's delivery or its outcome (a live birth)."""
+    label = row["Data Element Label"]
+    if not re.search(DAK_DELIVERED, label, re.I):
+        return False
+    if re.search(DAK_CURRENT_DELIVERY, row["Description and Definition"], re.I):
+        return True
+    return bool(re.search(DAK_BIRTH_OUTCOME, label, re.I)) and under(icd10, OUTCOME_OF_DELIVERY_WHO)
 
 
 class ProgrammeReaders(BuilderBase):
@@ -109,12 +122,9 @@ class ProgrammeReaders(BuilderBase):
                         DAK_PREGNANT, row["Data Element Label"], re.I
                     ):
                         continue  # the DAK files past-pregnancy history under O-codes too
-                    if concept == "delivery" and not (
-                        re.search(DAK_DELIVERED, row["Data Element Label"], re.I)
-                        and re.search(DAK_CURRENT_DELIVERY, row["Description and Definition"], re.I)
-                    ):
-                        # breastfeeding is filed under Z39, a past forceps delivery under O81: neither dates
-                        # the end of the current pregnancy
+                    if concept == "delivery" and not _dates_this_delivery(row, icd10):
+                        # a past forceps delivery is filed under O81 (breastfeeding, Z39.1, is no delivery at
+                        # all): it does not date the end of the current pregnancy
                         self.rejected.append(f"{key} {code} {row['Data Element Label']!r}: not this delivery")
                         continue
                     self.add("conditions", concept, "hiv-dak", key, code)

@@ -11,6 +11,8 @@ from valueset_sources.base import BuilderBase
 from valueset_sources.meaning import (
     ICD10_CM,
     ICD11,
+    NOT_IN_CONCEPT_11,
+    NOT_IN_CONCEPT_CM,
     NOT_PREGNANCY_11,
     NOT_PREGNANCY_CM,
     WORDS,
@@ -71,6 +73,9 @@ class PublishedReaders(BuilderBase):
                 continue
             if concept == "pregnancy" and under(code, NOT_PREGNANCY_CM):
                 continue
+            if under(code, NOT_IN_CONCEPT_CM.get(concept, [])):
+                self.rejected.append(f"{key} ICD-10-CM {code}: not {concept}")
+                continue
             self.add("conditions", concept, "icd10cm", key, code)
 
     def _snomed(self, key: str, title: str, code: str, display: str) -> None:
@@ -82,6 +87,10 @@ class PublishedReaders(BuilderBase):
             if re.search(r"renal failure|kidney failure", display, re.I):
                 self.add("conditions", "renal-failure", "snomed", key, code)
             return
+        if means("hepatitis-b", display):
+            # hepatitis B wherever it is published: NACHC files "Occult chronic type B viral hepatitis"
+            # under its hepatitis C grouper, and hepatitis B must stop the TB-IRIS prednisone proposal
+            self.add("conditions", "hepatitis-b", "snomed", key, code)
         if "pregnan" in title or "obstetric" in title:
             if "pregnant state" in title and code == "60001007":
                 return
@@ -95,7 +104,6 @@ class PublishedReaders(BuilderBase):
             ("iris", "immune"),
             ("tuberculosis", "tubercul"),
             ("tb-meningitis", "tubercul"),
-            ("hepatitis-b", "hepatitis b"),
             ("iris-associated", "tubercul|hepatitis|zoster|herpes"),
             ("renal-failure", "renal|kidney"),
             ("vte-history", "thrombo"),
@@ -149,6 +157,8 @@ class PublishedReaders(BuilderBase):
                     continue
                 for concept, stems in ICD11.items():
                     if concept == "pregnancy" and under(code, NOT_PREGNANCY_11):
+                        continue
+                    if under(code, NOT_IN_CONCEPT_11.get(concept, [])):
                         continue
                     if under(code, stems) and not re.search(r"\bunspecified\b.*residual", title):
                         self.add("conditions", concept, "icd11", key11, code)

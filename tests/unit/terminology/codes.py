@@ -7,6 +7,7 @@ import json
 from engine.paths import default_rules_dir
 
 SNOMED, LOINC = "http://snomed.info/sct", "http://loinc.org"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ICD10, ICD11, ICD11_DAK = (
     "http://hl7.org/fhir/sid/icd-10",
     "http://id.who.int/icd/release/11/mms",

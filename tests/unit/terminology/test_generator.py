@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 from engine.valuesets import ValueSets
-from tests.unit.terminology.codes import DAK, ICD11, LOINC, SNOMED
+from tests.unit.terminology.codes import DAK, ICD10, ICD10CM, ICD11, LOINC, SNOMED, published
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from valueset_sources.base import BuilderBase  # noqa: E402
 from valueset_sources.meaning import means, obstetric_concept  # noqa: E402
+from valueset_sources.programmes import _dates_this_delivery  # noqa: E402
 
 NOT_A_DELIVERY = (
     r"\bhistory\b|\bpast\b|\bprevious (deliver|pregnan|forceps|vacuum)|without delivery"
@@ -98,12 +100,56 @@ def test_display_checks(concept: str, display: str, meant: bool) -> None:
         (ICD11, "GA30.00", {"no-reproductive-potential"}),
         (SNOMED, "233935004", {"vte-history"}),
         (SNOMED, "61977001", {"hepatitis-b", "iris-associated"}),
+        # a lactating mother (breastfeeding) is neither a delivery nor a pregnancy; the rest of Z39 and
+        # QA48 (postpartum care) stay delivery
+        (ICD10CM, "Z39.1", set()),
+        (ICD10CM, "Z39.0", {"delivery"}),
+        (ICD10, "Z39.1", set()),
+        (ICD10, "Z39.2", {"delivery"}),
+        (ICD11, "QA48.1", set()),
+        (ICD11, "QA48.0", {"delivery"}),
+        (DAK, "HIV.B.DE32", set()),
+        (DAK, "HIV.D.DE453", set()),
+        # the DAK's live births are outcomes of delivery (Z37.0), as HIV.E.DE48 is
+        (DAK, "HIV.E.DE48", {"delivery"}),
+        (DAK, "HIV.E.DE58", {"delivery"}),
+        (DAK, "HIV.E.DE59", {"delivery"}),
+        # published only under NACHC's hepatitis C grouper, yet hepatitis B by its display
+        (SNOMED, "713966008", {"hepatitis-b", "iris-associated"}),
+        # puerperal osteomalacia is ICD-10 M83.0, outside chapter O; the rest of JB44 and QA45 stay pregnancy
+        (ICD11, "JB44.6", set()),
+        (ICD11, "JB44.5", {"pregnancy"}),
+        (ICD11, "QA45.0", {"pregnancy"}),
         (SNOMED, "50711007", {"iris-associated"}),
         (SNOMED, "22255007", {"iris-associated"}),
     ],
 )
 def test_built_codes(vs: ValueSets, system: str, code: str, concepts: set[str]) -> None:
     assert vs.condition_concepts(system, code, None) == concepts
+
+
+@pytest.mark.parametrize(
+    ("code", "concepts"), [("Z39.1", set()), ("Z39.0", {"delivery"}), ("Z37.0", {"delivery"})]
+)
+def test_who_icd10_lactating_mother_is_no_delivery(code: str, concepts: set[str]) -> None:
+    """The generator's WHO ICD-10 reading (the WHO table, CIEL's and the DAK's maps) leaves Z39.1 out."""
+    assert BuilderBase.who_icd10_concepts(code, "") == concepts
+
+
+@pytest.mark.parametrize(
+    ("label", "definition", "icd10", "dates"),
+    [
+        ("Live birth", "The woman had a live birth", "Z37.0", True),
+        ("Live birth to an HIV-positive woman", "A woman living with HIV had a live birth", "Z37.0", True),
+        ("Live birth", "Outcome of pregnancy was a live birth", "Z37.0", True),
+        ("Forceps", "Woman required forceps delivery", "O81.3", False),
+        ("Vacuum delivery", "Woman required vacuum delivery", "O81.4", False),
+        ("Breastfeeding", "Client is giving infant breast milk", "Z39.1", False),
+    ],
+)
+def test_dak_elements_that_date_this_delivery(label: str, definition: str, icd10: str, dates: bool) -> None:
+    row = {"Data Element Label": label, "Description and Definition": definition}
+    assert _dates_this_delivery(row, icd10) is dates
 
 
 @pytest.mark.parametrize(
@@ -153,3 +199,16 @@ def test_no_delivery_code_is_a_history_or_a_labour_without_delivery(vs: ValueSet
                     checked += 1
     assert checked > 500
     assert "HIV.E.DE26" in {line.split()[1] for line in builder.rejected if line.startswith("who-smart-hiv")}
+
+
+@pytest.mark.parametrize(
+    ("concept", "system", "code"),
+    [("delivery", "icd10cm", "Z39.1"), ("delivery", "icd10", "Z39.1"), ("delivery", "icd11", "QA48.1"),
+     ("pregnancy", "icd11", "JB44.6")],
+)  # fmt: skip
+def test_generator_leaves_out_the_excluded_children(concept: str, system: str, code: str) -> None:
+    """The generated file lists none of them (valuesets.yaml's ``excluded`` keeps their stems from doing so)."""
+    conditions = published()["conditions"]
+    assert isinstance(conditions, dict)
+    listed = {c for codes in conditions[concept].get(system, {}).values() for c in codes}
+    assert code not in listed
