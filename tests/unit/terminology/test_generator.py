@@ -207,7 +207,7 @@ def test_no_delivery_code_is_a_history_or_a_labour_without_delivery(vs: ValueSet
      ("pregnancy", "icd11", "JB44.6")],
 )  # fmt: skip
 def test_generator_leaves_out_the_excluded_children(concept: str, system: str, code: str) -> None:
-    """The generated file lists none of them (valuesets.yaml's ``excluded`` keeps their stems from doing so)."""
+    """The generated file lists none of them (valuesets.yaml's ``excluded`` keeps their stems off them)."""
     conditions = published()["conditions"]
     assert isinstance(conditions, dict)
     listed = {c for codes in conditions[concept].get(system, {}).values() for c in codes}
