@@ -34,6 +34,13 @@ from tests.unit.fhir.builders import (
         (0.045, "10*9/L", None, 45.0),
         (45, None, "cells/uL", 45.0),
         (0.045, "10*9/L", "x10^9/L", 45.0),  # the UCUM code wins over the printable unit
+        (
+            45,
+            None,
+            "x10E6/L",
+            45.0,
+        ),  # printed as laboratories print 10*6/L, beside x10E9/L (real-records audit)
+        (0.045, None, "x10E9/L", 45.0),
     ],
 )
 def test_cd4_units_are_converted(value: float, code: str | None, unit: str | None, expected: float) -> None:
