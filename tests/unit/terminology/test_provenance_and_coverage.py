@@ -153,6 +153,9 @@ def test_who_delivery_codes_leave_the_pregnancy_chapter(vs: ValueSets) -> None:
         ("ritonavir 100 mg", None, {"pk-booster"}),
         ("cobicistat", None, {"pk-booster"}),
         ("lopinavir/ritonavir", None, {"art", "pk-booster"}),
+        ("Biktarvy tablet", None, {"art"}),  # ART by brand alone (real-records audit)
+        ("Tivicay 50 mg", None, {"art"}),
+        ("Epivir-HBV 100 mg", None, set()),  # sold for hepatitis B: not a brand the list holds
         ("nirmatrelvir/ritonavir", None, {"pk-booster"}),
         ("isoniazid", None, {"tb-treatment"}),
         ("rifapentine", None, {"tb-treatment", "tb-treatment-core"}),
