@@ -17,6 +17,8 @@ and named in :attr:`FhirImport.notes`; what is not valid FHIR where a rule reads
 - A MedicationRequest with ``doNotPerform`` true is an order *not* to give the drug and is skipped; a draft
   order with no medication yet (order-select while the drug is being chosen) matches no medication rule.
 - Observations of any status but ``entered-in-error`` and ``cancelled`` (``preliminary`` too) are used.
+- An Observation whose coded value the value sets read as HIV (a WHO SMART HIV "HIV status" answered
+  "HIV-positive") is an HIV diagnosis dated by its time (``engine.fhir.statuses``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from engine.fhir.observations import read_observation
 from engine.fhir.patient import read_patient
 from engine.fhir.records import read_condition, read_medication
 from engine.fhir.report import Report
+from engine.fhir.statuses import read_hiv_status
 from engine.fhir.times import first_error
 from engine.fhir.wholes import read_wholes
 from engine.scenario import Condition, Medication, Observation, Scenario
@@ -105,6 +108,9 @@ def scenario_from_resources(
             read = read_observation(found, vs, report)
             if read is not None and the_patient.is_subject(found, read[0].subject, report):
                 observations.extend(read[1])
+            status = read_hiv_status(found, vs, report)
+            if status is not None and the_patient.is_subject(found, status[0].subject, report):
+                conditions.append(status[1])
         elif kind == "Condition":
             condition = read_condition(found, vs, report)
             if condition is not None and the_patient.is_subject(found, condition[0].subject, report):

@@ -64,6 +64,22 @@ Feature: Records coded the way real EHRs code them, posted over CDS Hooks
     And the cards are, in order: iris-risk, art-timing-tb, tb-iris-prophylaxis
     And every card follows the CDS Hooks specification
 
+  Scenario: A WHO SMART HIV record states HIV as an "HIV status" Observation answered HIV-positive
+    Given the EHR prepares the CDS Hooks request "who-smart-order-sign-hiv-status"
+    When the EHR calls the "order-sign" service
+    Then the service answers 200
+    And the cards are, in order: iris-risk
+    And the "iris-risk" card says "40"
+    And the "iris-risk" card says "HIV-positive status (Observation hiv-status)"
+    And every card follows the CDS Hooks specification
+
+  Scenario: The same record with the HIV status answered HIV-negative establishes no HIV
+    Given the EHR prepares the CDS Hooks request "who-smart-order-sign-hiv-status"
+    And the record answers Observation "hiv-status" instead as http://smart.who.int/hiv/CodeSystem/HIVConcepts "HIV.B.DE117"
+    When the EHR calls the "order-sign" service
+    Then the service answers 200
+    And no card is returned
+
   Scenario: A medication coded only in the hospital's local formulary is reported, never silently passed over
     Given the EHR prepares the CDS Hooks request "local-code-order-sign"
     When the EHR calls the "order-sign" service
