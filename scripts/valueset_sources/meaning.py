@@ -192,6 +192,9 @@ NOT_WORDS: dict[str, str] = {
     "vte-history": r"superficial|suspected|risk|prophyla|no history",
     "no-reproductive-potential": r"supracervical|subtotal|partial",
     "renal-failure": r"risk|no history",
+    # Someone else's HIV (a partner's, a mother's exposure of her infant), or symptoms that only suggest it,
+    # is not the patient's diagnosis.
+    "hiv": r"partner|could suggest|suspected|exposure to|\bexposed\b",
 }
 NOT_WORDS["iris-associated"] += r"|varicella(?!.*zoster)|chickenpox|chicken pox"
 DAK_SINGLE_ARV = r"(ABC|3TC|ATV|AZT|ZDV|DRV|DTG|EFV|FTC|LPV|NVP|RAL|TDF|TAF|ETV|RPV|CAB|BIC|DOR)"

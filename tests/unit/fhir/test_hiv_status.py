@@ -47,7 +47,16 @@ def test_an_undated_positive_status_still_establishes_hiv_with_a_note() -> None:
     assert any("HIV kept undated" in n for n in imported.notes)
 
 
-@pytest.mark.parametrize("answer", ["HIV.B.DE117", "HIV.B.DE113", "HIV.B.DE135"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "HIV.B.DE117",
+        "HIV.B.DE113",
+        "HIV.B.DE135",
+        "HIV.B.DE137",  # the client's partner is HIV-positive: not the patient's HIV
+        "HIV.C.DE116",  # symptoms that could suggest acute HIV
+    ],
+)
 def test_a_negative_or_inconclusive_status_establishes_nothing(answer: str) -> None:
     imported = read(patient(), status(answer))
     assert imported.scenario.conditions == []

@@ -122,6 +122,9 @@ def test_display_checks(concept: str, display: str, meant: bool) -> None:
         (ICD11, "QA45.0", {"pregnancy"}),
         (SNOMED, "50711007", {"iris-associated"}),
         (SNOMED, "22255007", {"iris-associated"}),
+        (DAK, "HIV.B.DE116", {"hiv"}),  # the client is HIV-positive
+        (DAK, "HIV.B.DE137", set()),  # the client's partner is: not the patient's HIV
+        (DAK, "HIV.C.DE116", set()),  # symptoms that could suggest acute HIV: no diagnosis
     ],
 )
 def test_built_codes(vs: ValueSets, system: str, code: str, concepts: set[str]) -> None:
