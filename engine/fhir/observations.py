@@ -13,7 +13,7 @@ from engine.fhir import terminology as terms
 from engine.fhir.gather import Found, observation_parts
 from engine.fhir.models import CodeableConcept, ObservationBody, ObservationHead, Quantity
 from engine.fhir.report import Report
-from engine.fhir.times import first_error, instant
+from engine.fhir.times import first_error, instant, observed_at
 from engine.fhir.wholes import ObservationWhole, whole_of
 from engine.scenario import MEASUREMENTS, Observation, ObservationKind
 from engine.valuesets import ValueSets, remember
@@ -96,13 +96,7 @@ def read_observation(
     body = valid if valid is not None else report.validate(ObservationBody, found.raw, found.label)
     if body is None:
         return None
-    period = body.effectivePeriod
-    when = instant(
-        body.effectiveDateTime or body.effectiveInstant or (period.start if period else None) or body.issued,
-        found.label,
-        "time",
-        report,
-    )
+    when = instant(observed_at(body), found.label, "time", report)
     out: list[Observation] = []
     for prefix, raw, kind in read:
         label = f"{found.label}.{prefix[:-1]}" if prefix else found.label

@@ -17,7 +17,7 @@ from engine.fhir.meanings import codings_of
 from engine.fhir.models import CodeableConcept, ObservationBody
 from engine.fhir.observations import IGNORED_STATUS
 from engine.fhir.report import Report
-from engine.fhir.times import dating
+from engine.fhir.times import dating, observed_at
 from engine.fhir.wholes import ObservationWhole, whole_of
 from engine.scenario import CodeSystem, Condition, ConditionStatus
 from engine.valuesets import ValueSets
@@ -56,13 +56,7 @@ def read_hiv_status(
     body = valid if valid is not None else report.validate(ObservationBody, found.raw, found.label)
     if body is None:
         return None
-    period = body.effectivePeriod
-    when = dating(
-        body.effectiveDateTime or body.effectiveInstant or (period.start if period else None) or body.issued,
-        found.label,
-        "time",
-        report,
-    )
+    when = dating(observed_at(body), found.label, "time", report)
     if when is None:
         # Kept undated rather than left out: an undated diagnosis still establishes HIV.
         report.note(f"{found.label}: HIV status with no effective or issued time; HIV kept undated")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from engine.fhir.models import FhirTime
+from engine.fhir.models import FhirTime, ObservationBody
 from engine.fhir.report import Report
 from engine.scenario import in_range
+
+if TYPE_CHECKING:
+    from engine.fhir.wholes import ObservationWhole
 
 
 def instant(value: FhirTime | None, label: str, what: str, report: Report) -> datetime | None:
@@ -38,6 +42,13 @@ def dating(value: FhirTime | None, label: str, what: str, report: Report) -> dat
         report.note(f"{label}: {what} '{moment.isoformat()}' is not between 1900 and 2199; not used")
         return None
     return moment
+
+
+def observed_at(body: ObservationBody | ObservationWhole) -> FhirTime | None:
+    """When an Observation was made: its effective time (dateTime, instant, or a period's start), else when it
+    was issued."""
+    started = body.effectivePeriod.start if body.effectivePeriod else None
+    return body.effectiveDateTime or body.effectiveInstant or started or body.issued
 
 
 def first_error(exc: ValidationError) -> str:
