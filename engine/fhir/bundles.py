@@ -11,7 +11,8 @@ MAX_BUNDLE_DEPTH = 8
 
 def next_link(bundle: dict[str, Any]) -> str | None:
     """The URL of a Bundle's ``next`` page, if it has one."""
-    for link in bundle.get("link") or []:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else []:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None

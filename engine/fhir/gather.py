@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from engine.fhir.bundles import MAX_BUNDLE_DEPTH, next_link
 from engine.fhir.medication_refs import same_drug
@@ -20,7 +20,6 @@ from engine.fhir.resource_types import RESOURCE_TYPES
 # Other types (Encounter, Practitioner, AllergyIntolerance, ...) hold nothing any rule reads, and the
 # prefetch templates ask for none of them, so skipping them is silent.
 READ_TYPES = frozenset({"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement"})
-M = TypeVar("M")
 _ISSUE_CODE = re.compile(r"[a-z][a-z-]{0,39}")  # an OperationOutcome issue type (IssueType codes are so)
 
 

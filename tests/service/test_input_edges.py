@@ -205,3 +205,12 @@ def test_evaluate_still_refuses_structural_faults_beside_an_unconvertible_unit(c
     scenario = _with("observations.0.unit", "mL/min")
     scenario["observations"].append({"kind": "cd4", "time": "2026-05-20", "value": "lots"})
     assert _fields(client.post("/evaluate", json=scenario)) == ["observations.1.value"]
+
+
+@pytest.mark.parametrize("link", [5, "next", {"relation": "next"}])
+def test_a_malformed_bundle_link_is_no_500(client: TestClient, link: Any) -> None:
+    """Regression: a prefetch Bundle whose ``link`` was a number made the next-page check raise (a 500)."""
+    request = _order_sign()
+    request["prefetch"]["observations"]["link"] = link
+    cards = _cards(client.post("/cds-services/order-sign", json=request))
+    assert cards[TERATOGENICITY]
