@@ -5,7 +5,7 @@ Observation (itself and its ``component``s)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,8 +65,13 @@ class Gatherer:
         self.medications: dict[str, Found] = {}
         self._count = 0
 
-    def gather(self, resources: Iterable[Any], draft_orders: Iterable[Any] | dict[str, Any]) -> Gathered:
+    def gather(
+        self, resources: Iterable[Any] | Mapping[str, Any], draft_orders: Iterable[Any] | dict[str, Any]
+    ) -> Gathered:
         """The resources of the prefetch and the draft orders (only MedicationRequests are orders).
+
+        ``resources`` may be the prefetch by template key: a prefetched Bundle or OperationOutcome is then
+        named by its key in notes (``prefetch.conditions``), which is what an integrator can look up.
 
         ``draft_orders`` is a list of resources, or the ``draftOrders`` Bundle itself: then its entries are
         the draft resources, each with its ``fullUrl`` (a ``urn:uuid:`` reference to a Medication there
@@ -77,7 +82,11 @@ class Gatherer:
         else:
             self._walk(_as_list(draft_orders), None, 0, True, orders)
         found = [f for f in orders if f.type == "MedicationRequest"]
-        self._walk(_as_list(resources), None, 0, False, found)
+        if isinstance(resources, Mapping) and not looks_like_fhir(resources):
+            for key, value in resources.items():
+                self._one(value, None, 0, False, found, f"prefetch.{key}")
+        else:
+            self._walk(_as_list(resources), None, 0, False, found)
         requests: dict[str, list[tuple[dict[str, Any], bool]]] = {}
         for item in found:
             if item.type == "MedicationRequest" and item.rid is not None:
@@ -91,22 +100,34 @@ class Gatherer:
         for item in items:
             self._one(item, full_url, depth, draft, out)
 
-    def _one(self, item: Any, full_url: str | None, depth: int, draft: bool, out: list[Found]) -> None:
+    def _one(
+        self, item: Any, full_url: str | None, depth: int, draft: bool, out: list[Found], key: str = ""
+    ) -> None:
         self._count += 1
         kind = item.get("resourceType") if isinstance(item, dict) else None
         if not isinstance(kind, str):
-            self.report.invalid(f"item {self._count}", "not a FHIR resource (no resourceType)")
+            self.report.invalid(key or f"item {self._count}", "not a FHIR resource (no resourceType)")
             return
-        self._typed(item, kind, full_url, depth, draft, out)
+        self._typed(item, kind, full_url, depth, draft, out, key)
 
     def _typed(
-        self, item: dict[str, Any], kind: str, full_url: str | None, depth: int, draft: bool, out: list[Found]
+        self,
+        item: dict[str, Any],
+        kind: str,
+        full_url: str | None,
+        depth: int,
+        draft: bool,
+        out: list[Found],
+        key: str = "",
     ) -> None:
-        """A resource whose ``resourceType`` is known to be a string (the ``_count``-th item)."""
+        """A resource whose ``resourceType`` is known to be a string (the ``_count``-th item; ``key`` names
+        a prefetched one)."""
         rid = item.get("id")
         if not isinstance(rid, str) or not rid:
             rid = None
         label = f"{kind}/{rid}" if rid else f"{kind} (item {self._count})"
+        if key and kind in ("Bundle", "OperationOutcome"):  # a rule's resource keeps "Type/id": it dedupes
+            label = f"{key} ({kind}/{rid})" if rid else key
         if kind in READ_TYPES:
             out.append(Found(item, label, full_url, draft, kind, rid))
         elif kind == "Bundle":

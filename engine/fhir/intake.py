@@ -23,7 +23,7 @@ and named in :attr:`FhirImport.notes`; what is not valid FHIR where a rule reads
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -82,12 +82,15 @@ def scenario_from_bundle(bundle: dict[str, Any], evaluation_time: datetime | Non
 
 
 def scenario_from_resources(
-    resources: Iterable[Any],
+    resources: Iterable[Any] | Mapping[str, Any],
     draft_orders: Iterable[Any] | dict[str, Any] = (),
     evaluation_time: datetime | None = None,
     value_sets: ValueSets | None = None,
 ) -> FhirImport:
     """Read FHIR resources (CDS Hooks prefetch) and draft orders into a Scenario.
+
+    ``resources`` may be the prefetch itself (resources by template key): then a note about a prefetched
+    Bundle or OperationOutcome names its key (``prefetch.conditions``).
 
     Bundles anywhere in ``resources`` or ``draft_orders`` are flattened; ``draft_orders`` may be the
     ``draftOrders`` Bundle itself (its entries' ``fullUrl``s are kept). Every MedicationRequest in

@@ -113,6 +113,9 @@ def _upgrade_once(engine: Engine) -> SchemaState:
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             with conn.begin():
+                # The service's sessions cap every statement; a migration may rightly take longer, and a
+                # replica waiting for it is held by the lock wait (``lock_timeout``), then retries.
+                conn.execute(text("SET LOCAL statement_timeout = 0"))
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
                 return _migrate(conn)
         if conn.dialect.name != "sqlite":

@@ -119,14 +119,15 @@ async def resolve_prefetch(
     gate: FetchGate,
     issuer: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """The FHIR resources for every template (prefetched, completed or fetched), and the keys fetched.
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The FHIR resource of every template by its key (prefetched, completed or fetched), and the keys
+    fetched.
 
     ``issuer`` is the verified JWT's ``iss`` (None when JWT is off); ``gate`` bounds concurrent GETs.
     """
     resources, missing, paged = _classify(request, templates)
     if not missing and not paged:
-        return list(resources.values()), []
+        return resources, []
     if request.fhirServer is None:
         raise _incomplete(missing, paged, templates, NO_SERVER)
     paths: dict[str, str] = {}
@@ -153,7 +154,7 @@ async def resolve_prefetch(
     except (NotTrusted, FetchFailed, TimeoutError) as exc:
         _log_failure(current, request, exc)
         raise _incomplete(missing, paged, templates, NOT_FETCHED) from None
-    return [resources[key] for key in templates if key in resources], missing + paged
+    return {key: resources[key] for key in templates if key in resources}, missing + paged
 
 
 def _log_failure(key: str, request: CdsRequest, exc: Exception) -> None:

@@ -170,7 +170,7 @@ class _Outcome:
 def _evaluate(
     service: CdsService,
     context: Any,
-    resources: list[dict[str, Any]],
+    resources: dict[str, dict[str, Any]],
     state: ServiceState,
     base: str,
     now: datetime,

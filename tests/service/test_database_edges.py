@@ -231,3 +231,28 @@ def test_migration_0002_goes_down_with_cards_in_place(database_url: str) -> None
         assert migrate.upgrade(engine).current == "0001"  # and up again
     finally:
         engine.dispose()
+
+
+def test_the_start_up_migration_is_not_cut_short_by_the_statement_time_limit(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service's sessions cap a statement at the database timeout; a migration may take longer, and a
+    replica waiting for it must not fail because its own wait ran past that cap."""
+    seen: list[str] = []
+    real = migrate._migrate
+
+    def recording(conn: Any) -> migrate.SchemaState:
+        seen.append(str(conn.execute(text("SHOW statement_timeout")).scalar()))
+        conn.execute(text("SELECT pg_sleep(0.3)"))  # a migration longer than the 0.1 s cap below
+        return real(conn)
+
+    monkeypatch.setattr(migrate, "_migrate", recording)
+    engine = make_engine(postgres_url, 0.1)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "100ms"
+        state = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert seen == ["0"]
+    assert state.head == migrate.head_revision()

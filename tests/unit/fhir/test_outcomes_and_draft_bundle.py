@@ -100,3 +100,22 @@ def test_the_cards_read_an_inactive_ingredient_as_not_the_drug() -> None:
     assert medication_classes_of(order, default_value_sets(), {"Medication/m": medication}) == {
         "thalidomide-class"
     }
+
+
+def test_a_prefetched_bundle_or_outcome_is_named_by_its_prefetch_key() -> None:
+    """An integrator looks up a note's source by the prefetch key, which a Bundle without an id lacks."""
+    prefetch = {
+        "patient": {"resourceType": "Patient", "id": "p1"},
+        "observations": bundle(cd4("o1", 50), _outcome("warning")),
+        "conditions": bundle(id="conds", link=[{"relation": "next", "url": "https://ehr.example/p2"}]),
+        "medications": _outcome("warning", "not-found"),
+    }
+    result = scenario_from_resources(prefetch)
+    assert result.notes == [
+        "prefetch.observations: the FHIR server that gave this data sent a warning (issue code 'processing')",
+        "prefetch.conditions (Bundle/conds): only this page of the search result was given (it has a next "
+        "link); the other pages were not read, so an alert may be missing",
+        "prefetch.medications: the FHIR server that gave this data sent a warning (issue code 'not-found')",
+    ]
+    assert result.next_links == ["prefetch.conditions (Bundle/conds)"]
+    assert [o.value for o in result.scenario.observations] == [50]
