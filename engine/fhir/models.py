@@ -12,11 +12,11 @@ only for a resource a rule can use, a *body* (dates, subject, values).
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
 from typing import Any, Literal, TypeVar
 
 import msgspec
+
+from engine.fhir.fhir_time import FhirTime, decode_hook
 
 __all__ = [
     "BundleShell",
@@ -38,88 +38,6 @@ __all__ = [
     "convert",
     "decode_hook",
 ]
-
-
-class FhirTime:
-    """A FHIR date, dateTime or instant: its first moment (UTC when no zone is given) and its precision."""
-
-    __slots__ = ("moment", "precision")
-
-    def __init__(self, moment: datetime, precision: Literal["year", "month", "day", "time"]) -> None:
-        self.moment = moment
-        self.precision = precision
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FhirTime) and (self.moment, self.precision) == (
-            other.moment,
-            other.precision,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.moment, self.precision))
-
-    def __repr__(self) -> str:
-        return f"FhirTime({self.moment.isoformat()}, {self.precision})"
-
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_TIME = re.compile(
-    r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:T(?P<t>\d{2}:\d{2}(?::\d{2})?)(?:\.(?P<f>\d+))?(?P<z>Z|[+-]\d{2}:\d{2})?)?)?)?"
-)
-
-
-def parse_fhir_time(text: str) -> FhirTime:
-    """Read a FHIR date/dateTime/instant string; a ValueError names what is wrong with it."""
-    if len(text) == 10 and _DAY.fullmatch(text):  # the common case first: YYYY-MM-DD
-        try:
-            return FhirTime(datetime.fromisoformat(text + "T00:00:00+00:00"), "day")  # the fastest way
-        except ValueError as exc:
-            raise ValueError(f"is not a valid date ({exc})") from None
-    match = _DATE_TIME.fullmatch(text)
-    if match is None:
-        raise ValueError(
-            "is not a FHIR date or dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)"
-        )
-    year, month, day, clock, zone = match["y"], match["m"], match["d"], match["t"], match["z"]
-    if clock is not None and zone is None:
-        # FHIR requires a zone with a time: without one the moment is uncertain by up to a day.
-        raise ValueError("is a time without a time zone (add Z or +hh:mm)")
-    try:
-        if month is None:
-            return FhirTime(datetime(int(year), 1, 1, tzinfo=UTC), "year")
-        if day is None:
-            return FhirTime(datetime(int(year), int(month), 1, tzinfo=UTC), "month")
-        on = date(int(year), int(month), int(day))
-        if clock is None:
-            return FhirTime(datetime.combine(on, time.min, tzinfo=UTC), "day")
-        fraction = (match["f"] or "")[:6].ljust(6, "0")
-        if len(clock) == 8 and clock.endswith(":60"):
-            # A leap second (R4's dateTime allows ss = 60), which datetime cannot hold: read as second 59.
-            clock = clock[:-2] + "59"
-        moment = datetime.fromisoformat(
-            f"{on.isoformat()}T{clock}.{fraction}{'+00:00' if zone == 'Z' else zone}"
-        )
-    except ValueError as exc:
-        raise ValueError(f"is not a valid date or time ({exc})") from None
-    return FhirTime(moment, "time")
-
-
-def decode_hook(kind: type, value: Any) -> Any:
-    """msgspec's hook for :class:`FhirTime` fields: a FHIR date or time, from a JSON string only."""
-    if kind is FhirTime:
-        # A number here would otherwise be read as seconds since 1970: a wrong date, silently.
-        if not isinstance(value, str):
-            raise ValueError("a date or time must be a string")
-        if len(value) == 10 and value[4] == "-" == value[7]:  # parse_fhir_time's common case, one call less
-            # fromisoformat reads only ASCII digits here, so it accepts exactly a valid YYYY-MM-DD; on any
-            # other string parse_fhir_time says what is wrong.
-            try:
-                return FhirTime(datetime.fromisoformat(value + "T00:00:00+00:00"), "day")
-            except ValueError:
-                pass  # parse_fhir_time says what is wrong
-        return parse_fhir_time(value)
-    raise NotImplementedError(kind)
 
 
 T = TypeVar("T")

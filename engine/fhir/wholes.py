@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from engine.fhir.fhir_time import decode_hook
 from engine.fhir.gather import Found
 from engine.fhir.models import (
     CodeableConcept,
@@ -25,7 +26,6 @@ from engine.fhir.models import (
     Quantity,
     Reference,
     Time,
-    decode_hook,
 )
 
 T = TypeVar("T")

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from engine.fhir.fhir_time import parse_fhir_time
 from engine.fhir.gather import looks_like_fhir
 from engine.fhir.models import (
     CodeableConcept,
@@ -38,7 +39,6 @@ from engine.fhir.models import (
     PatientModel,
     Quantity,
     convert,
-    parse_fhir_time,
 )
 from service.suites.steps.fixtures import load_fixture
 
