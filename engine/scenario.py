@@ -8,12 +8,11 @@ string or a LOINC code. A unit that cannot be converted is a validation error na
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import datetime
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -37,6 +36,7 @@ from engine.scenario_enums import (
     ObservationKind,
     Sex,
 )
+from engine.scenario_times import EARLIEST, LATEST, BirthDate, Instant, in_range
 from engine.valueset_files import default_value_sets
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "Coding",
     "Condition",
     "ConditionStatus",
+    "Instant",
     "Medication",
     "MedicationStatus",
     "Observation",
@@ -66,35 +67,6 @@ __all__ = [
 UNCONVERTIBLE = "unconvertible"
 """The context key of the error for a measurement in a unit that cannot be converted: its note text."""
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def in_range(value: datetime) -> datetime:
-    """A time as an aware UTC datetime (no zone means UTC), refused outside 1900-2199.
-
-    Clinical data outside those years is a data error, and year-1 arithmetic would overflow. A time at the
-    edge of the representable range whose offset moves it beyond that range (``0001-01-01T00:00:00+01:00``,
-    .NET's minimum date) is refused the same way: the conversion's OverflowError is not a ValueError, so it
-    would otherwise escape validation.
-    """
-    try:
-        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("must be between 1900 and 2199") from None
-    if not EARLIEST <= aware < LATEST:
-        raise ValueError("must be between 1900 and 2199")
-    return aware
-
-
-def _date_in_range(value: date) -> date:
-    if not EARLIEST.year <= value.year < LATEST.year:
-        raise ValueError("must be between 1900 and 2199")
-    return value
-
-
-Instant = Annotated[datetime, AfterValidator(in_range)]
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -106,9 +78,7 @@ class Patient(_Model):
     id: str | None = Field(
         default=None, max_length=128, description="Patient identifier (hashed before storage)."
     )
-    birth_date: Annotated[date, AfterValidator(_date_in_range)] | None = Field(
-        default=None, description="Date of birth (YYYY-MM-DD)."
-    )
+    birth_date: BirthDate | None = Field(default=None, description="Date of birth (YYYY-MM-DD).")
     sex: Sex = Field(default=Sex.unknown, description="Administrative sex.")
 
 
