@@ -14,7 +14,7 @@ from collections import defaultdict
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.terminology import Recognition, Terminology, normalise_unit
 
@@ -106,8 +106,22 @@ class ValueSets(_Strict):
     published: str | None = Field(default=None, description="The generated file of published codes.")
     observations: dict[str, ObservationSet]
     assessments: list[str]
+    status_questions: dict[str, dict[str, HandKept]] = Field(
+        default_factory=dict,
+        description="Condition concept -> system -> the codes of questions whose coded answer states it.",
+    )
     conditions: dict[str, CodeSet]
     medications: dict[str, CodeSet]
+
+    @model_validator(mode="after")
+    def _questions_are_known(self) -> ValueSets:
+        for concept, systems in self.status_questions.items():
+            if concept not in self.conditions:
+                raise ValueError(f"status_questions.{concept}: not a condition concept")
+            for system in systems:
+                if system not in self.systems:
+                    raise ValueError(f"status_questions.{concept}.{system}: unknown code system")
+        return self
 
     def attach(self, published: dict[str, Any]) -> None:
         """Build the code index from the hand-kept codes here and the published ones given."""
@@ -216,6 +230,16 @@ class ValueSets(_Strict):
     def observation_codes(self) -> list[tuple[str, str]]:
         """(system URI, code) of every observation code recognised: what a CDS Hooks prefetch asks for."""
         return [(self.systems[s], c) for s, c in self.terminology.codes_of("observations")]
+
+    def status_question_codes(self) -> list[tuple[str, str]]:
+        """(system URI, code) of every status question (``status_questions``): asked for with the observations
+        by a CDS Hooks prefetch, but never an observation kind (their answers are read as conditions)."""
+        return [
+            (self.systems[system], code)
+            for systems in self.status_questions.values()
+            for system, kept in systems.items()
+            for code in kept.codes
+        ]
 
     def unit_factor(self, kind: str, unit: str | None) -> float | None:
         """The factor converting ``unit`` to ``kind``'s canonical unit; None when it cannot be converted."""

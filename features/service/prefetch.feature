@@ -31,6 +31,16 @@ Feature: Missing prefetch
     Then the service answers 200
     And the cards are, in order: iris-risk
 
+  Scenario: without an observations prefetch, an HIV stated only as an "HIV status" Observation is fetched
+    Given the EHR prepares the CDS Hooks request "who-smart-patient-view-hiv-status"
+    And the EHR's FHIR server holds the patient's record
+    And the service trusts the EHR's FHIR server
+    And the request leaves out the prefetch "observations"
+    When the EHR calls the "patient-view" service
+    Then the service answers 200
+    And the cards are, in order: iris-risk
+    And the "iris-risk" card says "HIV-positive status (Observation hiv-status)"
+
   Scenario: a FHIR server the deployment does not trust is never contacted
     Given the EHR prepares the CDS Hooks request "patient-view-iris-risk"
     And the EHR's FHIR server holds the patient's record

@@ -16,7 +16,8 @@ import yaml
 
 
 def _displays(terminology: Path) -> dict[tuple[str, str], str]:
-    """(system short name, code) -> display, from every ValueSet expansion and the RxNorm and CIEL lists."""
+    """(system short name, code) -> display, from every ValueSet expansion, the RxNorm and CIEL lists and the
+    WHO SMART HIV code system."""
     names: dict[tuple[str, str], str] = {}
     short = {"http://snomed.info/sct": "snomed", "http://loinc.org": "loinc",
              "http://hl7.org/fhir/sid/icd-10-cm": "icd10cm",
@@ -33,6 +34,13 @@ def _displays(terminology: Path) -> dict[tuple[str, str], str]:
     for inc in us_core.get("compose", {}).get("include", []):
         for c in inc.get("concept", []):
             names.setdefault(("rxnorm", c["code"]), f"{c.get('display', '')} (US Core ingredients)")
+    with (terminology / "ciel/ciel_concepts.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["retired"] != "True":
+                names[("ciel", row["ciel_id"])] = f"CIEL {row['display_name']} ({row['concept_class']})"
+    dak = json.loads((terminology / "who-smart-hiv/CodeSystem-HIVConcepts.json").read_text("utf-8"))
+    for c in dak["concept"]:
+        names[("hiv-dak", c["code"])] = f"{c.get('display', '')} (WHO SMART HIV HIVConcepts {dak['version']})"
     with (terminology / "ciel/ciel_mappings.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             system = {"RxNORM": "rxnorm", "LOINC": "loinc", "SNOMED-CT": "snomed"}.get(row["to_source"])
@@ -59,6 +67,9 @@ def hand_kept_checks(terminology: Path, valuesets: Path) -> dict[str, dict[str, 
                     wanted |= {(system, str(code)) for code in kept["codes"]}
     for spec in (data.get("observations") or {}).values():
         wanted |= {("loinc", str(code)) for code in spec.get("loinc", [])}
+    for systems in (data.get("status_questions") or {}).values():
+        for system, kept in systems.items():
+            wanted |= {(system, str(code)) for code in kept["codes"]}
     checks: dict[str, dict[str, str]] = {}
     for system, code in sorted(wanted):
         checks.setdefault(system, {})[code] = _look_up(system, code, who, names)

@@ -89,6 +89,8 @@ def _templates(value_sets: ValueSets) -> dict[str, str]:
     # Every code of the observation concepts (LOINC, CIEL, SNOMED CT, WHO SMART HIV), not only the anchors.
     codes = [f"{system}|{code}" for system, code in value_sets.observation_codes()]
     codes += [f"{assessment}|{a}" for a in value_sets.assessments]
+    # And the status questions (WHO SMART HIV "HIV status"): a record may state HIV only as such an answer.
+    codes += [c for c in (f"{s}|{code}" for s, code in value_sets.status_question_codes()) if c not in codes]
     return {
         "patient": f"Patient/{PATIENT}",
         # combo-code (FHIR R4) matches Observation.code or a component's code: a CD4 count reported inside a
