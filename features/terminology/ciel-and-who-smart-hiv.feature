@@ -24,6 +24,14 @@ Feature: HIV programme records: OpenMRS with the CIEL dictionary, and the WHO SM
       | WHO SMART HIV                      | HIV.B.DE116 | WHO SMART HIV | HIV.D.DE91  |
       | WHO SMART HIV                      | HIV.B.DE116 | WHO SMART HIV | HIV.D.DE109 |
 
+  Scenario: A partner's positive HIV test result is not the patient's HIV
+    Given a male patient aged 40
+    And the patient has a partner's positive HIV test result, coded WHO SMART HIV "HIV.B.DE133"
+    And a CD4 count of 42 cells/µL 3 days ago
+    And an antiretroviral, coded WHO SMART HIV "HIV.D.DE91", is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert does not fire
+
   Scenario Outline: ART ordered ten days after cryptococcal meningitis, in programme codes
     Given a male patient aged 33
     And the patient has HIV

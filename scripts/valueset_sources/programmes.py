@@ -15,6 +15,7 @@ from valueset_sources.meaning import (
     DAK_DELIVERED,
     DAK_PREGNANT,
     DAK_SINGLE_ARV,
+    NOT_WORDS,
     OUTCOME_OF_DELIVERY_WHO,
     WORDS,
     means,
@@ -108,15 +109,27 @@ class ProgrammeReaders(BuilderBase):
             encoding="utf-8"
         ) as fh:
             rows = list(csv.DictReader(fh))
+        question = ""
         for row in rows:
             code = row["Data Element ID"]
+            answer = row["Multiple Choice Type (if applicable)"].strip() == "Input Option"
+            if not answer:
+                question = f"{row['Data Element Label']} | {row['Description and Definition']}"
             if code not in known or row["Data Type"] not in ("Codes", "Coding", "Boolean"):
                 continue
             label = f"{row['Data Element Label']} | {row['Description and Definition']}"
+            # An answer is about what its question asks about: "HIV-positive" under "Partner HIV test result"
+            # is the partner's HIV, not the patient's.
+            about_other = answer and question
             icd10 = row["ICD-10 Code"].strip()
             if re.fullmatch(r"[A-Z]\d\d(\.\w+)?", icd10):
                 for concept in self.who_icd10_concepts(icd10, row["Data Element Label"]):
                     if concept in WORDS and not means(concept, label):
+                        continue
+                    if about_other and concept in NOT_WORDS and re.search(NOT_WORDS[concept], question, re.I):
+                        self.rejected.append(
+                            f"{key} {code} {row['Data Element Label']!r}: answers {question!r}"
+                        )
                         continue
                     if concept == "pregnancy" and not re.search(
                         DAK_PREGNANT, row["Data Element Label"], re.I

@@ -54,6 +54,7 @@ def test_an_undated_positive_status_still_establishes_hiv_with_a_note() -> None:
         "HIV.B.DE113",
         "HIV.B.DE135",
         "HIV.B.DE137",  # the client's partner is HIV-positive: not the patient's HIV
+        "HIV.B.DE133",  # "HIV-positive" answering "Partner HIV test result"
         "HIV.C.DE116",  # symptoms that could suggest acute HIV
     ],
 )

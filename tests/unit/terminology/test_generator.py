@@ -124,6 +124,9 @@ def test_display_checks(concept: str, display: str, meant: bool) -> None:
         (SNOMED, "22255007", {"iris-associated"}),
         (DAK, "HIV.B.DE116", {"hiv"}),  # the client is HIV-positive
         (DAK, "HIV.B.DE137", set()),  # the client's partner is: not the patient's HIV
+        # "HIV-positive" as the answer to "Partner HIV test result": the partner's HIV, not the patient's
+        (DAK, "HIV.B.DE133", set()),
+        (DAK, "HIV.B.DE112", {"hiv"}),  # the same answer to the client's own test result
         (DAK, "HIV.C.DE116", set()),  # symptoms that could suggest acute HIV: no diagnosis
     ],
 )
