@@ -43,6 +43,7 @@ __all__ = [
     "ACTIVE_CONDITION",
     "ASSESSMENTS",
     "EARLIEST",
+    "END_BEFORE_START",
     "IGNORED_CONDITION",
     "LATEST",
     "MEASUREMENTS",
@@ -66,6 +67,8 @@ __all__ = [
 
 UNCONVERTIBLE = "unconvertible"
 """The context key of the error for a measurement in a unit that cannot be converted: its note text."""
+END_BEFORE_START = "end_before_start"
+"""The context key of the error for a medication that ends before it starts: its note text."""
 
 
 class _Model(BaseModel):
@@ -223,7 +226,12 @@ class Medication(_Model):
     @model_validator(mode="after")
     def _period_in_order(self) -> Medication:
         if self.start and self.end and self.end < self.start:
-            raise _field_error("end", "ends before it starts")
+            shown = f"'{self.end.isoformat()}' is before the start '{self.start.isoformat()}'"
+            raise PydanticCustomError(
+                "clinrules",
+                "{field}: {message}",
+                {"field": "end", "message": "ends before it starts", END_BEFORE_START: shown},
+            )
         return self
 
     @computed_field  # type: ignore[prop-decorator]

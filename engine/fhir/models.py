@@ -25,6 +25,7 @@ __all__ = [
     "ConditionBody",
     "ConditionHead",
     "DispenseRequest",
+    "Dosage",
     "FhirTime",
     "MedicationCode",
     "MedicationHead",
@@ -35,6 +36,8 @@ __all__ = [
     "PatientModel",
     "Quantity",
     "Reference",
+    "RequestDosages",
+    "StatementDosages",
     "convert",
     "decode_hook",
 ]
@@ -202,6 +205,41 @@ class MedicationCode(_Narrow, frozen=True):
 class DispenseRequest(_Narrow, frozen=True):
     validityPeriod: Period | None = None
     expectedSupplyDuration: Quantity | None = None
+
+
+class _Repeat(_Narrow, frozen=True):
+    boundsPeriod: Period | None = None
+
+
+class _Timing(_Narrow, frozen=True):
+    repeat: _Repeat | None = None
+
+
+class Dosage(_Narrow, frozen=True):
+    """Dosage: only the period its timing is bounded by (``timing.repeat.boundsPeriod``).
+
+    Read apart from the body, and only for a medication nothing else dates
+    (:mod:`engine.fhir.medication_dates`), so a malformed dosage never costs the medication."""
+
+    timing: _Timing | None = None
+
+    @property
+    def bounds(self) -> Period | None:
+        """``timing.repeat.boundsPeriod``, when given."""
+        repeat = self.timing.repeat if self.timing is not None else None
+        return repeat.boundsPeriod if repeat is not None else None
+
+
+class RequestDosages(_Narrow, frozen=True):
+    """MedicationRequest: its dosage instructions (for their bounds)."""
+
+    dosageInstruction: list[Dosage] = []
+
+
+class StatementDosages(_Narrow, frozen=True):
+    """MedicationStatement: its dosages (for their bounds)."""
+
+    dosage: list[Dosage] = []
 
 
 class MedicationRequestBody(_Narrow, frozen=True):

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from engine.fhir import items
 from engine.fhir.gather import Found
 from engine.fhir.meanings import condition_meaning, medication_meaning
+from engine.fhir.medication_dates import medication_period
 from engine.fhir.medication_refs import resolve_medication
 from engine.fhir.models import (
     CodeableConcept,
@@ -198,10 +199,6 @@ def read_medication(
         if request is None:
             return None
         body = request
-        validity = request.dispenseRequest.validityPeriod if request.dispenseRequest else None
-        # KNOWLEDGE.md §4: an order starts when it was authored; its dispense validity is a fallback only.
-        start = request.authoredOn or (validity.start if validity else None)
-        end = validity.end if validity else None
         supply = request.dispenseRequest.expectedSupplyDuration if request.dispenseRequest else None
         days = supply_days(supply)
         if supply is not None and days is None:
@@ -215,12 +212,8 @@ def read_medication(
         if statement is None:
             return None
         body = statement
-        period = statement.effectivePeriod
-        start = period.start if period else statement.effectiveDateTime
-        end = period.end if period else None
         days = None
-    began = dating(start, found.label, "start", report)
-    ended = dating(end, found.label, "end", report)
+    began, ended = medication_period(body, found.raw, found.label, report)
     built = (
         items.medication(ingredient, rxnorm, coded, status, draft, days, began, ended, classes)
         if coded is not None

@@ -39,6 +39,19 @@ def _readable(message: str) -> str:
     return f"must be {' or '.join(wanted)}, not {got}"
 
 
+def _read(model: type[M], data: Any, where: str) -> tuple[M | None, tuple[str, str] | None]:
+    """``data`` read as a narrow model, or None and the wrong element's path and what is wrong with it."""
+    try:
+        return convert(data, model), None
+    except msgspec.ValidationError as exc:
+        message, _, path = str(exc).partition(" - at `$")
+        path = _INDEX.sub(r".\1", path.rstrip("`")).lstrip(".")
+        return None, (f"{where}.{path}" if path else where, _readable(message))
+    except (OverflowError, SystemError):
+        # msgspec cannot turn an integer of hundreds of digits into a float (and says so oddly).
+        return None, (where, "a number is out of range")
+
+
 # How each kind of resource left unread is named in the data-quality note.
 _UNREAD = {"Condition": "conditions", "Observation": "observations", "Medication": "medications"}
 
@@ -69,16 +82,18 @@ class Report:
 
     def validate(self, model: type[M], data: Any, where: str) -> M | None:
         """``data`` read as a narrow model, or None with a problem naming the wrong element's path."""
-        try:
-            return convert(data, model)
-        except msgspec.ValidationError as exc:
-            message, _, path = str(exc).partition(" - at `$")
-            path = _INDEX.sub(r".\1", path.rstrip("`")).lstrip(".")
-            self.invalid(f"{where}.{path}" if path else where, _readable(message))
-        except (OverflowError, SystemError):
-            # msgspec cannot turn an integer of hundreds of digits into a float (and says so oddly).
-            self.invalid(where, "a number is out of range")
-        return None
+        read, fault = _read(model, data, where)
+        if fault is not None:
+            self.invalid(*fault)
+        return read
+
+    def read_or_note(self, model: type[M], data: Any, where: str) -> M | None:
+        """``data`` read as a narrow model, or None with a note (not a problem) naming the wrong element's
+        path: for an element read only as a fallback, whose fault must not refuse the request."""
+        read, fault = _read(model, data, where)
+        if fault is not None:
+            self.note(f"{fault[0]}: {fault[1]}; not used")
+        return read
 
     def finish(self) -> list[str]:
         """The notes, each once, with one note per kind of resource that was coded only in unread systems."""

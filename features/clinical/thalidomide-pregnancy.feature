@@ -100,6 +100,19 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | 118     | fires         |
       | 119     | does not fire |
 
+  Scenario Outline: A stopped drug whose record ends before it starts is read as having no end date
+    Given thalidomide was stopped, started <started> days ago, recorded as ending 140 days ago
+    And the patient is pregnant
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert <outcome>
+    And a note says "the end is not used"
+
+    Examples:
+      | started | outcome       |
+      | 9       | fires         |
+      | 118     | fires         |
+      | 119     | does not fire |
+
   Scenario: The exposure after the last dose is named on the card
     Given the patient stopped lenalidomide 8 days ago after 21 days of treatment
     And the patient is pregnant

@@ -139,6 +139,13 @@ Feature: Thalidomide-class drugs cause birth defects
     When the rules are evaluated
     Then the "thalidomide-teratogenicity" alert does not fire
 
+  Scenario: An order whose record ends before it starts still counts, without that end
+    Given a female patient aged 34
+    And thalidomide is being ordered, recorded as ending 31 days ago
+    When the rules are evaluated
+    Then the "thalidomide-teratogenicity" alert is critical
+    And a note says "medications.0.end: ends before it starts"
+
   Scenario: No thalidomide-class drug
     Given a female patient aged 30
     And the patient started prednisone 10 days ago

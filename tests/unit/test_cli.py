@@ -91,6 +91,39 @@ def test_unconvertible_unit_is_left_out_with_a_note() -> None:
     assert "unit 'mg' cannot be converted for cd4; left out" in table.output
 
 
+def test_a_medication_ending_before_it_starts_is_kept_without_its_end() -> None:
+    scenario = {
+        "patient": {"birth_date": "1990-01-01", "sex": "female"},
+        "evaluation_time": "2026-06-10T12:00:00Z",
+        "observations": [{"kind": "cd4", "time": "2026-01-01", "value": 5, "unit": "mg"}],
+        "medications": [
+            {"ingredient": "prednisone", "start": "2026-01-01"},
+            {"ingredient": "thalidomide", "status": "draft", "start": "2026-06-10", "end": "2026-05-10"},
+        ],
+    }
+    result = runner.invoke(app, ["evaluate", "-", "--json"], input=json.dumps(scenario))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["notes"] == [
+        "observations.0: unit 'mg' cannot be converted for cd4; left out",
+        "medications.1.end: ends before it starts ('2026-05-10T00:00:00+00:00' is before the start "
+        "'2026-06-10T00:00:00+00:00'); the end is not used",
+    ]
+    assert "thalidomide-teratogenicity" in [f["topic"] for f in payload["findings"]]
+    strict = parse_scenario_errors(scenario)
+    assert strict == ["observations.0.unit", "medications.1.end"]  # the strict reading still refuses both
+
+
+def parse_scenario_errors(data: dict[str, Any]) -> list[str]:
+    """The fields the strict reading of the project's JSON refuses."""
+    from engine.errors import ScenarioError
+    from engine.validation import parse_scenario
+
+    with pytest.raises(ScenarioError) as refused:
+        parse_scenario(data)
+    return [p.field for p in refused.value.problems]
+
+
 def test_malformed_json_is_a_clear_error() -> None:
     result = runner.invoke(app, ["evaluate", "-"], input='{"observations": [')
     assert result.exit_code == 2

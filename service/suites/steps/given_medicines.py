@@ -86,6 +86,25 @@ def given_stopped_undated(patient: PatientBuilder, ingredient: str, when: str) -
 
 @given(
     parsers.re(
+        rf"(?P<ingredient>{INGREDIENT}) (?:is being ordered|was stopped, started (?P<when>{WHEN}))"
+        rf", recorded as ending (?P<end>{WHEN})"
+    )
+)
+def given_end_before_start(patient: PatientBuilder, ingredient: str, when: str | None, end: str) -> None:
+    """Record a medication whose record ends before it starts: an order being written now, or a stopped
+    one; the end contradicts the start, so it is not used (and a note says so).
+
+    Example: Given thalidomide is being ordered, recorded as ending 31 days ago
+    Example: Given thalidomide was stopped, started 9 days ago, recorded as ending 40 days ago
+    """
+    start, ended = days_ago(when) if when else 0, days_ago(end)
+    assert ended > start, "the record must end before it starts"
+    status = "stopped" if when else "draft"
+    patient.add_medication(ingredient, status, start_days_ago=start, end_days_ago=ended, draft=not when)
+
+
+@given(
+    parsers.re(
         rf"the patient completed (?:a (?P<supply>\d+)-day supply of )?(?P<ingredient>{INGREDIENT}) "
         rf"started (?P<when>{WHEN})"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -85,3 +86,71 @@ def test_the_scenario_read_is_a_valid_scenario(name: str) -> None:
     # The intake attaches items it validated one by one; the whole must still pass the Scenario's checks.
     scenario = scenario_from_bundle(fixture(name), evaluation_time=AT).scenario
     assert Scenario.model_validate(scenario.model_dump(round_trip=True)) == scenario
+
+
+_PREGNANT = {
+    "resourceType": "Observation",
+    "id": "preg",
+    "status": "final",
+    "subject": {"reference": "Patient/p1"},
+    "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+    "effectiveDateTime": "2026-06-08",
+    "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]},
+}
+_JUNE = datetime(2026, 6, 10, 12, tzinfo=UTC)
+
+
+def _topics(*resources: dict[str, Any]) -> list[str]:
+    woman = patient("p1", gender="female", birthDate="1990-01-01")
+    result = scenario_from_bundle(bundle(woman, *resources), evaluation_time=_JUNE)
+    return [f.rule_id for f in evaluator().evaluate(result.scenario, at=_JUNE).findings]
+
+
+def test_a_draft_order_whose_validity_ends_before_it_starts_still_raises_the_critical_card() -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "thal",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "thalidomide 100 mg capsule"},
+        "authoredOn": "2026-06-10",
+        "dispenseRequest": {"validityPeriod": {"start": "2026-06-10", "end": "2026-05-10"}},
+    }
+    assert _topics(order) == ["thalidomide-teratogenicity"]
+
+
+def test_a_statement_stopped_in_a_month_counts_to_the_end_of_that_month() -> None:
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "thal",
+        "status": "stopped",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "thalidomide"},
+        "effectivePeriod": {"start": "2026-01-01", "end": "2026-05"},
+    }
+    assert _topics(_PREGNANT, statement) == ["thalidomide-pregnancy"]  # 10 days after 31 May, not 40
+
+
+def test_an_order_dated_only_by_its_dosage_bounds_is_dated_by_them() -> None:
+    bounds = {"timing": {"repeat": {"boundsPeriod": {"start": "2026-03-01", "end": "2026-06-01"}}}}
+    stopped = {
+        "resourceType": "MedicationRequest",
+        "id": "thal",
+        "status": "stopped",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "thalidomide"},
+        "dosageInstruction": [bounds],
+    }
+    assert _topics(_PREGNANT, stopped) == ["thalidomide-pregnancy"]
+    art = {
+        **stopped,
+        "id": "art",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "dolutegravir"},
+        "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-05-01"}}}}],
+    }
+    hiv = condition("hiv", [(ICD10, "B20", None)])
+    result = scenario_from_bundle(bundle(patient("p1"), hiv, art), evaluation_time=_JUNE)
+    assert evaluator().evaluate(result.scenario, at=_JUNE).facts.art_days == 40

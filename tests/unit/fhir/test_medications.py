@@ -124,14 +124,148 @@ def test_medication_request_status_is_mapped(status: str) -> None:
     assert m.status.value == status and not m.draft
 
 
-def test_medication_ending_before_it_starts_is_reported() -> None:
-    resource = med_request(
+def test_a_medication_ending_before_it_starts_is_kept_without_its_end() -> None:
+    order = med_request(
         "m", "efavirenz", dispenseRequest={"validityPeriod": {"start": "2026-04-02", "end": "2026-04-01"}}
     )
-    result = read(resource)
-    assert result.scenario.medications == []
+    statement: Resource = {
+        "resourceType": "MedicationStatement",
+        "id": "s",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "thalidomide"},
+        "effectivePeriod": {"start": "2026-05-10T10:00:00Z", "end": "2026-05-10T09:00:00Z"},
+    }
+    result = read(order, statement)
+    m, s = result.scenario.medications
+    assert (m.ingredient, m.start, m.end) == ("efavirenz", datetime(2026, 4, 2, tzinfo=UTC), None)
+    assert (s.ingredient, s.start, s.end) == ("thalidomide", datetime(2026, 5, 10, 10, tzinfo=UTC), None)
     assert result.notes == [
-        "MedicationRequest/m: medication not usable (end: ends before it starts); left out"
+        "MedicationRequest/m: dispenseRequest.validityPeriod.end '2026-04-01' ends before it starts "
+        "('2026-04-02'); the end is not used",
+        "MedicationStatement/s: effectivePeriod.end '2026-05-10T09:00:00+00:00' ends before it starts "
+        "('2026-05-10T10:00:00+00:00'); the end is not used",
+    ]
+
+
+def test_an_end_before_the_authored_date_is_not_used() -> None:
+    order = med_request(
+        "m",
+        "thalidomide",
+        status="draft",
+        authoredOn="2026-06-10",
+        dispenseRequest={"validityPeriod": {"start": "2026-06-10", "end": "2026-05-10"}},
+    )
+    result = read(order)
+    [m] = result.scenario.medications
+    assert (m.start, m.end, m.classes) == (datetime(2026, 6, 10, tzinfo=UTC), None, ["thalidomide-class"])
+    assert result.notes == [
+        "MedicationRequest/m: dispenseRequest.validityPeriod.end '2026-05-10' ends before it starts "
+        "('2026-06-10'); the end is not used"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("end", "last"),
+    [
+        ("2026-05", datetime(2026, 5, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("2024-02", datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("2025", datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+    ],
+)
+def test_a_partial_end_is_the_last_moment_of_its_month_or_year(end: str, last: datetime) -> None:
+    statement: Resource = {
+        "resourceType": "MedicationStatement",
+        "id": "s",
+        "status": "stopped",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "thalidomide"},
+        "effectivePeriod": {"start": "2024-01", "end": end},
+    }
+    order = med_request(
+        "m", "efavirenz", dispenseRequest={"validityPeriod": {"start": "2024-01", "end": end}}
+    )
+    result = read(statement, order)
+    s, m = result.scenario.medications
+    assert (s.start, s.end) == (datetime(2024, 1, 1, tzinfo=UTC), last)  # a partial start keeps its first day
+    assert (m.start, m.end) == (datetime(2024, 1, 1, tzinfo=UTC), last)
+    taken = f"'{end}' is a partial date; taken as the end of {last.date().isoformat()}"
+    assert result.notes == [
+        "MedicationStatement/s: start '2024-01' is a partial date; taken as 2024-01-01",
+        f"MedicationStatement/s: end {taken}",
+        "MedicationRequest/m: start '2024-01' is a partial date; taken as 2024-01-01",
+        f"MedicationRequest/m: end {taken}",
+    ]
+
+
+def _bounded(*periods: dict[str, object]) -> list[dict[str, object]]:
+    return [{"timing": {"repeat": {"boundsPeriod": p}}} for p in periods]
+
+
+def test_an_order_dated_only_by_its_dosage_bounds() -> None:
+    order = med_request(
+        "m",
+        "thalidomide",
+        status="stopped",
+        dosageInstruction=[
+            {"text": "no timing"},
+            *_bounded(
+                {"start": "2026-03-10", "end": "2026-06-01"}, {"start": "2026-03-01", "end": "2026-05"}
+            ),
+        ],
+    )
+    statement: Resource = {
+        "resourceType": "MedicationStatement",
+        "id": "s",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "dolutegravir"},
+        "dosage": _bounded({"start": "2026-02-01T08:00:00Z"}),
+    }
+    result = read(order, statement)
+    m, s = result.scenario.medications
+    assert (m.start, m.end) == (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC))
+    assert (s.start, s.end) == (datetime(2026, 2, 1, 8, tzinfo=UTC), None)
+    assert result.notes == []
+
+
+def test_dosage_bounds_open_at_one_end_leave_the_end_unknown() -> None:
+    order = med_request(
+        "m",
+        "thalidomide",
+        status="active",
+        dosageInstruction=_bounded({"start": "2026-03-01", "end": "2026-04-01"}, {"start": "2026-04-01"}),
+    )
+    [m] = read(order).scenario.medications
+    assert (m.start, m.end) == (datetime(2026, 3, 1, tzinfo=UTC), None)
+
+
+def test_dosage_bounds_do_not_override_other_dates() -> None:
+    order = med_request(
+        "m",
+        "thalidomide",
+        authoredOn="2026-01-05",
+        dosageInstruction=_bounded({"start": "2026-03-01", "end": "2026-06-01"}),
+    )
+    [m] = read(order).scenario.medications
+    assert (m.start, m.end) == (datetime(2026, 1, 5, tzinfo=UTC), None)
+
+
+def test_dosage_bounds_ending_before_they_start_and_a_malformed_bound() -> None:
+    backwards = med_request(
+        "m", "thalidomide", dosageInstruction=_bounded({"start": "2026-03-01", "end": "2026-02-01"})
+    )
+    malformed = med_request("n", "thalidomide", dosageInstruction=_bounded({"start": 20260301}))
+    result = read(backwards, malformed)
+    m, n = result.scenario.medications
+    assert (m.start, m.end) == (datetime(2026, 3, 1, tzinfo=UTC), None)
+    assert (n.ingredient, n.start, n.end) == ("thalidomide", None, None)  # kept, undated
+    assert result.problems == []
+    assert result.notes == [
+        "MedicationRequest/m: dosageInstruction.timing.repeat.boundsPeriod.end '2026-02-01' ends before it "
+        "starts ('2026-03-01'); the end is not used",
+        "MedicationRequest/n.dosageInstruction.0.timing.repeat.boundsPeriod.start: a date or time must be a "
+        "string; not used",
     ]
 
 

@@ -79,7 +79,6 @@ def test_a_malformed_element_a_rule_reads_is_a_problem_naming_resource_and_path(
     [
         ("category", {"coding": [{"code": "outpatient"}]}),  # one object where R4 has a list (the sandbox)
         ("intent", None),
-        ("dosageInstruction", "1 daily"),
         ("identifier", 12),
         ("extension", [{"url": 5}]),
         ("unexpected", 1),
@@ -92,6 +91,29 @@ def test_a_malformed_element_no_rule_reads_is_ignored(element: str, value: Any) 
     assert result.problems == [] and result.notes == []
     [medication] = result.scenario.medications
     assert medication.classes == ["thalidomide-class"]
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ("1 daily", "dosageInstruction: must be an array, not a string"),
+        (
+            [{"timing": {"repeat": {"boundsPeriod": {"end": 20260601}}}}],
+            "dosageInstruction.0.timing.repeat.boundsPeriod.end: a date or time must be a string",
+        ),
+    ],
+)
+def test_a_malformed_dosage_read_only_for_its_bounds_is_noted_and_never_costs_the_drug(
+    value: Any, where: str
+) -> None:
+    thalidomide = {**med_request("thal", "thalidomide 50 mg", status="draft"), "dosageInstruction": value}
+    result = read(thalidomide)
+    assert result.problems == []  # not a 422: the order is read as it was without its dosages
+    assert result.notes == [f"MedicationRequest/thal.{where}; not used"]
+    [medication] = result.scenario.medications
+    assert (medication.classes, medication.start, medication.end) == (["thalidomide-class"], None, None)
+    dated = {**thalidomide, "authoredOn": "2026-05-01"}
+    assert read(dated).notes == []  # dated otherwise: its dosages are not read at all
 
 
 def test_unread_parts_of_a_read_resource_are_ignored() -> None:
