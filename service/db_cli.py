@@ -85,9 +85,9 @@ def command_engine(settings: Settings, create: bool) -> Engine:
 
 def _db_engine(create: bool) -> tuple[Settings, Engine]:
     """The settings, and an engine on the configured database."""
-    from service.settings import get_settings
+    from service.settings_check import settings_or_exit
 
-    settings = get_settings()
+    settings = settings_or_exit()
     return settings, command_engine(settings, create)
 
 
@@ -96,9 +96,9 @@ def db_current() -> None:
     """Print the database's schema revision and this code's newest. Exit 1 when they differ, 2 when the
     database cannot be used (a SQLite file that does not exist is not created)."""
     from service.audit.migrate import schema_state
-    from service.settings import get_settings
+    from service.settings_check import settings_or_exit
 
-    with database_errors(get_settings().database_url):
+    with database_errors(settings_or_exit().database_url):
         _, engine = _db_engine(create=False)
         try:
             state = schema_state(engine)
@@ -115,9 +115,9 @@ def db_upgrade() -> None:
     """Bring the database schema to this code's newest revision, creating a SQLite file if need be (exit 1
     if the database is newer, 2 if it cannot be used)."""
     from service.audit.migrate import SchemaVersionError, upgrade
-    from service.settings import get_settings
+    from service.settings_check import settings_or_exit
 
-    with database_errors(get_settings().database_url):
+    with database_errors(settings_or_exit().database_url):
         _, engine = _db_engine(create=True)
         try:
             before = upgrade(engine)
@@ -145,9 +145,9 @@ def db_prune(days: int | None) -> None:
 
     from service.audit import AuditStore
     from service.audit.migrate import SchemaVersionError, prepare
-    from service.settings import get_settings
+    from service.settings_check import settings_or_exit
 
-    with database_errors(get_settings().database_url):
+    with database_errors(settings_or_exit().database_url):
         settings, engine = _db_engine(create=False)
         keep = days or settings.audit_retention_days
         cutoff = datetime.now(UTC) - timedelta(days=keep)

@@ -30,6 +30,8 @@ _HANDLER_NAME = "clinrules-json"
 LOGGERS = ("service", "engine", "uvicorn", "uvicorn.error", "asyncio")
 WINDOW_SECONDS = 60.0
 _TRACEBACK = "Traceback (most recent call last)"
+# An exception line of a traceback: a (dotted) class name, alone or before ": message".
+_EXCEPTION_LINE = re.compile(r"([A-Za-z_][\w.]*)(?::|$)")
 ACCESS_LOGGER = "service.access"
 
 
@@ -61,21 +63,34 @@ class NoTracebackFilter(logging.Filter):
         if record.name.startswith("asyncio") and isinstance(record.msg, str):
             # asyncio appends the failing task or socket (with its exception's message) after the first line.
             record.msg, record.args = record.getMessage().split("\n", 1)[0], None
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and not hasattr(record, "error_type"):
+            record.error_type = type(exc).__name__
         if _TRACEBACK in str(record.msg) or (record.args and _TRACEBACK in record.getMessage()):
             # Some callers log a formatted traceback as the message itself (Starlette's lifespan does).
             text = record.getMessage()
-            last = text.strip().splitlines()[-1]
-            record.error_type = last.split(":", 1)[0].rsplit(".", 1)[-1]
+            if not hasattr(record, "error_type"):
+                record.error_type = exception_type(text)
             record.msg = text.split(_TRACEBACK, 1)[0].strip() or "error (traceback removed)"
             record.args = None
-        if record.exc_info:
-            exc = record.exc_info[1]
-            if exc is not None and not hasattr(record, "error_type"):
-                record.error_type = type(exc).__name__
-            record.exc_info = None
+        record.exc_info = None
         record.exc_text = None
         record.stack_info = None
         return True
+
+
+def exception_type(traceback_text: str) -> str:
+    """The name of the exception a formatted traceback ends with, never its message (which may quote a
+    password or a patient id): the first unindented line after the last frame. The message may go on over
+    more lines (SQLAlchemy adds "(Background on this error at: …)"), so the last line is not the one."""
+    lines = traceback_text.strip().splitlines()
+    frames = [n for n, line in enumerate(lines) if line.lstrip().startswith('File "')]
+    after = lines[frames[-1] + 1 :] if frames else list(reversed(lines))
+    for line in after:
+        name = _EXCEPTION_LINE.match(line)
+        if name:
+            return name.group(1).rsplit(".", 1)[-1]
+    return "unknown"
 
 
 class RateLimitFilter(logging.Filter):

@@ -15,6 +15,7 @@ import logging
 import time
 from typing import Any
 
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.metrics import Metrics
@@ -66,11 +67,13 @@ async def _send_problem(send: Send, status: int, title: str, detail: str, path: 
 
 
 TOO_LARGE = "urn:clinrules:problem:too-large"
-
-
-TOO_LARGE = "urn:clinrules:problem:too-large"
 LOG_FIELDS = "clinrules.log"
 """Scope key under which a route leaves extra fields for the request's access log line (a dict)."""
+CLIENT_CLOSED = 499
+"""The status recorded (never sent) when the client went away before its body was read (nginx's code)."""
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"))
+"""Methods named as such in metrics and logs; any other token (HTTP allows any) is ``other``, so that a
+client inventing methods cannot add label values (memory, scrape size) or long log lines without end."""
 
 
 class ServiceMiddleware:
@@ -116,9 +119,13 @@ class ServiceMiddleware:
                 message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
+        reached_app = False
         try:
             replay = await self._receive_body(scope, receive, send_wrapper)
+            if replay is None and not started:
+                status = CLIENT_CLOSED  # no answer was sent: not a server error
             if replay is not None:
+                reached_app = True
                 await self.app(scope, replay, send_wrapper)
         except Exception as exc:
             error_log.error(
@@ -135,8 +142,9 @@ class ServiceMiddleware:
                 )
         finally:
             elapsed = time.perf_counter() - start
-            route = _route_template(scope)
+            route = _route_template(scope) if reached_app else _route_before_routing(scope)
             method = str(scope.get("method", ""))
+            method = method if method in METHODS else "other"
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             fields: dict[str, Any] = {
@@ -211,3 +219,18 @@ def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "(unmatched)"
+
+
+def _route_before_routing(scope: Scope) -> str:
+    """The template of the route a request refused (or abandoned) before routing was for, if the API
+    description names it: the app has not routed it, and FastAPI's routing is not a public interface."""
+    app = scope.get("app")
+    try:
+        paths = app.openapi()["paths"] if app is not None else {}
+    except Exception:  # no description: the route stays unknown
+        return "(unmatched)"
+    route_path = str(scope.get("path", ""))
+    for template in paths:
+        if compile_path(str(template))[0].fullmatch(route_path):
+            return str(template)
+    return "(unmatched)"

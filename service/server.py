@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import logging
 import resource
-import sys
 from typing import Any
 
 import uvicorn
-from pydantic import ValidationError
 
 from service.connections import BACKLOG, SPARE_DESCRIPTORS, GuardedH11Protocol
 from service.logging_setup import configure_logging
 from service.metrics import multiprocess_directory
-from service.settings import Settings, get_settings
+from service.settings_check import settings_or_exit
 
 log = logging.getLogger("service.server")
-
-
-class SettingsRefused(SystemExit):
-    """The settings cannot start a safe service; the message names the setting."""
 
 
 UVICORN_OPTIONS: dict[str, Any] = {
@@ -35,19 +29,6 @@ UVICORN_OPTIONS: dict[str, Any] = {
 }
 """How ``clinrules serve`` runs uvicorn (beside host, port and workers): benchmarks serve their baseline
 app with the same options, so that the comparison is with the same server."""
-
-
-def read_settings() -> Settings:
-    """The settings, or a :class:`SettingsRefused` naming each wrong one (never echoing its value)."""
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            name = "CLINRULES_" + "_".join(str(p) for p in error["loc"]).upper() if error["loc"] else ""
-            message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"  {name}: {message}" if name else f"  {message}")
-        raise SettingsRefused("clinrules: the settings are refused:\n" + "\n".join(lines)) from None
 
 
 def raise_descriptor_limit(wanted: int) -> int:
@@ -73,11 +54,7 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     With several workers, each process loads and compiles the rules once; their metrics are shared through
     the Prometheus client's multiprocess files, so one scrape sees the whole server.
     """
-    try:
-        settings = read_settings()
-    except SettingsRefused as exc:
-        print(exc, file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_rate_per_minute)
     soft = raise_descriptor_limit(settings.max_connections + SPARE_DESCRIPTORS + BACKLOG)
     if soft != resource.RLIM_INFINITY and soft < settings.max_connections + SPARE_DESCRIPTORS + BACKLOG:

@@ -191,17 +191,26 @@ class Settings(BaseSettings):
     @field_validator("fhir_trusted_servers")
     @classmethod
     def _trusted_urls(cls, value: list[str]) -> list[str]:
-        return [_trusted_entry(v) for v in value]
+        return [_trusted_entry(v, f"entry {n}") for n, v in enumerate(value, 1)]
 
     @field_validator("fhir_trusted_servers_by_issuer")
     @classmethod
     def _trusted_urls_by_issuer(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        return {iss: [_trusted_entry(v) for v in urls] for iss, urls in value.items()}
+        return {
+            iss: [_trusted_entry(v, f"issuer {i}, entry {n}") for n, v in enumerate(urls, 1)]
+            for i, (iss, urls) in enumerate(value.items(), 1)
+        }
 
     @field_validator("fhir_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        return [str(ipaddress.ip_network(v, strict=False)) for v in value]
+        networks = []
+        for n, text in enumerate(value, 1):
+            try:
+                networks.append(str(ipaddress.ip_network(text, strict=False)))
+            except ValueError:
+                raise ValueError(f"entry {n} is not an IP network in CIDR form, e.g. 10.20.0.0/16") from None
+        return networks
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -236,12 +245,29 @@ class Settings(BaseSettings):
         return salt.encode()
 
 
-def _trusted_entry(url: str) -> str:
-    """A trusted FHIR base URL, checked and canonical (a ValueError names what is wrong)."""
+def _trusted_entry(url: str, position: str) -> str:
+    """A trusted FHIR base URL, checked and canonical; a ValueError names the entry's position, what is
+    wrong and the URL without its user info, query and fragment (which may hold credentials)."""
     try:
         return check_trusted_entry(url)
     except NotTrusted as exc:
-        raise ValueError(f"{url[:200]!r}: {exc}") from None
+        shown = url_without_secrets(url)
+        raise ValueError(f"{position} ({shown}): {exc}" if shown else f"{position}: {exc}") from None
+
+
+def url_without_secrets(url: str) -> str:
+    """``scheme://host:port/path`` of ``url``, without its user info, query and fragment (which may hold
+    credentials); empty if it is not such a URL."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return ""
+    if not parts.scheme or not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{port}{parts.path[:120]}"
 
 
 def _read_salt(path: Path, wait_seconds: float = 2.0) -> bytes:

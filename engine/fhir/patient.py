@@ -45,15 +45,17 @@ class ThePatient:
                 reference.startswith("urn:uuid:") and any(k.startswith("urn:uuid:") for k in self.references)
             )
         if not same:
-            report.note(f"{found.label}: subject {reference} is not the patient given; left out")
+            # Not the other patient's reference: the note reaches this patient's card (an id is identifying).
+            report.note(f"{found.label}: belongs to another patient; left out")
         return same
 
 
 def read_patient(found: list[Found], report: Report) -> ThePatient:
     """The first Patient given (others are noted and left out); an empty patient when there is none."""
     patients = [f for f in found if f.type == "Patient"]
-    for other in patients[1:]:
-        report.note(f"{other.label}: a second patient; left out (the patient is {patients[0].label})")
+    for _ in patients[1:]:
+        # Not the second Patient's label: its id is another patient's identifier.
+        report.note(f"a second Patient resource; left out (the patient is {patients[0].label})")
     if not patients:
         return ThePatient(Patient(), frozenset())
     entry = patients[0]

@@ -49,10 +49,10 @@ def report(since: datetime | None, output: ReportFormat, rules: Path | None) -> 
     from service.analytics.report import build_report
     from service.audit.migrate import schema_state
     from service.db_cli import command_engine, database_errors
-    from service.settings import get_settings
+    from service.settings_check import settings_or_exit
 
     out = stdout_console()
-    settings = get_settings()
+    settings = settings_or_exit()
     try:
         kb = load_knowledge_base(rules or settings.rules_dir, settings.thresholds)
     except KnowledgeBaseError as exc:

@@ -272,6 +272,18 @@ def test_data_left_out_is_told_in_an_info_card_last(client: TestClient) -> None:
     assert "uuid" not in quality  # not a rule's alert: nothing to give feedback on
 
 
+def test_another_patients_observation_is_left_out_without_naming_that_patient(client: TestClient) -> None:
+    request = load_fixture("patient-view-iris-risk")
+    entries = request["prefetch"]["observations"]["entry"]
+    stranger = {**entries[0]["resource"], "id": "cd4-x", "subject": {"reference": "Patient/OTHER-MRN-55"}}
+    entries.append({"resource": stranger})
+    cards = client.post("/cds-services/patient-view", json=request).json()["cards"]
+    quality = cards[-1]
+    assert quality["source"]["topic"]["code"] == "data-quality"
+    assert "Observation/cd4-x: belongs to another patient; left out" in quality["detail"]
+    assert "OTHER-MRN-55" not in str(cards)
+
+
 def test_invalid_fhir_in_prefetch_is_refused_naming_the_resource(client: TestClient) -> None:
     request = load_fixture("patient-view-iris-risk")
     request["prefetch"]["observations"]["entry"][0]["resource"]["valueQuantity"]["value"] = "38"

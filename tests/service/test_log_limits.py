@@ -37,6 +37,50 @@ def test_an_exception_is_logged_by_its_type_only(lines: Any) -> None:
     assert LEAK not in json.dumps(logged) and "Traceback" not in json.dumps(logged)
 
 
+class BackgroundError(Exception):
+    """Like SQLAlchemy's errors: the message ends with a line of its own about where to read more."""
+
+    def __str__(self) -> str:
+        failed = f"(psycopg.OperationalError) password authentication failed for {LEAK}"
+        return f"{failed}\n(Background on this error at: https://sqlalche.me/e/20/e3q8)"
+
+
+def test_a_traceback_as_message_is_logged_by_the_exception_type_even_when_the_message_runs_on(
+    lines: Any,
+) -> None:
+    def fail() -> None:
+        raise BackgroundError()
+
+    try:
+        fail()
+    except BackgroundError:
+        # What Starlette's lifespan sends uvicorn when start-up fails: the formatted traceback as the message.
+        logging.getLogger("uvicorn.error").error(traceback.format_exc())
+        logging.getLogger("uvicorn.error").error("start-up failed", exc_info=True)
+    logged = lines()
+    assert [line["error_type"] for line in logged] == ["BackgroundError", "BackgroundError"]
+    assert LEAK not in json.dumps(logged) and "Background on" not in json.dumps(logged)
+
+
+def test_the_exception_type_of_a_multi_line_message_after_indented_lines() -> None:
+    from pydantic import BaseModel, ValidationError
+
+    from service.logging_setup import exception_type
+
+    class Port(BaseModel):
+        port: int
+
+    try:
+        Port.model_validate({"port": LEAK})
+    except ValidationError:
+        text = traceback.format_exc()
+    assert exception_type(text) == "ValidationError"
+    assert exception_type(
+        "Boom happened\nsqlalchemy.exc.OperationalError: x\n(Background on this error at: y)"
+    ) == ("OperationalError")
+    assert exception_type("(nothing like a name here)") == "unknown"
+
+
 def test_asyncio_keeps_only_the_first_line_of_its_message(lines: Any) -> None:
     asyncio_log = logging.getLogger("asyncio")
     asyncio_log.error("Task exception was never retrieved\nfuture: <Task exception=KeyError(%r)>", LEAK)
