@@ -98,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         telemetry=FRAMEWORK_TELEMETRY,
+        # Starlette's slash redirect builds its Location from the request's Host header (an open redirect
+        # to wherever the caller names); a path with a stray trailing slash is a 404 problem instead.
+        redirect_slashes=False,
         docs_url=None,  # served by service.routes.docs from local assets (FastAPI's default uses a CDN)
         redoc_url=None,
         openapi_tags=[

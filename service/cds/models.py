@@ -255,10 +255,20 @@ class OverrideReasonCoding(_Open):
 
 
 class OverrideReason(_Open):
-    """Why a card was overridden."""
+    """Why a card was overridden: a reason, a comment, or both (CDS Hooks 2.0)."""
 
     reason: OverrideReasonCoding | None = None
     userComment: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> OverrideReason:
+        if self.reason is None and not (self.userComment and self.userComment.strip()):
+            raise ValueError("must hold a reason, a userComment, or both")
+        return self
+
+
+def _misplaced(field: str, message: str) -> PydanticCustomError:  # the 422 names feedback.N.<field>
+    return PydanticCustomError("clinrules", "{field}: {message}", {"field": field, "message": message})
 
 
 class FeedbackItem(_Open):
@@ -266,16 +276,21 @@ class FeedbackItem(_Open):
 
     card: UUID
     outcome: Literal["accepted", "overridden"]
-    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list, max_length=50)
-    overrideReason: OverrideReason | None = None
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(
+        default_factory=list, max_length=50, description="At least one when accepted; none when overridden."
+    )
+    overrideReason: OverrideReason | None = Field(default=None, description="Only when overridden.")
     outcomeTimestamp: Instant = Field(description="When the clinician acted on the card; 1900-2199.")
 
     @model_validator(mode="after")
     def _consistent(self) -> FeedbackItem:
+        # CDS Hooks 2.0: a card is accepted by accepting a suggestion (else the analytics miscount).
+        if self.outcome == "accepted" and not self.acceptedSuggestions:
+            raise _misplaced("acceptedSuggestions", "is required when outcome is accepted")
         if self.outcome == "accepted" and self.overrideReason is not None:
-            raise ValueError("an accepted card has no overrideReason")
+            raise _misplaced("overrideReason", "is only for an overridden outcome")
         if self.outcome == "overridden" and self.acceptedSuggestions:
-            raise ValueError("an overridden card has no acceptedSuggestions")
+            raise _misplaced("acceptedSuggestions", "is only for an accepted outcome")
         return self
 
 

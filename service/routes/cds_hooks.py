@@ -225,15 +225,11 @@ def feedback(service: ServiceDep, claims: TokenClaims, body: JsonBody, state: St
             raise ProblemError(
                 404, "Not Found", f"feedback.{i}.card: no card {item.card} was issued by {service.id}."
             )
-        problems = []
-        unknown = [s.id for s in item.acceptedSuggestions if s.id not in card.suggestion_uuids]
-        if unknown:
-            problems.append(
-                FieldProblem(
-                    f"feedback.{i}.acceptedSuggestions",
-                    f"not suggestions of this card: {', '.join(unknown[:5])}",
-                )
-            )
+        problems = [
+            FieldProblem(f"feedback.{i}.acceptedSuggestions.{m}.id", "not a suggestion of this card")
+            for m, accepted in enumerate(item.acceptedSuggestions)
+            if accepted.id not in card.suggestion_uuids
+        ]
         # CDS Hooks lets the client offer override reasons of its own (in its own code system): those are
         # kept as given; a code in this service's system must be one the card offered.
         reason = item.overrideReason.reason if item.overrideReason else None

@@ -18,8 +18,9 @@ CLIENTS = 6
 
 
 def _feedback_on(card: dict[str, Any]) -> dict[str, Any]:
-    item = {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-06-01T09:00:00Z"}
-    return {"feedback": [{**item, "acceptedSuggestions": []}]}
+    # Overridden: the patient-view card offers no suggestion to accept.
+    item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-06-01T09:00:00Z"}
+    return {"feedback": [item]}
 
 
 class Load:

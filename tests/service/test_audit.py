@@ -77,7 +77,7 @@ def test_evaluation_and_feedback_survive_restart(db_settings: Settings, reader: 
         assert answer.outcome == "overridden"
         assert answer.override_reason_code == card["overrideReasons"][0]["code"]
         # Feedback on the card still works after the restart.
-        again = {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-06-01T10:00:00Z"}
+        again = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-06-01T10:00:00Z"}
         assert (
             client.post("/cds-services/patient-view/feedback", json={"feedback": [again]}).status_code == 200
         )
@@ -113,7 +113,7 @@ def test_failed_request_stores_nothing(
         assert _counts(reader) == (0, 0, 0)
         unknown = {
             "card": "3f9a2c1e-7b5d-4e8a-9c0f-1a2b3c4d5e6f",
-            "outcome": "accepted",
+            "outcome": "overridden",
             "outcomeTimestamp": "2026-06-01T09:05:00Z",
         }
         answer = client.post("/cds-services/patient-view/feedback", json={"feedback": [unknown]})

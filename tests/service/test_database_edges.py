@@ -78,7 +78,7 @@ def test_feedback_outcome_time_without_offset_is_utc(new_york_url: str) -> None:
         card = client.post("/cds-services/patient-view", json=load_fixture("patient-view-iris-risk"))
         uuid = card.json()["cards"][0]["uuid"]
         for sent in ("2026-06-01T09:05:00", "2026-06-01T09:05:00Z"):
-            body = {"feedback": [{"card": uuid, "outcome": "accepted", "outcomeTimestamp": sent}]}
+            body = {"feedback": [{"card": uuid, "outcome": "overridden", "outcomeTimestamp": sent}]}
             assert client.post("/cds-services/patient-view/feedback", json=body).status_code == 200
     stored = "SELECT to_char(outcome_timestamp AT TIME ZONE 'UTC', 'HH24:MI') FROM feedback ORDER BY id"
     assert _utc_text(new_york_url, stored) == ["09:05", "09:05"]

@@ -156,3 +156,36 @@ class _PageParts(HTMLParser):
             value = named.get(name)
             if value and (tag in ("script", "link", "img")):
                 self.urls.append(value)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/cds-services/"),
+        ("POST", "/cds-services/order-sign/"),
+        ("POST", "/cds-services/order-sign/feedback/"),
+        ("GET", "/docs/"),
+        ("GET", "/rules/"),
+        ("GET", "/ui/analytics/"),
+    ],
+)
+def test_a_trailing_slash_is_a_404_problem_not_a_redirect_to_the_host(
+    client: TestClient, method: str, path: str
+) -> None:
+    # Starlette's slash redirect built its Location from Host: http://evil.example/cds-services.
+    body = load_fixture("order-sign-thalidomide-pregnant") if method == "POST" else None
+    answer = client.request(method, path, json=body, headers={"Host": "evil.example"}, follow_redirects=False)
+    assert answer.status_code == 404 and "location" not in answer.headers, answer.headers
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["instance"] == path
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/ui", "/ui/", "/ui/analytics", "/docs", "/cds-services", "/openapi.json"]
+)
+def test_the_addresses_the_readme_gives_still_answer(client: TestClient, path: str) -> None:
+    answer = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+    if answer.status_code == 307:  # the home page and /ui/ lead to /ui, by path alone
+        assert answer.headers["location"] == "/ui"
+        answer = client.get(answer.headers["location"])
+    assert answer.status_code == 200, (path, answer.text)

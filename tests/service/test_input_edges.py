@@ -148,7 +148,7 @@ def _card_uuid(client: TestClient) -> str:
 
 @pytest.mark.parametrize("value", [*OVERFLOWING, "0001-01-01T00:00:00Z", "2200-01-01T00:00:00Z"])
 def test_feedback_time_out_of_range_names_the_field(client: TestClient, value: str) -> None:
-    item = {"card": _card_uuid(client), "outcome": "accepted", "outcomeTimestamp": value}
+    item = {"card": _card_uuid(client), "outcome": "overridden", "outcomeTimestamp": value}
     response = client.post("/cds-services/order-sign/feedback", json={"feedback": [item]})
     assert _fields(response) == ["feedback.0.outcomeTimestamp"]
 
@@ -156,7 +156,7 @@ def test_feedback_time_out_of_range_names_the_field(client: TestClient, value: s
 def test_feedback_time_with_an_offset_is_stored(client: TestClient) -> None:
     item = {
         "card": _card_uuid(client),
-        "outcome": "accepted",
+        "outcome": "overridden",
         "outcomeTimestamp": "2026-06-01T09:05:00+02:00",
     }
     response = client.post("/cds-services/order-sign/feedback", json={"feedback": [item]})
