@@ -21,6 +21,7 @@ from typing import Any
 
 from _empty_app import create_app as empty_app
 
+import service.cds.evaluation as evaluation
 import service.deps
 import service.routes.cds_hooks as route
 from engine.evaluator import Evaluator
@@ -33,9 +34,9 @@ PATH = "/cds-services/patient-view"
 STAGES: dict[str, list[tuple[Any, str]]] = {
     "JSON body": [(service.deps, "parse_json_body")],
     "request models": [(route, "_validate")],
-    "FHIR intake": [(route, "scenario_from_resources")],
+    "FHIR intake": [(evaluation, "scenario_from_resources")],
     "rules": [(Evaluator, "evaluate")],
-    "cards": [(route, "cards_for"), (route, "issued")],
+    "cards": [(evaluation, "cards_for"), (evaluation, "issued")],
     "audit record": [(AuditStore, "record_evaluation_async")],
     "response": [(route, "FastJSONResponse")],
 }

@@ -1,5 +1,6 @@
-"""What a search Bundle says about itself: the URL of its next page, and whether the server says the search
-failed (an ``error`` or ``fatal`` OperationOutcome among its entries, nested Bundles included)."""
+"""What a search Bundle says about itself: the URL of its next page, whether the server says the search
+failed (an ``error`` or ``fatal`` OperationOutcome among its entries, nested Bundles included), and whether
+its ``total`` counts more matches than it holds."""
 
 from __future__ import annotations
 
@@ -39,3 +40,25 @@ def failed_search(bundle: dict[str, Any], depth: int = 0) -> bool:
         ):
             return True
     return False
+
+
+def matches(bundle: dict[str, Any]) -> int:
+    """The entries of a search Bundle that are matches (``search.mode`` ``match``, or no mode): not the
+    ``include``d resources nor the ``outcome``."""
+    entries = bundle.get("entry")
+    count = 0
+    for entry in entries if isinstance(entries, list) else []:
+        search = entry.get("search") if isinstance(entry, dict) else None
+        mode = search.get("mode") if isinstance(search, dict) else None
+        count += mode in (None, "match")
+    return count
+
+
+def short_of_total(bundle: dict[str, Any]) -> bool:
+    """True when a searchset Bundle without a ``next`` link holds fewer matches than its ``total`` (FHIR R4:
+    the number of matches in the whole result): some of the result is missing. Read on the whole result
+    (every page's entries merged in), so matches are summed over the pages."""
+    total = bundle.get("total")
+    if bundle.get("type") != "searchset" or not isinstance(total, int) or isinstance(total, bool):
+        return False
+    return next_link(bundle) is None and total > matches(bundle)

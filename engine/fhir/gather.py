@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.fhir.bundles import MAX_BUNDLE_DEPTH, next_link
+from engine.fhir.bundles import MAX_BUNDLE_DEPTH, matches, next_link, short_of_total
 from engine.fhir.medication_refs import same_drug
 from engine.fhir.models import BundleShell, CodeableConcept, ObservationHead
 from engine.fhir.report import Report
@@ -178,6 +178,11 @@ class Gatherer:
             self.report.note(
                 f"{label}: only this page of the search result was given (it has a next link); "
                 "the other pages were not read, so an alert may be missing"
+            )
+        elif short_of_total(bundle):
+            self.report.note(
+                f"{label}: the search result counts {bundle['total']} matches (Bundle.total) but holds "
+                f"{matches(bundle)}; the others were not given, so an alert may be missing"
             )
         self._entries(bundle.get("entry", []), label, depth + 1, draft, out)
 

@@ -49,7 +49,10 @@ def resolve_medication(
             return hit.code
     if reference.display is None:
         report.unresolved.append(target)
-        report.note(f"{found.label}: medication {target[:200]} is not in the request; left out")
+        report.note(
+            f"{found.label}: medication {target[:200]} is not in the request, so its drug could not be "
+            "identified; left out, so an alert may be missing"
+        )
     return None
 
 

@@ -65,3 +65,23 @@ Feature: Missing prefetch
     When the EHR calls the "order-sign" service
     Then the service answers a 412 problem
     And the problem carries an OperationOutcome mentioning "observations"
+
+  Scenario: a draft thalidomide order naming its drug only by reference is judged on the fetched Medication
+    Given the EHR prepares the CDS Hooks request "order-sign-thalidomide-pregnant"
+    And the EHR's FHIR server holds the patient's record
+    And the service trusts the EHR's FHIR server
+    And the draft order "draft-thal" names its drug only as Medication "thal" on the EHR's FHIR server, coded RxNorm "10432"
+    When the EHR calls the "order-sign" service
+    Then the service answers 200
+    And the "thalidomide-pregnancy" card is critical
+    And the "thalidomide-teratogenicity" card is critical
+    And the EHR's FHIR server was asked for "Medication/thal" only
+
+  Scenario: a search whose total counts more matches than it holds is fetched again, never judged as whole
+    Given the EHR prepares the CDS Hooks request "order-sign-thalidomide-pregnant"
+    And the EHR's FHIR server holds the patient's record
+    And the service trusts the EHR's FHIR server
+    And the observations are prefetched as an empty search whose total is 1
+    When the EHR calls the "order-sign" service
+    Then the service answers 200
+    And the "thalidomide-pregnancy" card is critical

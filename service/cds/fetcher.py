@@ -5,7 +5,8 @@ deadline for the whole exchange, body included (not per read); the number of GET
 is bounded (:class:`FetchGate`). Bodies are streamed and decompressed here, chunk by chunk with a bound
 on the output, so a decompression bomb stops at the byte cap (counted after decoding) before it can
 fill memory. Bytes and Bundle entries are also capped per call, and search pages are followed to the end
-or not at all. Every failure is a :class:`FetchFailed` whose reason is for the log only.
+or not at all (a result whose ``total`` counts more matches than its pages hold is a failure too).
+Every failure is a :class:`FetchFailed` whose reason is for the log only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from engine.fhir.bundles import failed_search, next_link
+from engine.fhir.bundles import failed_search, next_link, short_of_total
 from service.cds.content_encoding import decoder_for
 from service.cds.trust import BaseUrl, NotTrusted, PinnedServer
 from service.json_body import parse_json_body
@@ -178,6 +179,8 @@ class FhirFetcher:
             url = next_link(page)
         merged = {k: v for k, v in bundle.items() if k not in ("entry", "link")}
         merged["entry"] = entries
+        if short_of_total(merged):
+            raise FetchFailed("Bundle.total counts more matches than the pages hold")
         return merged
 
     def _count_entries(self, count: int) -> None:

@@ -1,7 +1,8 @@
 """Getting the FHIR data a hook call needs: from ``prefetch``, else from the client's ``fhirServer``.
 
 A prefetch value that is missing or an OperationOutcome (alone, or an ``error``/``fatal`` one in a search
-Bundle: the server's search failed) is fetched from ``fhirServer``; a prefetched
+Bundle: the server's search failed), or a search Bundle whose ``total`` counts more matches than it holds
+(with no next link: part of the result was left out), is fetched from ``fhirServer``; a prefetched
 search Bundle with a ``next`` link has the rest of its pages fetched, because evaluating part of a record
 could hide an alert. A null value means the client has no such data (CDS Hooks) and is not fetched.
 
@@ -23,11 +24,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FieldProblem
-from engine.fhir.bundles import failed_search, next_link
+from engine.fhir.bundles import failed_search, next_link, short_of_total
 from service.cds.fetcher import FetchFailed, FetchGate, FetchLimits, FhirFetcher
 from service.cds.models import CdsRequest
 from service.cds.services import TemplateError, render_template
-from service.cds.trust import BaseUrl, NotTrusted, pin, trusted_base
+from service.cds.trust import BaseUrl, NotTrusted, PinnedServer, pin, trusted_base
 from service.problems import TYPE_BASE, ProblemError, invalid_fields
 from service.settings import Settings
 
@@ -58,11 +59,21 @@ def precondition_failed(issues: list[tuple[str, str]]) -> ProblemError:
     )
 
 
-def _incomplete(missing: list[str], paged: list[str], templates: Mapping[str, str], why: str) -> ProblemError:
+def _incomplete(
+    missing: list[str], paged: list[str], templates: Mapping[str, str], why: str, short: frozenset[str]
+) -> ProblemError:
     """The 412 naming every key not had whole; ``why`` is the same text for every fetch failure."""
     lack = f"and {why}"
     rest = lack if why == NO_SERVER else f"and the rest {why}"
-    issues = [("incomplete", f"prefetch '{key}' ({templates[key]}) is missing {lack}") for key in missing]
+    issues = [
+        (
+            "incomplete",
+            f"prefetch '{key}' holds fewer matches than its Bundle.total says {rest}"
+            if key in short
+            else f"prefetch '{key}' ({templates[key]}) is missing {lack}",
+        )
+        for key in missing
+    ]
     issues += [
         ("incomplete", f"prefetch '{key}' holds only the first page of a search (a next link) {rest}")
         for key in paged
@@ -82,12 +93,14 @@ def trusted_servers(settings: Settings, issuer: str | None) -> list[str]:
 
 def _classify(
     request: CdsRequest, templates: Mapping[str, str]
-) -> tuple[dict[str, dict[str, Any]], list[str], list[str]]:
-    """The prefetched resources by key, the keys to fetch, and the keys whose search has more pages."""
+) -> tuple[dict[str, dict[str, Any]], list[str], list[str], frozenset[str]]:
+    """The prefetched resources by key, the keys to fetch, the keys whose search has more pages, and the
+    keys (among those to fetch) whose search Bundle holds fewer matches than its ``total``."""
     given = request.prefetch or {}
     resources: dict[str, dict[str, Any]] = {}
     missing: list[str] = []
     paged: list[str] = []
+    short: set[str] = set()
     for key in templates:
         value = given.get(key)
         if key in given and value is None:
@@ -96,10 +109,14 @@ def _classify(
             _is_resource(value)
             and (
                 value["resourceType"] == "OperationOutcome"
-                or (value["resourceType"] == "Bundle" and failed_search(value))
+                or (value["resourceType"] == "Bundle" and (failed_search(value) or short_of_total(value)))
             )
         ):
-            missing.append(key)  # an error OperationOutcome, alone or in a search Bundle: the search failed
+            # An error OperationOutcome, alone or in a search Bundle: the search failed; a Bundle.total
+            # above its matches (and no next link): part of the result was left out.
+            missing.append(key)
+            if isinstance(value, dict) and value.get("resourceType") == "Bundle" and short_of_total(value):
+                short.add(key)
         elif not _is_resource(value):
             raise invalid_fields(
                 [FieldProblem(f"prefetch.{key}", "must be a FHIR resource or Bundle, or null")]
@@ -108,7 +125,25 @@ def _classify(
             resources[key] = value
             if value["resourceType"] == "Bundle" and next_link(value) is not None:
                 paged.append(key)
-    return resources, missing, paged
+    return resources, missing, paged, frozenset(short)
+
+
+def call_deadline(settings: Settings) -> float:
+    """The event-loop time by which one call's fetching must be done."""
+    return asyncio.get_running_loop().time() + settings.fhir_deadline_seconds
+
+
+def access_token(request: CdsRequest) -> str | None:
+    """The ``fhirAuthorization`` access token, if the request has one."""
+    return request.fhirAuthorization.access_token.get_secret_value() if request.fhirAuthorization else None
+
+
+async def pinned_server(request: CdsRequest, settings: Settings, issuer: str | None) -> PinnedServer:
+    """The request's ``fhirServer``, checked against the trusted servers and pinned to its checked addresses
+    (:class:`NotTrusted` when it may not be fetched from)."""
+    base = trusted_base(str(request.fhirServer), trusted_servers(settings, issuer))
+    networks = [ipaddress.ip_network(n) for n in settings.fhir_allowed_networks]
+    return await pin(base, networks)
 
 
 async def resolve_prefetch(
@@ -119,32 +154,32 @@ async def resolve_prefetch(
     gate: FetchGate,
     issuer: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    deadline: float | None = None,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The FHIR resource of every template by its key (prefetched, completed or fetched), and the keys
     fetched.
 
-    ``issuer`` is the verified JWT's ``iss`` (None when JWT is off); ``gate`` bounds concurrent GETs.
+    ``issuer`` is the verified JWT's ``iss`` (None when JWT is off); ``gate`` bounds concurrent GETs;
+    ``deadline`` (event-loop time) is the call's fetch deadline, by default ``fhir_deadline_seconds``
+    from now.
     """
-    resources, missing, paged = _classify(request, templates)
+    resources, missing, paged, short = _classify(request, templates)
     if not missing and not paged:
         return resources, []
     if request.fhirServer is None:
-        raise _incomplete(missing, paged, templates, NO_SERVER)
+        raise _incomplete(missing, paged, templates, NO_SERVER, short)
     paths: dict[str, str] = {}
     for key in missing:
         try:
             paths[key] = render_template(templates[key], request.context)
         except TemplateError as exc:
             raise precondition_failed([("required", f"prefetch '{key}' needs context.{exc}")]) from None
-    token = request.fhirAuthorization.access_token.get_secret_value() if request.fhirAuthorization else None
     current = (missing + paged)[0]
     try:
-        async with asyncio.timeout(settings.fhir_deadline_seconds):
-            base = trusted_base(str(request.fhirServer), trusted_servers(settings, issuer))
-            networks = [ipaddress.ip_network(n) for n in settings.fhir_allowed_networks]
-            server = await pin(base, networks)
+        async with asyncio.timeout_at(deadline if deadline is not None else call_deadline(settings)):
+            server = await pinned_server(request, settings, issuer)
             limits = FetchLimits.from_settings(settings)
-            async with FhirFetcher(server, token, limits, gate, transport) as fetcher:
+            async with FhirFetcher(server, access_token(request), limits, gate, transport) as fetcher:
                 for key in paged:
                     current = key
                     resources[key] = await fetcher.rest_of(resources[key])
@@ -152,12 +187,13 @@ async def resolve_prefetch(
                     current = key
                     resources[key] = await fetcher.read(paths[key])
     except (NotTrusted, FetchFailed, TimeoutError) as exc:
-        _log_failure(current, request, exc)
-        raise _incomplete(missing, paged, templates, NOT_FETCHED) from None
+        log_failure(current, request, exc)
+        raise _incomplete(missing, paged, templates, NOT_FETCHED, short) from None
     return {key: resources[key] for key in templates if key in resources}, missing + paged
 
 
-def _log_failure(key: str, request: CdsRequest, exc: Exception) -> None:
+def log_failure(key: str, request: CdsRequest, exc: Exception) -> None:
+    """Log why a fetch failed: the reason and the host, never the token, URL path or patient id."""
     reason = str(exc) if not isinstance(exc, TimeoutError) else "the call's fetch deadline passed"
     try:
         host = BaseUrl.parse(str(request.fhirServer)).host

@@ -97,8 +97,11 @@ def _templates(value_sets: ValueSets) -> dict[str, str]:
         # lymphocyte panel is found; `code=` would miss it.
         "observations": f"Observation?patient={PATIENT}&combo-code={','.join(codes)}",
         "conditions": f"Condition?patient={PATIENT}",
-        "medicationRequests": f"MedicationRequest?patient={PATIENT}",
-        "medicationStatements": f"MedicationStatement?patient={PATIENT}",
+        # _include: an order naming its drug by medicationReference comes with that Medication.
+        "medicationRequests": f"MedicationRequest?patient={PATIENT}&_include=MedicationRequest:medication",
+        "medicationStatements": (
+            f"MedicationStatement?patient={PATIENT}&_include=MedicationStatement:medication"
+        ),
     }
 
 

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from engine.errors import FieldProblem
-from engine.fhir import scenario_from_resources
+from engine.fhir import FhirImport
 from service.audit import Outcome
-from service.audit.store import IssuedCard
-from service.cds.cards import cards_for, data_quality_card, issued
-from service.cds.draft_orders import InRequest
+from service.cds.evaluation import assess, evaluate, read_and_evaluate
 from service.cds.fetcher import gate_for
+from service.cds.medication_fetch import fetch_medications
 from service.cds.models import (
     OVERRIDE_SYSTEM,
     CdsRequest,
     CdsResponse,
     Discovery,
     FeedbackRequest,
-    OrderSignContext,
 )
-from service.cds.prefetch import resolve_prefetch
+from service.cds.prefetch import call_deadline, resolve_prefetch
 from service.cds.services import SERVICES, CdsService, prefetch_templates
 from service.deps import (
     JsonBody,
@@ -43,8 +41,8 @@ from service.openapi_docs import cds_request_body, feedback_request_body
 from service.patient_hash import hash_patient_id
 from service.problems import ProblemError, invalid_fields, problem_responses, validation_problems
 from service.responses import INLINE_MAX_BYTES, FastJSONResponse
-from service.state import ServiceState
 
+T = TypeVar("T")
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 log = logging.getLogger("service.cds")
 
@@ -114,21 +112,45 @@ async def call_service(
         )
     context = _validate(service.context_model, request.context, ("context",))
     # Fetching is awaited here, on the event loop, so a slow FHIR server holds no worker thread.
-    issuer = claims.get("iss") if claims else None
+    claimed = claims.get("iss") if claims else None
+    issuer = claimed if isinstance(claimed, str) else None
+    gate = gate_for(http.app.state, state.settings.fhir_max_concurrent_fetches)
+    deadline = call_deadline(state.settings)  # one fetch deadline for the whole call
     resources, fetched = await resolve_prefetch(
         request,
         prefetch_templates(state.kb.value_sets),
         state.settings,
-        gate=gate_for(http.app.state, state.settings.fhir_max_concurrent_fetches),
-        issuer=issuer if isinstance(issuer, str) else None,
+        gate=gate,
+        issuer=issuer,
+        deadline=deadline,
     )
     # The evaluation is CPU work: a thread gains nothing under the GIL but costs two hops, so a small
     # prefetch is evaluated here; a large one (or fetched data, of any size) goes to the thread pool,
     # where the event loop still gets its turns (health probes, other connections).
-    if fetched or len(await http.body()) > INLINE_MAX_BYTES:
-        outcome = await run_in_threadpool(_evaluate, service, context, resources, state, base, now)
+    threaded = bool(fetched) or len(await http.body()) > INLINE_MAX_BYTES
+    server = str(request.fhirServer) if request.fhirServer is not None else None
+    assessed = await _in_thread(threaded, assess, service, context, resources, state, base, now, server)
+    if isinstance(assessed, FhirImport):
+        # Orders naming their drug by a Medication the request lacks, on fhirServer: fetched, then the
+        # record read again with them (else evaluated as read, each such order noted).
+        medications = await fetch_medications(
+            request,
+            assessed.unresolved_references,
+            state.settings,
+            gate=gate,
+            deadline=deadline,
+            issuer=issuer,
+        )
+        if medications:
+            resources = {**resources, **medications}  # keyed "Medication/id": never a template key
+            fetched = [*fetched, *medications]
+            outcome = await run_in_threadpool(
+                read_and_evaluate, service, context, resources, state, base, now
+            )
+        else:
+            outcome = await _in_thread(threaded, evaluate, service, context, assessed, state, base, now)
     else:
-        outcome = _evaluate(service, context, resources, state, base, now)
+        outcome = assessed
     # The audit record is awaited, not waited for in a thread: durable before the answer leaves.
     await state.audit.record_evaluation_async(
         service=service.id,
@@ -154,51 +176,9 @@ async def call_service(
     return FastJSONResponse({"cards": outcome.cards})
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """What an evaluation gives the route: the cards to answer with and what to audit and count."""
-
-    cards: list[dict[str, Any]]
-    issued: list[IssuedCard]
-    topics: list[str]
-    counted: list[tuple[str, str]]
-    ruleset_version: str
-    notes: int
-    shadow_topics: list[str]
-
-
-def _evaluate(
-    service: CdsService,
-    context: Any,
-    resources: dict[str, dict[str, Any]],
-    state: ServiceState,
-    base: str,
-    now: datetime,
-) -> _Outcome:
-    """Read the resources, evaluate the rules and build the cards (CPU only)."""
-    # isinstance, not hasattr: pydantic answers a missing attribute by raising, which costs 20 times more.
-    signing = isinstance(context, OrderSignContext)
-    draft_orders: list[dict[str, Any]] = context.draftOrders.resources() if signing else []
-    drafts = context.draftOrders.bundle() if signing else []
-    imported = scenario_from_resources(resources, drafts, evaluation_time=now).checked()
-    if imported.patient_id is not None and imported.patient_id != context.patientId:
-        raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])
-    evaluation = state.evaluator.evaluate(imported.scenario, now)
-    request = InRequest(imported.medications, imported.requests)
-    pairs = cards_for(evaluation.findings, base, draft_orders, state.kb.value_sets, request)
-    cards = [card for _, card in pairs]
-    quality = data_quality_card(imported.notes, base)
-    if quality is not None:
-        cards.append(quality)
-    return _Outcome(
-        cards=cards,
-        issued=[issued(card, finding) for finding, card in pairs],
-        topics=[finding.topic for finding, _ in pairs],
-        counted=[(finding.topic, card["indicator"]) for finding, card in pairs],
-        ruleset_version=evaluation.ruleset_version,
-        notes=len(imported.notes),
-        shadow_topics=list(evaluation.shadow_topics),
-    )
+async def _in_thread(threaded: bool, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in the thread pool when ``threaded``, else here on the event loop."""
+    return await run_in_threadpool(work, *args) if threaded else work(*args)
 
 
 @router.post(

@@ -102,12 +102,12 @@ def test_failed_request_stores_nothing(
     db_settings: Settings, reader: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with TestClient(create_app(db_settings), raise_server_exceptions=False) as client:
-        import service.routes.cds_hooks as hooks
+        import service.cds.evaluation as evaluation
 
         def fail_after_evaluation(*args: object, **kwargs: object) -> None:
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(hooks, "issued", fail_after_evaluation)
+        monkeypatch.setattr(evaluation, "issued", fail_after_evaluation)
         response = client.post("/cds-services/patient-view", json=load_fixture("patient-view-iris-risk"))
         assert response.status_code == 500
         assert _counts(reader) == (0, 0, 0)

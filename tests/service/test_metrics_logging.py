@@ -115,4 +115,4 @@ def test_a_large_body_is_evaluated_in_the_thread_pool_and_a_small_one_on_the_eve
     )
     assert small.status_code == large.status_code == 200
     assert len(small.json()["cards"]) == len(large.json()["cards"]) >= 1
-    assert hops == ["_evaluate"]
+    assert hops == ["assess"]

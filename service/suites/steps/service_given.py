@@ -219,3 +219,35 @@ def sex_in_extension(service_world: ServiceWorld) -> None:
 
 
 # ---- When -----------------------------------------------------------------------------------------
+
+
+@given(
+    parsers.parse(
+        'the draft order "{order_id}" names its drug only as Medication "{medication_id}" '
+        'on the EHR\'s FHIR server, coded {system} "{code}"'
+    )
+)
+def drug_by_reference(
+    service_world: ServiceWorld,
+    ehr_fhir_server: tuple[str, FhirStore],
+    order_id: str,
+    medication_id: str,
+    system: str,
+    code: str,
+) -> None:
+    """The order's drug is only a ``medicationReference`` (no name); the Medication is only on the server.
+
+    Example: Given the draft order "draft-thal" names its drug only as Medication "thal" on the EHR's FHIR
+    server, coded RxNorm "10432"
+    """
+    order = _the_resource(service_world, "MedicationRequest", order_id)
+    order.pop("medicationCodeableConcept", None)
+    order["medicationReference"] = {"reference": f"Medication/{medication_id}"}
+    ehr_fhir_server[1].add({"resourceType": "Medication", "id": medication_id, "code": _coded(system, code)})
+
+
+@given(parsers.parse("the observations are prefetched as an empty search whose total is {total:d}"))
+def short_observations(service_world: ServiceWorld, total: int) -> None:
+    """The observations search came back with no entries although its ``total`` counts some matches."""
+    search = {"resourceType": "Bundle", "type": "searchset", "total": total, "entry": []}
+    service_world.request.setdefault("prefetch", {})["observations"] = search

@@ -148,6 +148,12 @@ def fhir_server_untouched(ehr_fhir_server: tuple[str, FhirStore]) -> None:
     assert ehr_fhir_server[1].requests == []
 
 
+@then(parsers.parse('the EHR\'s FHIR server was asked for "{path}" only'))
+def fhir_server_asked_for(ehr_fhir_server: tuple[str, FhirStore], path: str) -> None:
+    """The FHIR server was asked for this one resource (``Medication/thal``) and nothing else."""
+    assert [asked.split("?")[0] for asked, _ in ehr_fhir_server[1].requests] == [f"/fhir/{path}"]
+
+
 @then(parsers.parse("the services offered are {hooks}"))
 def services_offered(service_world: ServiceWorld, hooks: str) -> None:
     """The discovery document lists these hooks."""

@@ -86,7 +86,10 @@ def test_a_medication_whose_drug_cannot_be_read_is_reported_drafts_included(
 
 def test_an_unresolved_reference_is_reported_once() -> None:
     result = read(drafts=(med_request("r", medicationReference={"reference": "Medication/x"}),))
-    assert result.notes == ["MedicationRequest/r: medication Medication/x is not in the request; left out"]
+    assert result.notes == [
+        "MedicationRequest/r: medication Medication/x is not in the request, so its drug could not be "
+        "identified; left out, so an alert may be missing"
+    ]
 
 
 # ---- one order id given twice -----------------------------------------------------------------------------

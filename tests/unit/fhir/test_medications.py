@@ -73,7 +73,10 @@ def test_medication_reference_display_and_contained_medication() -> None:
 def test_a_medication_reference_not_in_the_request_is_reported() -> None:
     result = read({**med_request("m"), "medicationReference": {"reference": "Medication/x"}})
     assert result.scenario.medications == []
-    assert result.notes == ["MedicationRequest/m: medication Medication/x is not in the request; left out"]
+    assert result.notes == [
+        "MedicationRequest/m: medication Medication/x is not in the request, so its drug could not be "
+        "identified; left out, so an alert may be missing"
+    ]
     assert result.unresolved_references == ["Medication/x"]
 
 
