@@ -75,7 +75,11 @@ class Evaluator:
         derivation = derive(scenario, now, self.settings)
         findings, shadow = self.evaluate_all(derivation)
         evaluation = Evaluation(
-            ruleset_version=self.version, evaluated_at=now, findings=findings, facts=derivation.facts
+            ruleset_version=self.version,
+            evaluated_at=now,
+            findings=findings,
+            facts=derivation.facts,
+            notes=derivation.notes,
         )
         evaluation._shadow = shadow
         return evaluation

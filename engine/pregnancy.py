@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.courses import days_between
+from engine.dated import counts_by
 from engine.scenario import (
     ACTIVE_CONDITION,
     IGNORED_CONDITION,
@@ -52,7 +53,7 @@ def pregnancy_evidence(
             continue
         if "delivery" in c.concepts:
             # The earliest date of a delivery ends a pregnancy only when it is known; undated, it ends none.
-            if c.start is not None and c.start <= now:
+            if c.start is not None and counts_by(c.start, now):
                 found.append(Evidence(c.start, False, f"delivery: {_describe(c, c.start)}"))
         elif "pregnancy" in c.concepts and c.status in ACTIVE_CONDITION:
             # The later of onset and recorded date; undated, it cannot be shown stale, so it counts now.
@@ -63,7 +64,7 @@ def pregnancy_evidence(
     for o in scenario.observations:
         if (
             o.kind is ObservationKind.pregnancy_status
-            and o.time <= now
+            and counts_by(o.time, now)
             and days_between(o.time, now) <= status_days
         ):
             found.append(

@@ -169,6 +169,7 @@ def evaluate(file: str, at: datetime | None, as_json: bool, shadow: bool, rules:
     except ClinrulesError as exc:
         err.print(f"error: {exc}", markup=False)
         raise Exit(1) from exc
+    notes = [*result.notes, *notes]
     if as_json:
         payload = result.model_dump(mode="json")
         payload["notes"] = notes

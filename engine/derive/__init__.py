@@ -37,4 +37,4 @@ def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | Non
     facts |= thalidomide(record)
     facts |= poems_pain_and_il2(record)
     facts |= tuberculosis_and_cryptococcus(record)
-    return Derivation(facts=PatientFacts(**facts), support=record.support)
+    return Derivation(facts=PatientFacts(**facts), support=record.support, notes=record.notes)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.courses import TAKEN_STATUSES, days_between, ordered_or_taken
+from engine.dated import as_of
 from engine.derive.record import PatientRecord, describe_condition, describe_medication
 from engine.results import as_reported, baseline, detectable_hiv_rna, latest, measured, reported_on
 from engine.scenario import ACTIVE_CONDITION, RECURRING_CONDITION, Condition, ObservationKind
@@ -23,10 +24,11 @@ def _began(c: Condition) -> datetime | None:
     return (c.recorded or c.onset) if c.status in RECURRING_CONDITION else c.start
 
 
-def _since_art(c: Condition, art_start: datetime, now: datetime) -> bool:
-    """New after the day ART started: by onset, or for a recurrence or relapse by the day it was recorded."""
+def _since_art(r: PatientRecord, c: Condition, art_start: datetime) -> bool:
+    """New after the day ART started: by onset, or for a recurrence or relapse by the day it was recorded;
+    and not dated after now (:meth:`PatientRecord.counts`, which notes one that is)."""
     when = _began(c)
-    return when is not None and when.date() > art_start.date() and when <= now
+    return when is not None and when.date() > art_start.date() and r.counts(c, when)
 
 
 def hiv_and_art(r: PatientRecord) -> tuple[dict[str, Any], datetime | None, datetime | None]:
@@ -72,7 +74,7 @@ def cd4_and_viral_load(
     note, window = r.note, r.settings.baseline_window_days
     cd4 = r.observations(ObservationKind.cd4)
     latest_cd4 = latest(cd4)
-    baseline_cd4 = baseline(cd4, reference, window) if reference else None
+    baseline_cd4 = baseline(cd4, reference, window, r.now) if reference else None
     if latest_cd4:
         note("latest_cd4", lambda: [reported_on(latest_cd4, "cells/µL")])
     if baseline_cd4:
@@ -86,7 +88,7 @@ def cd4_and_viral_load(
         )
     vl = r.observations(ObservationKind.viral_load)
     vl_drop: float | None = None
-    baseline_vl = baseline(vl, art_reference, window) if art_reference else None
+    baseline_vl = baseline(vl, art_reference, window, r.now) if art_reference else None
     vl_after = [o for o in vl if art_reference and o.time > art_reference]
     if baseline_vl and vl_after:
         # A '<' result counts as its limit: the fall is at least that large.
@@ -110,7 +112,7 @@ def iris_and_steroids(r: PatientRecord, art_reference: datetime | None) -> dict[
     iris_coded = r.conditions("iris", ACTIVE_CONDITION)
     each("iris_coded", describe_condition, iris_coded)
     associated = r.conditions("iris-associated", ACTIVE_CONDITION)
-    iris_since = [c for c in associated if art_reference and _since_art(c, art_reference, now)]
+    iris_since = [c for c in associated if art_reference and _since_art(r, c, art_reference)]
     each("iris_condition_since_art", describe_condition, iris_since)
     refractory = r.assessed(ObservationKind.iris_steroid_refractory)
     dependent = r.assessed(ObservationKind.iris_steroid_dependent)
@@ -125,7 +127,9 @@ def iris_and_steroids(r: PatientRecord, art_reference: datetime | None) -> dict[
     if steroid_days is not None and steroid_start:
         note("corticosteroid_course_days", lambda: [f"course started {steroid_start.date().isoformat()}"])
     # Steroid days count against IRIS only from the later of the course start and the IRIS onset.
-    iris_onsets = [d for c in (*iris_coded, *iris_since) if (d := _began(c)) is not None and d <= now]
+    iris_onsets = [
+        as_of(d, now) for c in (*iris_coded, *iris_since) if (d := _began(c)) is not None and r.counts(c, d)
+    ]
     steroid_iris_days: int | None = None
     if steroid_days is not None and steroid_start and iris_onsets:
         counted_from = max(steroid_start, min(iris_onsets))
@@ -147,9 +151,9 @@ def tuberculosis_and_cryptococcus(r: PatientRecord) -> dict[str, Any]:
     """Cryptococcal meningitis (days since), active TB and its treatment, and the steroid exclusions."""
     now, note, each = r.now, r.note, r.each
     crypto_days = [
-        days_between(c.start, now)
+        days_between(as_of(c.start, now), now)
         for c in r.conditions("cryptococcal-meningitis")
-        if c.start and c.start <= now
+        if c.start and r.counts(c, c.start)
     ]
     crypto = min(crypto_days) if crypto_days else None
     each("crypto_meningitis_days", describe_condition, r.conditions("cryptococcal-meningitis"))

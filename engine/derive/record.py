@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.courses import current_course
+from engine.dated import LATER_NOTE, counts_by, stamp
 from engine.facts import PatientFacts
-from engine.results import assessment, observations_by_kind
+from engine.results import as_reported, assessment, later_than, observations_by_kind
 from engine.scenario import (
     IGNORED_CONDITION,
     Condition,
@@ -47,6 +48,8 @@ class Derivation:
 
     facts: PatientFacts
     support: Mapping[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """Patient data not used, and why (data dated after the evaluation time)."""
 
 
 def age_in_years(birth: datetime | None, now: datetime) -> int | None:
@@ -71,6 +74,12 @@ def describe_medication(m: Medication) -> str:
     state = "draft order" if m.is_draft else str(m.status)
     when = f", from {m.start.date().isoformat()}" if m.start else ""
     return f"{m.ingredient} ({state}{when})"
+
+
+def _observed(o: Observation) -> str:
+    """An observation as a note names it: its kind, value and time."""
+    value = f"{as_reported(o)} {o.unit}" if o.unit is not None else str(o.value).lower()
+    return f"{o.kind.value} {value} of {stamp(o.time)}"
 
 
 def _by_concept(scenario: Scenario) -> dict[str, list[Condition]]:
@@ -100,6 +109,17 @@ class PatientRecord:
         self.meds = [m for m in scenario.medications if m.status is not MedicationStatus.entered_in_error]
         self._concepts = _by_concept(scenario)
         self._observed = observations_by_kind(scenario, now)
+        self.notes: list[str] = [f"{_observed(o)}: {LATER_NOTE}" for o in later_than(scenario, now)]
+
+    def counts(self, c: Condition, when: datetime) -> bool:
+        """Whether condition ``c``, dated ``when``, counts at ``now`` (:func:`engine.dated.counts_by`); one
+        dated later does not, and is noted."""
+        if counts_by(when, self.now):
+            return True
+        note = f"{describe_condition(c)}: {LATER_NOTE}"
+        if note not in self.notes:
+            self.notes.append(note)
+        return False
 
     def conditions(self, concept: str, statuses: frozenset[ConditionStatus] | None = None) -> list[Condition]:
         """The conditions under ``concept`` (with one of ``statuses``, when given), in record order."""

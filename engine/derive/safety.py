@@ -35,6 +35,9 @@ def reproduction(r: PatientRecord) -> dict[str, Any]:
         repro = assessed_repro
         note("reproductive_potential", lambda: [f"assessment: {'yes' if assessed_repro else 'no'}"])
 
+    for delivery in r.conditions("delivery"):
+        if delivery.start is not None:
+            r.counts(delivery, delivery.start)  # one dated after now ends no pregnancy: noted
     evidence = pregnancy_evidence(
         scenario, now, s.pregnancy_condition_window_days, s.pregnancy_status_window_days
     )

@@ -61,13 +61,16 @@ def _conversion(
     ]
     if not candidates:
         return "no unit"
-    factors = [f for f in (terms.unit_factor(vs, kind, u) for u in candidates) if f is not None]
+    read = [terms.unit_factor(vs, kind, u) for u in candidates]
+    factors = [f for f in read if f is not None]
     if not factors:
         return f"unit '{candidates[0]}' cannot be converted"
     factor = factors[0]
-    if any(not math.isclose(f, factor, rel_tol=1e-9) for f in factors[1:]):
-        # The coded and the printed unit disagree (cells/uL printed, 10*9/L coded: a factor of 1000): which
-        # one the laboratory meant cannot be settled, so neither is guessed.
+    # The coded and the printed unit disagree (cells/uL printed, 10*9/L coded: a factor of 1000), or the
+    # UCUM code is one no conversion reads (%: a CD4 percentage printed as cells/uL): which one the laboratory
+    # meant cannot be settled, so neither is guessed. A printed unit alone unknown leaves the code to decide.
+    conflict = len(read) == 2 and (read[0] is None or not math.isclose(factor, factors[-1], rel_tol=1e-9))
+    if conflict:
         return f"unit code '{candidates[0]}' and printed unit '{candidates[1]}' give different values"
     unit = terms.canonical_unit(vs, kind)
     return remember(memo, key, (factor, unit, items.kept_unit(vs, kind, unit)))  # type: ignore[no-any-return]

@@ -191,3 +191,25 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
     And dolutegravir is being ordered
     When the rules are evaluated
     Then no alert fires
+
+  Scenario Outline: Of two CD4 counts at the same moment the lower is the baseline, whatever the order
+    Given the patient has HIV
+    And a CD4 count of <first> cells/µL 3 days ago
+    And a CD4 count of <second> cells/µL 3 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert explains "42 cells/µL (below 100 cells/µL)"
+
+    Examples:
+      | first | second |
+      | 42    | 150    |
+      | 150   | 42     |
+
+  Scenario: A CD4 count reported as at most 100 cells/µL may be below 100
+    Given the patient has HIV
+    And a CD4 count at most 100 cells/µL 3 days ago
+    And dolutegravir is being ordered
+    When the rules are evaluated
+    Then the "iris-risk" alert fires
+    And the "iris-risk" alert explains "<=100 cells/µL (below 100 cells/µL)"

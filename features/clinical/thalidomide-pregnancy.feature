@@ -218,3 +218,23 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | days | outcome       |
       | 300  | fires         |
       | 301  | does not fire |
+
+  Scenario: A pregnancy test dated today without a time counts east of UTC, where today began earlier
+    Given today is 2026-06-11T09:30:00+10:00
+    And a pregnancy test today, dated without a time, was positive
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert fires
+
+  Scenario: A pregnancy test stamped a few minutes after the evaluation time counts (clock skew)
+    Given a pregnancy test stamped 3 minutes after the evaluation time was positive
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert fires
+
+  Scenario: A pregnancy test dated well after the evaluation time is not used, and a note says so
+    Given a pregnancy test stamped 60 minutes after the evaluation time was positive
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert does not fire
+    And a note says "pregnancy-status pregnant of 2026-06-01T13:00:00+00:00: dated after the evaluation time; not used"

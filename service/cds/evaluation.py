@@ -81,7 +81,8 @@ def evaluate(
     request = InRequest(imported.medications, imported.requests)
     pairs = cards_for(evaluation.findings, base, draft_orders, state.kb.value_sets, request)
     cards = [card for _, card in pairs]
-    quality = data_quality_card(imported.notes, base)
+    notes = [*imported.notes, *evaluation.notes]  # left out on reading, and not used by the derivation
+    quality = data_quality_card(notes, base)
     if quality is not None:
         cards.append(quality)
     return Outcome(
@@ -90,6 +91,6 @@ def evaluate(
         topics=[finding.topic for finding, _ in pairs],
         counted=[(finding.topic, card["indicator"]) for finding, card in pairs],
         ruleset_version=evaluation.ruleset_version,
-        notes=len(imported.notes),
+        notes=len(notes),
         shadow_topics=list(evaluation.shadow_topics),
     )

@@ -284,6 +284,18 @@ def test_another_patients_observation_is_left_out_without_naming_that_patient(cl
     assert "OTHER-MRN-55" not in str(cards)
 
 
+def test_a_result_dated_after_now_is_not_used_and_told_on_the_data_quality_card(client: TestClient) -> None:
+    request = load_fixture("patient-view-iris-risk")
+    cd4 = request["prefetch"]["observations"]["entry"][0]["resource"]
+    cd4.pop("issued", None)
+    cd4["effectiveDateTime"] = "2199-01-01T09:00:00Z"
+    cards = client.post("/cds-services/patient-view", json=request).json()["cards"]
+    assert "iris-risk" not in [c["source"]["topic"]["code"] for c in cards]
+    quality = cards[-1]
+    assert quality["source"]["topic"]["code"] == "data-quality"
+    assert "dated after the evaluation time; not used" in quality["detail"]
+
+
 def test_invalid_fhir_in_prefetch_is_refused_naming_the_resource(client: TestClient) -> None:
     request = load_fixture("patient-view-iris-risk")
     request["prefetch"]["observations"]["entry"][0]["resource"]["valueQuantity"]["value"] = "38"

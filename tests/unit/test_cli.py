@@ -73,6 +73,18 @@ def test_invalid_scenario_gives_one_line_per_field_and_exit_2() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_a_result_dated_after_the_evaluation_time_is_in_the_notes() -> None:
+    scenario = {
+        **STARTING_ART,
+        "observations": [{"kind": "cd4", "time": "2026-04-11T09:00:00Z", "value": 45}],
+    }
+    result = runner.invoke(app, ["evaluate", "-", "--json"], input=json.dumps(scenario))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["notes"] == [
+        "cd4 45 cells/uL of 2026-04-11T09:00:00+00:00: dated after the evaluation time; not used"
+    ]
+
+
 def test_unconvertible_unit_is_left_out_with_a_note() -> None:
     scenario = {
         "evaluation_time": "2026-06-01T09:00:00Z",

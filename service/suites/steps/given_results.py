@@ -14,19 +14,22 @@ from service.suites.steps.phrases import NUMBER, WHEN, days_ago, number
 # -- measurements --------------------------------------------------------------------------------------
 
 
-# "of" a value; "below" or "above" a value the laboratory reported beyond its limit ("<50", ">90").
-_LIMIT = r"(?P<limit>of|below|above)"
-_COMPARATOR = {"of": None, "below": "<", "above": ">"}
+# "of" a value; "below" or "above" a value the laboratory reported beyond its limit ("<50", ">90"); "at most"
+# or "at least" one reported as "<=100" or ">=90".
+_LIMIT = r"(?P<limit>of|below|above|at most|at least)"
+_COMPARATOR = {"of": None, "below": "<", "above": ">", "at most": "<=", "at least": ">="}
 
 
 @given(parsers.re(rf"a CD4 count {_LIMIT} (?P<value>{NUMBER}) (?P<unit>\S+) (?P<when>{WHEN})"))
 def given_cd4(patient: PatientBuilder, limit: str, value: str, unit: str, when: str) -> None:
     """Record an absolute CD4 count, in cells/µL or any unit the engine converts (e.g. 10*9/L); "below"
-    or "above" records a result reported beyond the laboratory's limit (comparator < or >).
+    or "above" records a result reported beyond the laboratory's limit (comparator < or >), "at most" or
+    "at least" one reported as "<=" or ">=" it.
 
     Example: Given a CD4 count of 42 cells/µL 3 days ago
     Example: Given a CD4 count of 0.045 10*9/L 3 days ago
     Example: Given a CD4 count below 50 cells/µL 3 days ago
+    Example: Given a CD4 count at most 100 cells/µL 3 days ago
     """
     patient.add_observation(
         "cd4", number(value), days_ago(when), unit=ucum(unit), comparator=_COMPARATOR[limit]
@@ -88,21 +91,26 @@ def given_pregnant(patient: PatientBuilder) -> None:
 
 @given(
     parsers.re(
-        rf"a pregnancy test (?P<when>{WHEN})(?P<date_only>, dated without a time,)? was "
-        r"(?P<result>negative|positive)"
+        rf"a pregnancy test (?:(?P<when>{WHEN})|stamped (?P<minutes>\d+) minutes? after the evaluation time)"
+        r"(?P<date_only>, dated without a time,)? was (?P<result>negative|positive)"
     )
 )
-def given_pregnancy_test(patient: PatientBuilder, when: str, date_only: str | None, result: str) -> None:
+def given_pregnancy_test(
+    patient: PatientBuilder, when: str | None, minutes: str | None, date_only: str | None, result: str
+) -> None:
     """Record a pregnancy status observation: "positive" means pregnant, "negative" not pregnant (at the
-    hour of the evaluation, or "dated without a time" as a date alone).
+    hour of the evaluation, or "dated without a time" as a date alone: the date of "today" where the
+    evaluation takes place). "stamped N minutes after the evaluation time" dates it later than the
+    evaluation (an EHR whose clock is ahead).
 
     Example: Given a pregnancy test 2 days ago was negative
     Example: Given a pregnancy test 280 days ago, dated without a time, was positive
+    Example: Given a pregnancy test stamped 3 minutes after the evaluation time was positive
     """
     patient.add_observation(
         "pregnancy-status",
         "pregnant" if result == "positive" else "not-pregnant",
-        days_ago(when),
+        days_ago(when) if when is not None else -int(minutes or 0) / (24 * 60),
         date_only=bool(date_only),
     )
 

@@ -1,14 +1,14 @@
 """A small mutable builder for the patient Scenario JSON that the Given steps fill in.
 
-Every time is stored as a whole number of days before the evaluation time and resolved only in
-:meth:`PatientBuilder.build`, so ``Given today is 2026-06-01`` may come before or after the other Given
-steps and "3 days ago" always means three days before the evaluation time.
+Every time is stored as a number of days before the evaluation time (whole, but for a few minutes after
+it) and resolved only in :meth:`PatientBuilder.build`, so ``Given today is 2026-06-01`` may come before or
+after the other Given steps and "3 days ago" always means three days before the evaluation time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 DEFAULT_EVALUATION_TIME = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -86,7 +86,7 @@ class _Medication:
 @dataclass
 class _Observation:
     kind: str
-    days_ago: int
+    days_ago: float
     value: float | bool | str
     unit: str | None = None
     comparator: str | None = None
@@ -98,6 +98,8 @@ class PatientBuilder:
     """Collects what the Given steps say about the patient and produces the Scenario JSON dict."""
 
     evaluation_time: datetime = DEFAULT_EVALUATION_TIME
+    zone: tzinfo = UTC
+    """The time zone "today" is given in: a date without a time is the date there."""
     sex: str | None = None
     age: int | None = None
     conditions: list[_Condition] = field(default_factory=list)
@@ -110,15 +112,17 @@ class PatientBuilder:
         """Evaluate on ``day`` (at noon UTC when only a date is given)."""
         if isinstance(day, datetime):
             moment = day if day.tzinfo else day.replace(tzinfo=UTC)
+            self.zone = moment.tzinfo or UTC
         else:
             moment = datetime.combine(day, time(12, 0), tzinfo=UTC)
         self.evaluation_time = moment.astimezone(UTC)
 
-    def _at(self, days_ago: int | None, date_only: bool = False) -> str | None:
+    def _at(self, days_ago: float | None, date_only: bool = False) -> str | None:
         if days_ago is None:
             return None
-        if date_only:  # a date without a time, as many records give one
-            return (self.evaluation_time.date() - timedelta(days=days_ago)).isoformat()
+        if date_only:  # a date without a time, as many records give one: the date where "today" is given
+            local = self.evaluation_time.astimezone(self.zone)
+            return (local.date() - timedelta(days=int(days_ago))).isoformat()
         return (self.evaluation_time - timedelta(days=days_ago)).isoformat().replace("+00:00", "Z")
 
     # -- demographics -------------------------------------------------------------------------------------
@@ -190,13 +194,13 @@ class PatientBuilder:
         self,
         kind: str,
         value: float | bool | str,
-        days_ago: int = 0,
+        days_ago: float = 0,
         unit: str | None = None,
         comparator: str | None = None,
         date_only: bool = False,
     ) -> None:
         """Add a measurement, a pregnancy status or a clinician assessment (``date_only``: dated without a
-        time)."""
+        time; a negative ``days_ago`` is after the evaluation time)."""
         self.observations.append(_Observation(kind, days_ago, value, unit, comparator, date_only))
 
     # -- output -------------------------------------------------------------------------------------------

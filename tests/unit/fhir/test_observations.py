@@ -271,6 +271,21 @@ def test_a_cd4_whose_coded_and_printed_units_disagree_is_left_out_and_reported()
     ]
 
 
+def test_a_cd4_percentage_printed_as_a_count_is_left_out_and_reported() -> None:
+    # Coded % (a CD4 percentage), printed cells/uL: a percentage is never read as a count.
+    result = read(cd4("o", 8, "%", "cells/uL"))
+    assert result.scenario.observations == []
+    assert result.notes == [
+        "Observation/o: unit code '%' and printed unit 'cells/uL' give different values for cd4; left out"
+    ]
+
+
+@pytest.mark.parametrize("comparator", ["<=", ">="])
+def test_a_result_at_most_or_at_least_a_limit_keeps_its_comparator(comparator: str) -> None:
+    result = read(observation("o", "24467-3", **quantity(100, "/uL", comparator=comparator)))
+    assert [(o.value, o.comparator) for o in result.scenario.observations] == [(100, comparator)]
+
+
 def test_any_measurement_whose_coded_and_printed_units_disagree_is_left_out() -> None:
     vs = default_value_sets()
     egfr = vs.observations["egfr"].model_copy(
