@@ -74,10 +74,8 @@ def test_invalid_scenario_gives_one_line_per_field_and_exit_2() -> None:
 
 
 def test_a_result_dated_after_the_evaluation_time_is_in_the_notes() -> None:
-    scenario = {
-        **STARTING_ART,
-        "observations": [{"kind": "cd4", "time": "2026-04-11T09:00:00Z", "value": 45}],
-    }
+    later = [{"kind": "cd4", "time": "2026-04-11T09:00:00Z", "value": 45}]
+    scenario = {**STARTING_ART, "observations": later}
     result = runner.invoke(app, ["evaluate", "-", "--json"], input=json.dumps(scenario))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["notes"] == [
