@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -21,13 +22,20 @@ class ClinrulesError(Exception):
 
 
 class KnowledgeBaseError(ClinrulesError):
-    """A file in ``rules/`` is invalid. The message names the file and the field."""
+    """A file in ``rules/`` is invalid. The message names the file and the field; ``also`` holds further
+    wrong fields of the same file, (field, message) each, and the message gives one line to each."""
 
-    def __init__(self, path: str, field: str, message: str) -> None:
+    def __init__(self, path: str, field: str, message: str, also: Sequence[tuple[str, str]] = ()) -> None:
         self.path = path
         self.field = field
         self.detail = message
-        super().__init__(f"{path}: {field}: {message}")
+        self.also = tuple(also)
+        super().__init__("\n".join(f"{path}: {f}: {m}" for f, m in self.problems))
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Every wrong field named, (field, message), the first one first."""
+        return [(self.field, self.detail), *self.also]
 
 
 class ScenarioError(ClinrulesError):

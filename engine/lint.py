@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import ValidationError
 
 from engine.conditions import FactTest, walk
 from engine.errors import KnowledgeBaseError
 from engine.knowledge import Rule, Statement, Status, load_knowledge_base, load_rule, rule_paths
 from engine.paths import default_rules_dir
+from engine.yaml_files import read_yaml
 
 Severity = Literal["error", "warning"]
 EVIDENCE_ORDER = ("very-low", "low", "moderate", "high")
@@ -53,15 +53,15 @@ class LintProblem:
         return f"{self.severity}: {self.path}: {self.field}: {self.message}"
 
 
-def _problem(exc: KnowledgeBaseError, severity: Severity = "error") -> LintProblem:
-    return LintProblem(exc.path, exc.field, exc.detail, severity)
+def _problems(exc: KnowledgeBaseError, severity: Severity = "error") -> list[LintProblem]:
+    return [LintProblem(exc.path, field, message, severity) for field, message in exc.problems]
 
 
 def _statements(path: Path) -> dict[str, Statement]:
     """The statements that validate (the loader reports the others)."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data: Any = read_yaml(path)
+    except KnowledgeBaseError:
         return {}
     found = {}
     for item in (data or {}).get("statements", []) if isinstance(data, dict) else []:
@@ -138,7 +138,7 @@ def lint_rules(directory: Path | None = None) -> list[LintProblem]:
     try:
         kb = load_knowledge_base(root)
     except KnowledgeBaseError as exc:
-        problems.add(_problem(exc))
+        problems.update(_problems(exc))
         kb = None
     if not root.is_dir():
         return sorted(problems)
@@ -148,7 +148,7 @@ def lint_rules(directory: Path | None = None) -> list[LintProblem]:
         try:
             rules.append(load_rule(path, statements))
         except KnowledgeBaseError as exc:
-            problems.add(_problem(exc))
+            problems.update(_problems(exc))
     ids: dict[str, list[Rule]] = defaultdict(list)
     topics: dict[str, list[Rule]] = defaultdict(list)
     for rule in rules:

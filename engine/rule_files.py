@@ -14,6 +14,7 @@ from engine.conditions import FactTest as _FactTest
 from engine.errors import KnowledgeBaseError
 from engine.facts import FACT_NAMES
 from engine.rule_models import Rule, Source, Statement, Status
+from engine.yaml_files import read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", "Source", "Statement")
@@ -23,45 +24,40 @@ NON_RULE_FILES = ("sources.yaml", "statements.yaml", "valuesets.yaml", "mutation
 """Files of a rules folder (relative paths) that are not rule files."""
 
 
+RULE_SUFFIXES = (".yaml", ".yml")
+"""The endings a rule file may have."""
+
+
 def rule_paths(root: Path) -> list[Path]:
-    """The rule files of a rules folder: every ``*.yaml`` below it except :data:`NON_RULE_FILES`."""
-    return sorted(p for p in root.rglob("*.yaml") if p.relative_to(root).as_posix() not in NON_RULE_FILES)
-
-
-class YamlSyntaxError(ValueError):
-    """A document PyYAML could not parse; the message is PyYAML's."""
-
-
-def parse_yaml(text: str) -> Any:
-    """``text`` as a YAML document, read by libyaml when PyYAML has it (ten times faster); a syntax error
-    raises :class:`YamlSyntaxError`. PyYAML is imported here, on first use, and nowhere else on the way to a
-    knowledge base: one read from the cache needs none of it."""
-    import yaml
-
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise YamlSyntaxError(str(exc)) from exc
-
-
-def read_yaml(path: Path) -> Any:
-    """The YAML document in ``path``; a file that cannot be read or parsed names itself in the error."""
-    try:
-        return parse_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KnowledgeBaseError(str(path), "(file)", f"cannot be read: {exc.strerror}") from exc
-    except YamlSyntaxError as exc:
-        raise KnowledgeBaseError(str(path), "(yaml)", str(exc).replace("\n", " ")) from exc
+    """The rule files of a rules folder: every ``*.yaml`` and ``*.yml`` below it except
+    :data:`NON_RULE_FILES`."""
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.suffix in RULE_SUFFIXES and p.is_file() and p.relative_to(root).as_posix() not in NON_RULE_FILES
+    )
 
 
 def validated(model: type[M], data: Any, path: Path, prefix: str = "") -> M:
-    """``data`` as ``model``; the first error names the file and the field (under ``prefix``)."""
+    """``data`` as ``model``; the error names the file and, for every wrong field, the field (under
+    ``prefix``) and what is wrong with it."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        raise schema_error(exc, path, prefix) from exc
+
+
+def schema_error(exc: ValidationError, path: Path, prefix: str = "") -> KnowledgeBaseError:
+    """One error naming ``path`` and every wrong field of ``exc`` (under ``prefix``; the top level of the
+    file is ``(root)``, and an empty file says so)."""
+    problems = []
+    for err in exc.errors():
         loc = ".".join(str(p) for p in (*([prefix] if prefix else []), *err["loc"])) or "(root)"
-        raise KnowledgeBaseError(str(path), loc, err["msg"]) from exc
+        message = err["msg"]
+        if loc == "(root)" and err.get("input", "") is None:
+            message = "the file is empty"
+        problems.append((loc, message))
+    return KnowledgeBaseError(str(path), *problems[0], also=problems[1:])
 
 
 def listed(path: Path, key: str) -> list[Any]:
@@ -104,6 +100,15 @@ def rule_from_data(data: Any, path: Path, statements: Mapping[str, Statement]) -
     for i, sid in enumerate(rule.statements):
         if sid not in statements:
             raise KnowledgeBaseError(str(path), f"statements.{i}", f"unknown statement id '{sid}'")
+    codes: dict[str, int] = {}
+    for i, reason in enumerate(rule.override_reasons):
+        if reason.code in codes:
+            raise KnowledgeBaseError(
+                str(path),
+                f"override_reasons.{i}.code",
+                f"duplicate code '{reason.code}' (also override_reasons.{codes[reason.code]})",
+            )
+        codes[reason.code] = i
     for name, p in rule.parameters.items():
         if not p.min <= p.value <= p.max:
             raise KnowledgeBaseError(
@@ -173,3 +178,42 @@ def check_rule_set(rules: Mapping[str, Rule]) -> None:
             if leaf.name not in shadow:
                 who = "active" if rule.status is Status.active else "active or shadow"
                 raise KnowledgeBaseError(rule.path, "when", f"no {who} rule concludes '{leaf.name}'")
+    _check_no_cycle(rules)
+
+
+def _check_no_cycle(rules: Mapping[str, Rule]) -> None:
+    """Refuse an evaluated rule that rests, through ``concluded`` tests, on itself: its conclusion waits
+    for itself (a rule concluding only what it needs, or two rules each needing the other's)."""
+    evaluated = [r for r in rules.values() if r.status.evaluated]
+    makers: dict[str, list[str]] = {}
+    for rule in evaluated:
+        for name in rule.concludes:
+            makers.setdefault(name, []).append(rule.id)
+    needs = {
+        rule.id: sorted(
+            {
+                m
+                for leaf in walk(rule.condition)
+                if not isinstance(leaf, _FactTest)
+                for m in makers.get(leaf.name, ())
+            }
+        )
+        for rule in evaluated
+    }
+    done: set[str] = set()
+
+    def visit(rid: str, trail: list[str]) -> None:
+        if rid in trail:
+            cycle = [*trail[trail.index(rid) :], rid]
+            first = rules[cycle[0]]
+            raise KnowledgeBaseError(
+                first.path, "when", f"circular 'concluded' tests: {' -> '.join(cycle)} (it can never fire)"
+            )
+        if rid in done:
+            return
+        for needed in needs[rid]:
+            visit(needed, [*trail, rid])
+        done.add(rid)
+
+    for rule in evaluated:
+        visit(rule.id, [])

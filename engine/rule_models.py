@@ -8,12 +8,24 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
 from engine.conditions import Node
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*$", max_length=64)]
 Evidence = Literal["high", "moderate", "low", "very-low"]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A finite number written as one: ``yes`` (a boolean) or ``"100"`` (a text) is refused, as in conditions."""
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("only spaces: write the text")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+"""A text with something in it besides spaces."""
 
 
 class _Strict(BaseModel):
@@ -80,10 +92,10 @@ class Status(StrEnum):
 class Parameter(_Strict):
     """A configurable threshold with its default, unit and the range a deployment may set it in."""
 
-    value: float
+    value: Number
     unit: str | None = None
-    min: float
-    max: float
+    min: Number
+    max: Number
     description: str
 
 
@@ -143,13 +155,13 @@ class Rule(_Strict):
     id: Slug
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
     status: Status
-    title: Annotated[str, StringConstraints(min_length=3, max_length=120)]
+    title: Annotated[Text, StringConstraints(min_length=3, max_length=120)]
     topic: Slug
     indicator: Indicator
     statements: list[Slug] = Field(min_length=1)
     evidence: Evidence
     evidence_note: str
-    summary: Annotated[str, StringConstraints(min_length=10, max_length=139)]
+    summary: Annotated[Text, StringConstraints(min_length=10, max_length=139)]
     detail: str
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     when: dict[str, Any]
