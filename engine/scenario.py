@@ -3,6 +3,8 @@
 Units are converted to one canonical unit per concept here (KNOWLEDGE.md §4); nothing downstream sees a unit
 string or a LOINC code. A unit that cannot be converted is a validation error naming the field, marked so that
 :func:`engine.validation.scenario_with_notes` can leave that observation out with a note instead.
+
+Codes, texts and units are read with the value sets of the validation context (`engine.scenario_context`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine.scenario_context import reading, value_sets_of
 from engine.scenario_enums import (
     ACTIVE_CONDITION,
     ASSESSMENTS,
@@ -38,6 +41,7 @@ from engine.scenario_enums import (
 )
 from engine.scenario_times import EARLIEST, LATEST, BirthDate, Instant, in_range
 from engine.valueset_files import default_value_sets
+from engine.valuesets import ValueSets
 
 __all__ = [
     "ACTIVE_CONDITION",
@@ -63,6 +67,7 @@ __all__ = [
     "Scenario",
     "Sex",
     "in_range",
+    "reading",
 ]
 
 UNCONVERTIBLE = "unconvertible"
@@ -116,14 +121,14 @@ class Observation(_Model):
         return value
 
     @model_validator(mode="after")
-    def _normalise(self) -> Observation:
+    def _normalise(self, info: ValidationInfo) -> Observation:
         kind = self.kind
         if kind in MEASUREMENTS:
             if isinstance(self.value, bool) or not isinstance(self.value, int | float):
                 raise _field_error("value", f"a {kind.value} observation needs a number")
             if self.value < 0:
                 raise _field_error("value", "must not be negative")
-            spec = default_value_sets().observations[kind.value]
+            spec = value_sets_of(info).observations[kind.value]
             unit = self.unit if self.unit is not None else spec.unit
             factor = spec.factor(unit)
             if factor is None and unit != spec.unit:
@@ -180,16 +185,20 @@ class Condition(_Model):
     recorded: Instant | None = Field(default=None, description="When it was recorded.")
 
     @model_validator(mode="after")
-    def _needs_code_or_text(self) -> Condition:
+    def _needs_code_or_text(self, info: ValidationInfo) -> Condition:
         if not self.code and not self.text and not self.codings:
             raise _field_error("code", "a condition needs a code or a text")
+        self.__dict__["concepts"] = self._recognise(value_sets_of(info))
         return self
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
     def concepts(self) -> list[str]:
-        """The clinical concepts (value sets) this condition belongs to, recognised from code and text."""
-        vs = default_value_sets()
+        """The clinical concepts (value sets) this condition belongs to, recognised from code and text when
+        it was validated (with the value sets of the validation context)."""
+        return self._recognise(default_value_sets())
+
+    def _recognise(self, vs: ValueSets) -> list[str]:
         found = set(vs.condition_concepts(self.system.value, self.code, self.text))
         for coding in self.codings:
             found |= vs.condition_concepts(coding.system, coding.code, None)
@@ -224,7 +233,7 @@ class Medication(_Model):
     draft: bool = Field(default=False, description="True for an order being written now (a draft order).")
 
     @model_validator(mode="after")
-    def _period_in_order(self) -> Medication:
+    def _period_in_order(self, info: ValidationInfo) -> Medication:
         if self.start and self.end and self.end < self.start:
             shown = f"'{self.end.isoformat()}' is before the start '{self.start.isoformat()}'"
             raise PydanticCustomError(
@@ -232,13 +241,17 @@ class Medication(_Model):
                 "{field}: {message}",
                 {"field": "end", "message": "ends before it starts", END_BEFORE_START: shown},
             )
+        self.__dict__["classes"] = self._recognise(value_sets_of(info))
         return self
 
     @computed_field  # type: ignore[prop-decorator]
     @cached_property
     def classes(self) -> list[str]:
-        """The medication classes (value sets) this medication belongs to."""
-        vs = default_value_sets()
+        """The medication classes (value sets) this medication belongs to, recognised when it was validated
+        (with the value sets of the validation context)."""
+        return self._recognise(default_value_sets())
+
+    def _recognise(self, vs: ValueSets) -> list[str]:
         found = set(vs.medication_classes(self.ingredient, self.code))
         for coding in self.codings:
             found |= vs.medication_classes(None, coding.code, coding.system)

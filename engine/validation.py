@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from engine.errors import FieldProblem, ScenarioError
-from engine.scenario import END_BEFORE_START, UNCONVERTIBLE, Scenario
+from engine.scenario import END_BEFORE_START, UNCONVERTIBLE, Scenario, reading
+from engine.valuesets import ValueSets
 
 
 def field_problems(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[FieldProblem]:
@@ -32,14 +33,17 @@ def _problems(errors: Sequence[ErrorDetails], prefix: tuple[str | int, ...] = ()
     return problems
 
 
-def parse_scenario(data: Any) -> Scenario:
+def parse_scenario(data: Any, value_sets: ValueSets | None = None) -> Scenario:
     """Validate a scenario in the project's JSON; raise :class:`ScenarioError` listing every wrong field.
+
+    Its codes, texts and units are read with ``value_sets`` (those of the rules it will be evaluated with;
+    None: the shipped ones).
 
     Strict: an observation in a unit that cannot be converted is an error here too (naming its ``unit``); a
     caller that can report what it left out uses :func:`scenario_with_notes`.
     """
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context=reading(value_sets))
     except ValidationError as exc:
         raise ScenarioError(field_problems(exc)) from exc
 
@@ -64,8 +68,9 @@ def _end_before_start(err: ErrorDetails) -> int | None:
     return _left_out(err, "medications", END_BEFORE_START)
 
 
-def scenario_with_notes(data: Any) -> tuple[Scenario, list[str]]:
-    """Validate a scenario in the project's JSON, and the notes on what was left out of it.
+def scenario_with_notes(data: Any, value_sets: ValueSets | None = None) -> tuple[Scenario, list[str]]:
+    """Validate a scenario in the project's JSON, read with ``value_sets`` as :func:`parse_scenario` reads
+    it, and the notes on what was left out of it.
 
     An observation in a unit that cannot be converted is left out and reported, never guessed (KNOWLEDGE.md
     §4), as the FHIR intake does: the other data, and every safety alert that does not need that value,
@@ -74,8 +79,9 @@ def scenario_with_notes(data: Any) -> tuple[Scenario, list[str]]:
     the drug out could hide the alerts it raises. Any other fault (a wrong type, a missing field) is an
     error, :class:`ScenarioError` listing every wrong field.
     """
+    context = reading(value_sets)
     try:
-        return Scenario.model_validate(data), []
+        return Scenario.model_validate(data, context=context), []
     except ValidationError as exc:
         errors = exc.errors()
         left_out = {i: err for err in errors if (i := _unconvertible(err)) is not None}
@@ -91,7 +97,7 @@ def scenario_with_notes(data: Any) -> tuple[Scenario, list[str]]:
             {k: v for k, v in m.items() if k != "end"} if i in no_end else m for i, m in enumerate(meds)
         ]
     try:
-        scenario = Scenario.model_validate(fixed)
+        scenario = Scenario.model_validate(fixed, context=context)
     except ValidationError as exc:  # not expected: only whole observations and ends were taken out
         raise ScenarioError(field_problems(exc)) from exc
     notes = [f"observations.{i}: {left_out[i]['ctx'][UNCONVERTIBLE]}; left out" for i in sorted(left_out)]

@@ -29,6 +29,7 @@ from service.cli_common import (
 if TYPE_CHECKING:
     from engine.findings import Evaluation
     from engine.scenario import Scenario
+    from engine.valuesets import ValueSets
 
 # Each command imports what it needs when it runs (the engine's models, durable-rules, the FHIR intake, the
 # service), and the commands of other modules are imported only when run (or their help shown):
@@ -93,17 +94,20 @@ def _read_input(source: str) -> Any:
         )
 
 
-def scenario_from_input(data: Any, at: datetime | None) -> tuple[Scenario, list[str]]:
-    """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out."""
+def scenario_from_input(
+    data: Any, at: datetime | None, value_sets: ValueSets | None = None
+) -> tuple[Scenario, list[str]]:
+    """A scenario from project JSON or a FHIR R4 Bundle/resource, with notes on data left out; its codes,
+    texts and units read with ``value_sets`` (those of the rules it is evaluated with)."""
     from engine.validation import scenario_with_notes
 
     # engine.fhir.looks_like_fhir's test, made here so that project JSON never imports the FHIR intake.
     if isinstance(data, dict) and isinstance(data.get("resourceType"), str):
         from engine import fhir
 
-        imported = fhir.scenario_from_resources([data], evaluation_time=at).checked()
+        imported = fhir.scenario_from_resources([data], evaluation_time=at, value_sets=value_sets).checked()
         return imported.scenario, imported.notes
-    return scenario_with_notes(data)
+    return scenario_with_notes(data, value_sets)
 
 
 def _table(result: Evaluation, notes: list[str]) -> None:
@@ -159,9 +163,9 @@ def evaluate(file: str, at: datetime | None, as_json: bool, shadow: bool, rules:
 
     data = _read_input(file)
     when = None if at is None else (at.replace(tzinfo=UTC) if at.tzinfo is None else at)
-    kb = load_rules(rules)  # first: the scenario's checks then share its value sets
+    kb = load_rules(rules)  # first: the scenario is read with its value sets
     try:
-        scenario, notes = scenario_from_input(data, when)
+        scenario, notes = scenario_from_input(data, when, kb.value_sets)
     except ScenarioError as exc:
         _fail_fields(exc.problems)
     try:

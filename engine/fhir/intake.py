@@ -76,9 +76,11 @@ class FhirImport:
         return self
 
 
-def scenario_from_bundle(bundle: dict[str, Any], evaluation_time: datetime | None = None) -> FhirImport:
+def scenario_from_bundle(
+    bundle: dict[str, Any], evaluation_time: datetime | None = None, value_sets: ValueSets | None = None
+) -> FhirImport:
     """Read a FHIR Bundle (or a single resource) into a Scenario; never raises on bad patient data."""
-    return scenario_from_resources([bundle], evaluation_time=evaluation_time)
+    return scenario_from_resources([bundle], evaluation_time=evaluation_time, value_sets=value_sets)
 
 
 def scenario_from_resources(
@@ -96,6 +98,9 @@ def scenario_from_resources(
     ``draftOrders`` Bundle itself (its entries' ``fullUrl``s are kept). Every MedicationRequest in
     ``draft_orders`` is a draft order (being written now); other resources there are not orders and are
     ignored. Never raises on bad patient data: what cannot be used is left out and named in ``notes``.
+
+    Codes, texts and units are read with ``value_sets``: those of the rules the scenario is evaluated with
+    (None: the shipped ones).
     """
     vs = value_sets or default_value_sets()
     report = Report()

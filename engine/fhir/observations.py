@@ -15,7 +15,7 @@ from engine.fhir.models import CodeableConcept, ObservationBody, ObservationHead
 from engine.fhir.report import Report
 from engine.fhir.times import first_error, instant, observed_at
 from engine.fhir.wholes import ObservationWhole, whole_of
-from engine.scenario import MEASUREMENTS, Observation, ObservationKind
+from engine.scenario import MEASUREMENTS, Observation, ObservationKind, reading
 from engine.valuesets import ValueSets, remember
 
 IGNORED_STATUS = frozenset({"entered-in-error", "cancelled"})
@@ -207,7 +207,8 @@ def _value(
         return built
     try:
         return Observation.model_validate(
-            {"kind": kind, "time": when, "value": value, "unit": unit, "comparator": comparator}
+            {"kind": kind, "time": when, "value": value, "unit": unit, "comparator": comparator},
+            context=reading(vs),
         )
     except ValidationError as exc:
         report.note(f"{label}: {kind.value} not usable ({first_error(exc)}); left out")

@@ -39,6 +39,7 @@ from engine.scenario import (
     ConditionStatus,
     Medication,
     MedicationStatus,
+    reading,
 )
 from engine.valuesets import ValueSets
 
@@ -115,7 +116,7 @@ def read_condition(
     concepts = _recognised(
         "Condition",
         meaning.concepts,
-        lambda: Condition(**fields).concepts,
+        lambda: Condition.model_validate(fields, context=reading(vs)).concepts,
         meaning.unread,
         found.label,
         report,
@@ -137,7 +138,8 @@ def read_condition(
     if built is not None:
         return body, built
     try:
-        condition = Condition(**fields, status=status, onset=onset, recorded=recorded)
+        values = {**fields, "status": status, "onset": onset, "recorded": recorded}
+        condition = Condition.model_validate(values, context=reading(vs))
     except ValidationError as exc:
         report.note(f"{found.label}: condition not usable ({first_error(exc)}); left out")
         return None
@@ -182,7 +184,7 @@ def read_medication(
     classes = _recognised(
         "Medication",
         meaning.concepts,
-        lambda: Medication(**fields).classes,
+        lambda: Medication.model_validate(fields, context=reading(vs)).classes,
         meaning.unread,
         found.label,
         report,
@@ -222,7 +224,8 @@ def read_medication(
     if built is not None:
         return body, built
     try:
-        medication = Medication(**fields, days_supply=days, start=began, end=ended)
+        values = {**fields, "days_supply": days, "start": began, "end": ended}
+        medication = Medication.model_validate(values, context=reading(vs))
     except ValidationError as exc:
         report.note(f"{found.label}: medication not usable ({first_error(exc)}); left out")
         return None

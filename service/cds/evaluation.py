@@ -32,11 +32,16 @@ class Outcome:
     shadow_topics: list[str]
 
 
-def read(context: Any, resources: dict[str, dict[str, Any]], now: datetime) -> FhirImport:
-    """Read the resources and the draft orders (CPU only); 422 when they are not valid FHIR."""
+def read(
+    context: Any, resources: dict[str, dict[str, Any]], state: ServiceState, now: datetime
+) -> FhirImport:
+    """Read the resources and the draft orders with the service's value sets (CPU only); 422 when they are
+    not valid FHIR."""
     # isinstance, not hasattr: pydantic answers a missing attribute by raising, which costs 20 times more.
     drafts = context.draftOrders.bundle() if isinstance(context, OrderSignContext) else []
-    imported = scenario_from_resources(resources, drafts, evaluation_time=now).checked()
+    imported = scenario_from_resources(
+        resources, drafts, evaluation_time=now, value_sets=state.kb.value_sets
+    ).checked()
     if imported.patient_id is not None and imported.patient_id != context.patientId:
         raise invalid_fields([FieldProblem("prefetch.patient", "the Patient's id is not context.patientId")])
     return imported
@@ -53,7 +58,7 @@ def assess(
 ) -> Outcome | FhirImport:
     """Read and evaluate in one go (one thread hop); the record read, unevaluated, when an order names its
     drug by a Medication not in the request that ``server`` (the ``fhirServer``) could give."""
-    imported = read(context, resources, now)
+    imported = read(context, resources, state, now)
     if server is not None and any(fetch_path(r, server) for r in imported.unresolved_references):
         return imported
     return evaluate(service, context, imported, state, base, now)
@@ -68,7 +73,7 @@ def read_and_evaluate(
     now: datetime,
 ) -> Outcome:
     """Read and evaluate (CPU only), fetching nothing more."""
-    return evaluate(service, context, read(context, resources, now), state, base, now)
+    return evaluate(service, context, read(context, resources, state, now), state, base, now)
 
 
 def evaluate(

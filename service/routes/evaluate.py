@@ -94,13 +94,13 @@ def _evaluate(
     notes: list[str] = []
     patient_id: str | None
     if looks_like_fhir(body):
-        imported = scenario_from_bundle(body, evaluation_time=at).checked()
+        imported = scenario_from_bundle(body, evaluation_time=at, value_sets=state.kb.value_sets).checked()
         scenario: Scenario = imported.scenario
         notes = list(imported.notes)
         patient_id = imported.patient_id
         input_format: Any = "fhir"
     else:
-        scenario, notes = scenario_with_notes(body)
+        scenario, notes = scenario_with_notes(body, state.kb.value_sets)
         patient_id = scenario.patient.id
         input_format = "scenario"
     evaluation = state.evaluator.evaluate(scenario, at)

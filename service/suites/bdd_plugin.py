@@ -34,7 +34,7 @@ class HttpAlertTarget:
     def evaluate(self, scenario_json: dict[str, Any]) -> list[Alert]:
         """Evaluate remotely (the scenario carries its evaluation time)."""
         findings, notes = self.http.findings_and_notes(scenario_json, None)
-        return Alerts((Alert.from_finding_json(f) for f in findings), notes)
+        return Alerts((Alert.from_finding_json(f) for f in findings), notes, self.http.topics())
 
 
 class RecordingTarget:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from service.suites.cards import Card
 from service.suites.cases import LoadedCase, SuiteFileError, load_case_file
-from service.suites.check import check, expectations
+from service.suites.check import check, expectations, unknown_topics
 from service.suites.results import ScenarioResult
 from service.suites.targets import CaseError, SuiteTarget
 
@@ -17,9 +17,11 @@ Progress = Callable[[int], None]
 """Called with the number of scenarios just finished."""
 
 
-def run_case(loaded: LoadedCase, target: SuiteTarget) -> ScenarioResult:
-    """Evaluate one case and check it; invalid data is an error result, not an exception."""
+def run_case(loaded: LoadedCase, target: SuiteTarget, known: frozenset[str] | None = None) -> ScenarioResult:
+    """Evaluate one case and check it; invalid data is an error result, not an exception, and so is a topic
+    no rule has (``known``: the topics of the rules evaluated; default: the target's)."""
     case = loaded.case
+    unknown = unknown_topics(case, known if known is not None else target.topics())
     start = time.perf_counter()
     result = ScenarioResult(
         suite=loaded.path, name=case.name, kind="case", status="passed", expected=expectations(case)
@@ -33,6 +35,9 @@ def run_case(loaded: LoadedCase, target: SuiteTarget) -> ScenarioResult:
         result.actual = cards
         result.problems = check(case, cards)
         result.status = "failed" if result.problems else "passed"
+    if unknown:  # a misspelt topic makes the check meaningless; an error reading the data still shows
+        kept = result.problems if result.actual is None else []
+        result.status, result.problems = "error", [*unknown, *kept]
     result.duration = time.perf_counter() - start
     return result
 
@@ -58,15 +63,16 @@ def run_cases(
     cases: list[LoadedCase], target: SuiteTarget, progress: Progress | None = None, workers: int = 1
 ) -> list[ScenarioResult]:
     """Run cases in file order; ``workers`` > 1 overlaps HTTP requests (the engine itself is serial)."""
+    known = target.topics() if cases else None
     if workers <= 1:
         results = []
         for loaded in cases:
-            results.append(run_case(loaded, target))
+            results.append(run_case(loaded, target, known))
             if progress:
                 progress(1)
         return results
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_case, loaded, target) for loaded in cases]
+        futures = [pool.submit(run_case, loaded, target, known) for loaded in cases]
         ordered = []
         for future in futures:
             ordered.append(future.result())

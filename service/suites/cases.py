@@ -160,9 +160,13 @@ def load_case_file(path: Path) -> list[LoadedCase]:
         else:
             assert case.scenario_file is not None
             target = (path.parent / case.scenario_file).resolve()
-            scenario = _read(target)
+            where = f"case {i + 1} ({case.name}): scenario_file {case.scenario_file}"
+            try:
+                scenario = _read(target)
+            except SuiteFileError as exc:
+                raise SuiteFileError(path, f"{where} ({target}) {exc.message}") from exc
             if not isinstance(scenario, dict):
-                raise SuiteFileError(target, "a scenario is a JSON object")
+                raise SuiteFileError(path, f"{where} ({target}): a scenario is a JSON object")
             data = scenario
         loaded.append(LoadedCase(case=case, data=data, index=i, path=str(path)))
     return loaded

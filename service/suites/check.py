@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from service.suites.cards import Card
 from service.suites.cases import Case
+from service.suites.topics import unknown_topic
 
 
 def expectations(case: Case) -> list[str]:
@@ -15,6 +16,15 @@ def expectations(case: Case) -> list[str]:
     if case.only:
         lines.append("no other alert")
     return lines
+
+
+def unknown_topics(case: Case, known: frozenset[str] | None) -> list[str]:
+    """One line per topic the case names (``expect``, ``absent``) that no rule has; none when ``known`` is
+    None (not known)."""
+    if known is None:
+        return []
+    named = dict.fromkeys([*(e.topic for e in case.expect), *case.absent])
+    return [unknown_topic(topic, known) for topic in named if topic not in known]
 
 
 def check(case: Case, cards: Sequence[Card]) -> list[str]:

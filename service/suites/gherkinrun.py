@@ -19,6 +19,7 @@ from typing import Any
 
 from service.suites.cards import Card
 from service.suites.results import ScenarioResult, Status
+from service.suites.topics import MISTAKE_MARKER
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The folder holding the ``service`` package this process runs."""
@@ -55,6 +56,9 @@ def _result(record: dict[str, Any], modules: dict[str, Path]) -> ScenarioResult:
         if "StepDefinitionNotFoundError" in message or "Step definition is not found" in message:
             status = "error"
             problems.append(message.split("StepDefinitionNotFoundError: ")[-1] + " (see docs/steps.md)")
+        elif MISTAKE_MARKER in message:
+            status = "error"
+            problems.append(message.split(MISTAKE_MARKER, 1)[1].strip())
         else:
             for line in message.splitlines():
                 if line.startswith("assert "):

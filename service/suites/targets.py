@@ -15,7 +15,9 @@ from engine.evaluator import Evaluator
 from engine.knowledge import load_knowledge_base
 from engine.scenario import Scenario
 from engine.validation import scenario_with_notes
+from engine.valuesets import ValueSets
 from service.suites.cards import Card
+from service.suites.topics import catalogue_topics, local_topics, rule_topics
 
 
 class CaseError(Exception):
@@ -31,6 +33,10 @@ class SuiteTarget(Protocol):
 
     def evaluate(self, data: dict[str, Any], at: datetime | None) -> list[Card]:
         """The cards for ``data``, evaluated at ``at`` (else the scenario's own time, else now)."""
+        ...
+
+    def topics(self) -> frozenset[str] | None:
+        """The topics of the rules evaluated (see :mod:`service.suites.topics`); None when not known."""
         ...
 
 
@@ -55,16 +61,17 @@ def _utc(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def read_scenario(data: dict[str, Any], at: datetime | None) -> Scenario:
-    """A :class:`Scenario` from project JSON or FHIR JSON; :class:`CaseError` for invalid data.
+def read_scenario(data: dict[str, Any], at: datetime | None, value_sets: ValueSets | None = None) -> Scenario:
+    """A :class:`Scenario` from project JSON or FHIR JSON, read with ``value_sets`` (those of the rules it is
+    evaluated with; None: the shipped ones); :class:`CaseError` for invalid data.
 
     Data left out (an observation in a unit that cannot be converted) is left out as the service leaves it
     out; a case compares cards only, so its notes are not kept.
     """
     try:
         if fhir.looks_like_fhir(data):
-            return fhir.scenario_from_bundle(data, evaluation_time=at).checked().scenario
-        return scenario_with_notes(data)[0]
+            return fhir.scenario_from_bundle(data, at, value_sets).checked().scenario
+        return scenario_with_notes(data, value_sets)[0]
     except ScenarioError as exc:
         raise CaseError(f"invalid scenario: {exc}") from exc
 
@@ -75,10 +82,14 @@ class EngineSuiteTarget:
     def __init__(self, rules_dir: Path | None = None, evaluator: Evaluator | None = None) -> None:
         self.evaluator = evaluator or Evaluator(load_knowledge_base(rules_dir))
 
+    def topics(self) -> frozenset[str]:
+        """The topics of the rules of this engine."""
+        return rule_topics(self.evaluator.kb)
+
     def evaluate(self, data: dict[str, Any], at: datetime | None) -> list[Card]:
         """Read the scenario and evaluate it in process."""
         when = _utc(at)
-        scenario = read_scenario(data, when)
+        scenario = read_scenario(data, when, self.evaluator.kb.value_sets)
         try:
             evaluation = self.evaluator.evaluate(scenario, at=when)
         except ClinrulesError as exc:
@@ -110,6 +121,17 @@ class HttpSuiteTarget:
     def __init__(self, url: str, timeout: float = 30.0, client: httpx.Client | None = None) -> None:
         self.url = url.rstrip("/")
         self.client = client or httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
+        self._topics: frozenset[str] | None = None
+
+    def topics(self) -> frozenset[str]:
+        """The topics in the catalogue of the service (``GET /rules``, read once), else the local rules'."""
+        if self._topics is None:
+            try:
+                found = catalogue_topics(self.client.get(f"{self.url}/rules"))
+            except httpx.HTTPError:
+                found = None
+            self._topics = found if found is not None else local_topics()
+        return self._topics
 
     def evaluate(self, data: dict[str, Any], at: datetime | None) -> list[Card]:
         """POST the scenario and map the returned findings to cards."""

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from service.suites.topics import SuiteMistake
+
 FIXTURES = Path(__file__).resolve().parent / "cds"
 _TOKEN = re.compile(r"\$(DAYS|YEARS)\((-?\d+)\)")
 
@@ -22,8 +24,21 @@ def _shift(match: re.Match[str]) -> str:
     return date(year, today.month, day).isoformat()
 
 
+def fixture_names() -> list[str]:
+    """The names of the CDS Hooks request fixtures, sorted."""
+    return sorted(p.stem for p in FIXTURES.glob("*.json"))
+
+
 def load_fixture(name: str) -> dict[str, Any]:
-    """The fixture ``name`` (with or without ``.json``) as a dict, its relative dates resolved."""
-    file = FIXTURES / (name if name.endswith(".json") else f"{name}.json")
+    """The fixture ``name`` (with or without ``.json``) as a dict, its relative dates resolved; a name that is
+    not one of :func:`fixture_names` is a :class:`~service.suites.topics.SuiteMistake` listing them."""
+    stem = name.removesuffix(".json")
+    names = fixture_names()
+    if stem not in names:
+        raise SuiteMistake(
+            f'there is no CDS Hooks request "{name}"; the requests are: {", ".join(names)} '
+            "(each described in service/suites/steps/cds/README.md)"
+        )
+    file = FIXTURES / f"{stem}.json"
     data: dict[str, Any] = json.loads(_TOKEN.sub(_shift, file.read_text(encoding="utf-8")))
     return data

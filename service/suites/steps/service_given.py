@@ -43,7 +43,11 @@ def service_running_secured(service_world: ServiceWorld) -> None:
 
 @given(parsers.parse('the EHR prepares the CDS Hooks request "{name}"'))
 def prepare_request(service_world: ServiceWorld, name: str) -> None:
-    """Load a CDS Hooks request fixture (service/suites/steps/cds/)."""
+    """Load a CDS Hooks request fixture (service/suites/steps/cds/, each listed in its README.md); a name
+    that is not one of them is an error listing the names.
+
+    Example: Given the EHR prepares the CDS Hooks request "patient-view-iris-risk"
+    """
     service_world.request = load_fixture(name)
 
 

@@ -77,7 +77,7 @@ def send_method(service_world: ServiceWorld, method: str, path: str) -> None:
 @when(parsers.parse('the clinician overrides the "{topic}" card giving the reason "{code}"'))
 def override(service_world: ServiceWorld, topic: str, code: str) -> None:
     """Send feedback: overridden, with an override reason."""
-    card = service_world.cards[topic]
+    card = service_world.card(topic)
     item = {
         "card": card["uuid"],
         "outcome": "overridden",
@@ -92,7 +92,7 @@ def override(service_world: ServiceWorld, topic: str, code: str) -> None:
 @when(parsers.parse('the clinician accepts the suggestion of the "{topic}" card'))
 def accept(service_world: ServiceWorld, topic: str) -> None:
     """Send feedback: accepted, with the card's first suggestion."""
-    card = service_world.cards[topic]
+    card = service_world.card(topic)
     item = {
         "card": card["uuid"],
         "outcome": "accepted",
@@ -186,13 +186,13 @@ def no_cards(service_world: ServiceWorld) -> None:
 @then(parsers.parse('the "{topic}" card is {indicator}'))
 def card_indicator(service_world: ServiceWorld, topic: str, indicator: str) -> None:
     """A card's indicator."""
-    assert service_world.cards[topic]["indicator"] == indicator
+    assert service_world.card(topic)["indicator"] == indicator
 
 
 @then(parsers.parse('the "{topic}" card suggests deleting "{resource_id}"'))
 def card_deletes(service_world: ServiceWorld, topic: str, resource_id: str) -> None:
     """A card's suggestion deletes exactly this draft order."""
-    card = service_world.cards[topic]
+    card = service_world.card(topic)
     assert card["selectionBehavior"] == "at-most-one"
     actions = [a for s in card["suggestions"] for a in s.get("actions", [])]
     assert [(a["type"], a["resourceId"]) for a in actions] == [("delete", resource_id)]
@@ -205,7 +205,7 @@ def card_says(service_world: ServiceWorld, topic: str, text: str) -> None:
 
     Example: Then the "data-quality" card says "http://example.org/formulary"
     """
-    card = service_world.cards[topic]
+    card = service_world.card(topic)
     assert text in unescape_markdown(f"{card['summary']}\n{card.get('detail', '')}"), card
 
 

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.settings import Settings
 from service.suites.steps.fhir_server import FhirStore, running_fhir_server
+from service.suites.topics import DATA_QUALITY, catalogue_topics, local_topics, require_known
 
 ISSUER = "https://ehr.example.org"
 FHIR_TOKEN = "ehr-fhir-token"
@@ -40,10 +41,12 @@ class ServiceWorld:
         self.response: Any = None
         self.cards: dict[str, dict[str, Any]] = {}
         self.hook = ""
+        self._topics: frozenset[str] | None = None
 
     def start(self, **settings: Any) -> TestClient:
         """Start the app with these settings (on a fresh database)."""
         cfg = Settings(database_url=f"sqlite:///{self.tmp_path / 'audit.db'}", _env_file=None, **settings)
+        self._topics = None
         self.client = TestClient(create_app(cfg))
         self.client.__enter__()
         return self.client
@@ -51,6 +54,7 @@ class ServiceWorld:
     def connect(self, url: str) -> httpx.Client:
         """Talk to the service already running at ``url``."""
         self.client = httpx.Client(base_url=url.rstrip("/"), timeout=30.0)
+        self._topics = None
         return self.client
 
     @property
@@ -58,6 +62,28 @@ class ServiceWorld:
         """The client (the service must be running)."""
         assert self.client is not None, "start the service first"
         return self.client
+
+    def topics(self) -> frozenset[str]:
+        """The topics a card of this service may have: those in its catalogue (``GET /rules``, else the
+        local rules', see :mod:`service.suites.topics`), and ``data-quality``."""
+        if self._topics is None:
+            try:
+                found = catalogue_topics(self.http.get("/rules"))
+            except httpx.HTTPError:
+                found = None
+            self._topics = (found if found is not None else local_topics()) | {DATA_QUALITY}
+        return self._topics
+
+    def known(self, topic: str) -> None:
+        """Raise :class:`~service.suites.topics.SuiteMistake` when no card of this service has ``topic``."""
+        require_known([topic], self.topics())
+
+    def card(self, topic: str) -> dict[str, Any]:
+        """The card of this topic in the last answer; an unknown topic is an error, a missing card fails."""
+        self.known(topic)
+        card = self.cards.get(topic)
+        assert card is not None, f'no "{topic}" card; the cards: {", ".join(self.cards) or "none"}'
+        return card
 
 
 @pytest.fixture

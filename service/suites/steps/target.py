@@ -15,6 +15,7 @@ from engine.evaluator import Evaluator
 from engine.findings import Finding
 from engine.knowledge import load_knowledge_base
 from engine.validation import scenario_with_notes
+from service.suites.topics import rule_topics
 
 THALIDOMIDE_PROPOSED = "thalidomide-proposed"
 """The conclusion a rule asserts when it suggests thalidomide; the thalidomide safety rules match it."""
@@ -75,11 +76,15 @@ class Alert:
 
 
 class Alerts(list[Alert]):
-    """The alerts of one evaluation, most urgent first, and its ``notes``: the data it left out, and why."""
+    """The alerts of one evaluation, most urgent first, its ``notes`` (the data it left out, and why), and
+    the ``topics`` of the rules evaluated (None when not known: the Then steps then check no topic name)."""
 
-    def __init__(self, alerts: Iterable[Alert] = (), notes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, alerts: Iterable[Alert] = (), notes: Iterable[str] = (), topics: frozenset[str] | None = None
+    ) -> None:
         super().__init__(alerts)
         self.notes = list(notes)
+        self.topics = topics
 
 
 @runtime_checkable
@@ -96,9 +101,11 @@ class EngineTarget:
 
     def __init__(self, evaluator: Evaluator | None = None) -> None:
         self.evaluator = evaluator if evaluator is not None else Evaluator(load_knowledge_base())
+        self.topics = rule_topics(self.evaluator.kb)
 
     def evaluate(self, scenario_json: dict[str, Any]) -> list[Alert]:
         """Validate the Scenario JSON, evaluate it and map each finding to an :class:`Alert`."""
-        scenario, notes = scenario_with_notes(scenario_json)
+        scenario, notes = scenario_with_notes(scenario_json, self.evaluator.kb.value_sets)
         evaluation = self.evaluator.evaluate(scenario)
-        return Alerts((Alert.from_finding(f) for f in evaluation.findings), [*evaluation.notes, *notes])
+        alerts = (Alert.from_finding(f) for f in evaluation.findings)
+        return Alerts(alerts, [*evaluation.notes, *notes], self.topics)

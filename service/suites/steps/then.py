@@ -10,6 +10,7 @@ from pytest_bdd import parsers, then
 from engine.markdown import unescape_markdown
 from service.suites.steps.patient import PatientBuilder
 from service.suites.steps.target import THALIDOMIDE_PROPOSED, Alert
+from service.suites.topics import require_known
 
 TOPIC = r"\"(?P<topic>[a-z0-9][a-z0-9.-]*)\""
 THALIDOMIDE_CLASS = ("thalidomide", "lenalidomide", "pomalidomide")
@@ -31,8 +32,15 @@ def plain(text: str) -> str:
     return " ".join(unescape_markdown(text).replace("*", "").replace("`", "").split()).casefold()
 
 
+def known(alerts: list[Alert], *topics: str) -> None:
+    """Raise :class:`~service.suites.topics.SuiteMistake` for a topic no evaluated rule has (checked when
+    the target said which topics its rules have)."""
+    require_known(topics, getattr(alerts, "topics", None))
+
+
 def the_alert(alerts: list[Alert], topic: str) -> Alert:
-    """The alert with this topic; fails naming what fired instead."""
+    """The alert with this topic; fails naming what fired instead (an unknown topic is an error)."""
+    known(alerts, topic)
     for alert in alerts:
         if alert.topic == topic:
             return alert
@@ -50,10 +58,12 @@ def then_fires(alerts: list[Alert], topic: str) -> None:
 
 @then(parsers.re(rf"the {TOPIC} alert does not fire"))
 def then_does_not_fire(alerts: list[Alert], topic: str) -> None:
-    """Check that the alert with this topic code did not fire.
+    """Check that the alert with this topic code did not fire. A topic no rule has is an error (a
+    misspelling), never a pass.
 
     Example: Then the "iris-risk" alert does not fire
     """
+    known(alerts, topic)
     assert all(a.topic != topic for a in alerts), f'the "{topic}" alert fired; fired: {fired(alerts)}'
 
 
@@ -155,6 +165,7 @@ def then_in_order(alerts: list[Alert], topics: str) -> None:
     Example: Then the alerts are, in order: thalidomide-teratogenicity, poems-thalidomide
     """
     expected = topic_list(topics)
+    known(alerts, *expected)
     actual = [a.topic for a in alerts]
     assert actual == expected, f"expected, in order: {', '.join(expected)}; fired: {fired(alerts)}"
 
@@ -166,6 +177,7 @@ def then_only(alerts: list[Alert], topics: str) -> None:
     Example: Then only these alerts fire: iris-risk, art-timing-tb
     """
     expected = topic_list(topics)
+    known(alerts, *expected)
     actual = [a.topic for a in alerts]
     missing = [t for t in expected if t not in actual]
     extra = [t for t in actual if t not in expected]
