@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from engine.scenario import Medication, MedicationStatus
+from engine.scenario_times import local_day
 
 TAKEN_STATUSES = frozenset(
     {MedicationStatus.active, MedicationStatus.on_hold, MedicationStatus.completed, MedicationStatus.stopped}
@@ -23,9 +24,13 @@ ORDERED_STATUSES = frozenset(
 )
 
 
-def days_between(earlier: datetime, later: datetime) -> int:
-    """Whole calendar days (UTC) from ``earlier`` to ``later``: the same day is 0."""
-    return (later.date() - earlier.date()).days
+def days_between(earlier: datetime, later: datetime, zone: tzinfo) -> int:
+    """Whole calendar days in the clinic's ``zone`` from ``earlier`` to ``later``: the same day is 0.
+
+    A timed value counts on its day in ``zone``; a date without a time on its own day (see
+    :func:`engine.scenario_times.local_day`).
+    """
+    return (local_day(later, zone) - local_day(earlier, zone)).days
 
 
 def ordered_or_taken(m: Medication) -> bool:

@@ -16,6 +16,7 @@ from engine.findings import Evaluation, Finding, build_finding, order_key
 from engine.knowledge import Indicator, KnowledgeBase, Rule, Status
 from engine.runtime import DurableRuntime
 from engine.scenario import Scenario, in_range
+from engine.scenario_times import local_zone
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +66,21 @@ class Evaluator:
     def evaluate(self, scenario: Scenario, at: datetime | None = None) -> Evaluation:
         """Evaluate ``scenario`` at ``at``, else at its own evaluation time, else now.
 
+        Calendar days are counted in the UTC offset ``at`` (else the evaluation time) was given with (no zone
+        means UTC); a date, or no time at all (now), counts them in the settings' ``time_zone``. Pass now in
+        the clinic's zone (``datetime.now(zone)``) to count in that zone's rules, daylight saving included.
+
         The findings of shadow rules are kept apart (:attr:`Evaluation.shadow_findings`), never among
         ``findings``.
         """
+        given = at or scenario.evaluation_time
+        # Calendar days are counted in the evaluation time's own offset, else in the clinic's zone.
+        zone = local_zone(given, self.settings.time_zone)
         try:
-            now = in_range(at or scenario.evaluation_time or datetime.now(UTC))
+            now = in_range(given or datetime.now(UTC))
         except ValueError as exc:
             raise ScenarioError([FieldProblem("evaluation_time", str(exc))]) from exc
-        derivation = derive(scenario, now, self.settings)
+        derivation = derive(scenario, now, self.settings, zone)
         findings, shadow = self.evaluate_all(derivation)
         evaluation = Evaluation(
             ruleset_version=self.version,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from engine.dated import as_of, counts_by
 from engine.scenario import Observation, ObservationKind, Scenario
+from engine.scenario_times import local_day
 
 
 def _rank(o: Observation) -> tuple[float, float, str]:
@@ -61,14 +62,21 @@ def latest(observations: Sequence[Observation]) -> Observation | None:
 
 
 def baseline(
-    observations: Sequence[Observation], start: datetime, window_days: int, now: datetime | None = None
+    observations: Sequence[Observation],
+    start: datetime,
+    window_days: int,
+    zone: tzinfo,
+    now: datetime | None = None,
 ) -> Observation | None:
     """The last observation on or before the day of ``start``, no more than ``window_days`` days before it
-    (one dated a little after ``now`` but counted, :func:`engine.dated.as_of`, is taken as of ``now``)."""
-    last_day = start.date()
+    (calendar days in ``zone``; one dated a little after ``now`` but counted, :func:`engine.dated.as_of`, is
+    taken as of ``now``)."""
+    last_day = local_day(start, zone)
     first_day = last_day - timedelta(days=window_days)
     candidates = [
-        o for o in observations if first_day <= (as_of(o.time, now) if now else o.time).date() <= last_day
+        o
+        for o in observations
+        if first_day <= local_day(as_of(o.time, now) if now else o.time, zone) <= last_day
     ]
     return candidates[-1] if candidates else None
 

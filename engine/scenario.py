@@ -39,7 +39,7 @@ from engine.scenario_enums import (
     ObservationKind,
     Sex,
 )
-from engine.scenario_times import EARLIEST, LATEST, BirthDate, Instant, in_range
+from engine.scenario_times import EARLIEST, LATEST, BirthDate, EvaluationTime, Instant, in_range
 from engine.valueset_files import default_value_sets
 from engine.valuesets import ValueSets
 
@@ -296,8 +296,10 @@ class Scenario(_Model):
     observations: list[Observation] = Field(default_factory=list, max_length=5000)
     conditions: list[Condition] = Field(default_factory=list, max_length=5000)
     medications: list[Medication] = Field(default_factory=list, max_length=5000)
-    evaluation_time: Instant | None = Field(
-        default=None, description="When to evaluate; defaults to now (or the caller's --at)."
+    evaluation_time: EvaluationTime | None = Field(
+        default=None,
+        description="When to evaluate; defaults to now (or the caller's --at). Its UTC offset is the "
+        "clinic's: calendar days are counted in it.",
     )
 
 

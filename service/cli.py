@@ -159,7 +159,9 @@ def evaluate(file: str, at: datetime | None, as_json: bool, shadow: bool, rules:
     Shadow rules are evaluated too, but their findings are shown only with ``--shadow``, apart.
     """
     short_command()
+    from engine.derive import DerivationSettings
     from engine.evaluator import Evaluator
+    from service.time_zone import configured_time_zone
 
     data = _read_input(file)
     when = None if at is None else (at.replace(tzinfo=UTC) if at.tzinfo is None else at)
@@ -169,7 +171,12 @@ def evaluate(file: str, at: datetime | None, as_json: bool, shadow: bool, rules:
     except ScenarioError as exc:
         _fail_fields(exc.problems)
     try:
-        result = Evaluator(kb).evaluate(scenario, at=when)
+        zone = configured_time_zone()
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise Exit(1) from exc
+    try:
+        result = Evaluator(kb, DerivationSettings(time_zone=zone)).evaluate(scenario, at=when)
     except ClinrulesError as exc:
         err.print(f"error: {exc}", markup=False)
         raise Exit(1) from exc

@@ -17,9 +17,10 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from service.cds.trust import NotTrusted, check_trusted_entry
+from service.time_zone import ZoneSetting
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -27,7 +28,7 @@ DEFAULT_WORKERS = 1
 DEFAULT_DB_FILE = "clinrules.db"
 
 
-class Settings(BaseSettings):
+class Settings(ZoneSetting):
     """Service configuration; one instance is read at start-up and shared by the app."""
 
     model_config = SettingsConfigDict(env_prefix="CLINRULES_", env_file=".env", extra="ignore")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from engine.derive import DerivationSettings
 from engine.evaluator import Evaluator
 from engine.knowledge import KnowledgeBase, load_knowledge_base
 from service.audit import AuditStore
@@ -42,7 +43,7 @@ def build_state(settings: Settings, metrics: Metrics) -> ServiceState:
     """Load and compile the rules, open the database and bring its schema up to date (or refuse a newer
     one: :class:`service.audit.migrate.SchemaVersionError`), and prepare JWT verification."""
     kb = load_knowledge_base(settings.rules_dir, settings.thresholds)
-    evaluator = Evaluator(kb)
+    evaluator = Evaluator(kb, DerivationSettings(time_zone=settings.zone))
     engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     try:
         prepare(engine, settings.database_auto_upgrade)

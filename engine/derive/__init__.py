@@ -8,7 +8,7 @@ load, IRIS and steroids, tuberculosis) from one :class:`PatientRecord` (``record
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from engine.courses import days_between
 from engine.derive.hiv import (
@@ -26,9 +26,12 @@ from engine.scenario import Scenario
 __all__ = ["Derivation", "DerivationSettings", "age_in_years", "days_between", "derive", "measured"]
 
 
-def derive(scenario: Scenario, now: datetime, settings: DerivationSettings | None = None) -> Derivation:
-    """Derive every fact the rules use from ``scenario`` as it stands at ``now``."""
-    record = PatientRecord(scenario, now, settings or DerivationSettings())
+def derive(
+    scenario: Scenario, now: datetime, settings: DerivationSettings | None = None, zone: tzinfo | None = None
+) -> Derivation:
+    """Derive every fact the rules use from ``scenario`` as it stands at ``now``, counting calendar days in
+    ``zone`` (default: the settings' time zone)."""
+    record = PatientRecord(scenario, now, settings or DerivationSettings(), zone)
     facts = reproduction(record)
     art, art_reference, reference = hiv_and_art(record)
     facts |= art

@@ -12,6 +12,7 @@ from engine.dated import as_of
 from engine.derive.record import PatientRecord, describe_condition, describe_medication
 from engine.results import as_reported, baseline, detectable_hiv_rna, latest, measured, reported_on
 from engine.scenario import ACTIVE_CONDITION, RECURRING_CONDITION, Condition, ObservationKind
+from engine.scenario_times import local_day
 
 
 def _round(value: float | None, places: int = 2) -> float | None:
@@ -25,10 +26,11 @@ def _began(c: Condition) -> datetime | None:
 
 
 def _since_art(r: PatientRecord, c: Condition, art_start: datetime) -> bool:
-    """New after the day ART started: by onset, or for a recurrence or relapse by the day it was recorded;
-    and not dated after now (:meth:`PatientRecord.counts`, which notes one that is)."""
+    """New after the day ART started (calendar days in the record's zone): by onset, or for a recurrence or
+    relapse by the day it was recorded; and not dated after now (:meth:`PatientRecord.counts`, which notes
+    one that is)."""
     when = _began(c)
-    return when is not None and when.date() > art_start.date() and r.counts(c, when)
+    return when is not None and local_day(when, r.zone) > local_day(art_start, r.zone) and r.counts(c, when)
 
 
 def hiv_and_art(r: PatientRecord) -> tuple[dict[str, Any], datetime | None, datetime | None]:
@@ -46,14 +48,14 @@ def hiv_and_art(r: PatientRecord) -> tuple[dict[str, Any], datetime | None, date
     art, art_start, on_art = r.course("art")
     art_drafts = [m for m in art if m.is_draft]
     art_ever = any(m.status in TAKEN_STATUSES for m in art if not m.is_draft)
-    art_days = days_between(art_start, now) if art_start and on_art else None
+    art_days = days_between(art_start, now, r.zone) if art_start and on_art else None
     # Starting ART: an order while no course is current (first start, or restart after an interruption).
     starting_now = bool(art_drafts) and not on_art
     note("on_art", map(describe_medication, (m for m in art if not m.is_draft and m.is_active_at(now))))
     each("art_ordered_now", describe_medication, art_drafts)
     each("art_starting_now", describe_medication, art_drafts if starting_now else [])
     if art_start and on_art:
-        note("art_days", lambda: [f"current course started {art_start.date().isoformat()}"])
+        note("art_days", lambda: [f"current course started {local_day(art_start, r.zone).isoformat()}"])
     art_reference = art_start if on_art else None
     reference = art_reference if art_reference else (now if starting_now else None)
     facts = {
@@ -74,7 +76,7 @@ def cd4_and_viral_load(
     note, window = r.note, r.settings.baseline_window_days
     cd4 = r.observations(ObservationKind.cd4)
     latest_cd4 = latest(cd4)
-    baseline_cd4 = baseline(cd4, reference, window, r.now) if reference else None
+    baseline_cd4 = baseline(cd4, reference, window, r.zone, r.now) if reference else None
     if latest_cd4:
         note("latest_cd4", lambda: [reported_on(latest_cd4, "cells/µL")])
     if baseline_cd4:
@@ -88,7 +90,7 @@ def cd4_and_viral_load(
         )
     vl = r.observations(ObservationKind.viral_load)
     vl_drop: float | None = None
-    baseline_vl = baseline(vl, art_reference, window, r.now) if art_reference else None
+    baseline_vl = baseline(vl, art_reference, window, r.zone, r.now) if art_reference else None
     vl_after = [o for o in vl if art_reference and o.time > art_reference]
     if baseline_vl and vl_after:
         # A '<' result counts as its limit: the fall is at least that large.
@@ -123,9 +125,10 @@ def iris_and_steroids(r: PatientRecord, art_reference: datetime | None) -> dict[
             [n for n, v in (("steroid-refractory", refractory), ("steroid-dependent", dependent)) if v],
         )
     steroids, steroid_start, steroid_current = r.course("corticosteroid")
-    steroid_days = days_between(steroid_start, now) if steroid_start and steroid_current else None
+    steroid_days = days_between(steroid_start, now, r.zone) if steroid_start and steroid_current else None
     if steroid_days is not None and steroid_start:
-        note("corticosteroid_course_days", lambda: [f"course started {steroid_start.date().isoformat()}"])
+        started = local_day(steroid_start, r.zone).isoformat()
+        note("corticosteroid_course_days", lambda: [f"course started {started}"])
     # Steroid days count against IRIS only from the later of the course start and the IRIS onset.
     iris_onsets = [
         as_of(d, now) for c in (*iris_coded, *iris_since) if (d := _began(c)) is not None and r.counts(c, d)
@@ -133,8 +136,9 @@ def iris_and_steroids(r: PatientRecord, art_reference: datetime | None) -> dict[
     steroid_iris_days: int | None = None
     if steroid_days is not None and steroid_start and iris_onsets:
         counted_from = max(steroid_start, min(iris_onsets))
-        steroid_iris_days = days_between(counted_from, now)
-        note("corticosteroid_days_during_iris", lambda: [f"counted from {counted_from.date().isoformat()}"])
+        steroid_iris_days = days_between(counted_from, now, r.zone)
+        counted = local_day(counted_from, r.zone).isoformat()
+        note("corticosteroid_days_during_iris", lambda: [f"counted from {counted}"])
     steroid_now = [m for m in steroids if ordered_or_taken(m)]
     each("corticosteroid_active_or_ordered", describe_medication, steroid_now)
     return {
@@ -151,7 +155,7 @@ def tuberculosis_and_cryptococcus(r: PatientRecord) -> dict[str, Any]:
     """Cryptococcal meningitis (days since), active TB and its treatment, and the steroid exclusions."""
     now, note, each = r.now, r.note, r.each
     crypto_days = [
-        days_between(as_of(c.start, now), now)
+        days_between(as_of(c.start, now), now, r.zone)
         for c in r.conditions("cryptococcal-meningitis")
         if c.start and r.counts(c, c.start)
     ]
@@ -161,9 +165,9 @@ def tuberculosis_and_cryptococcus(r: PatientRecord) -> dict[str, Any]:
     each("active_tb", describe_condition, tb)
     # TB treatment starts with a rifamycin, pyrazinamide or ethambutol; isoniazid alone is preventive therapy.
     _, tb_start, tb_current = r.course("tb-treatment-core")
-    tb_days = days_between(tb_start, now) if tb_start and tb_current else None
+    tb_days = days_between(tb_start, now, r.zone) if tb_start and tb_current else None
     if tb_days is not None and tb_start:
-        note("tb_treatment_days", lambda: [f"TB treatment started {tb_start.date().isoformat()}"])
+        note("tb_treatment_days", lambda: [f"TB treatment started {local_day(tb_start, r.zone).isoformat()}"])
     # Exclusions count whatever their clinical status: they stop a steroid suggestion, so err towards them.
     tbm = r.conditions("tb-meningitis")
     ks = r.conditions("kaposi-sarcoma")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from engine.courses import current_course
 from engine.dated import LATER_NOTE, counts_by, stamp
@@ -40,6 +40,9 @@ class DerivationSettings:
     """Supply assumed for a prescription that gives neither an end date nor a supply."""
     reproductive_age: tuple[int, int] = (12, 55)
     """Ages (inclusive) at which a female patient is taken to have reproductive potential."""
+    time_zone: tzinfo = UTC
+    """The clinic's zone: calendar days are counted in it when the evaluation time carries no UTC offset of
+    its own (CDS Hooks' now; the setting ``CLINRULES_TIME_ZONE``)."""
 
 
 @dataclass
@@ -52,8 +55,8 @@ class Derivation:
     """Patient data not used, and why (data dated after the evaluation time)."""
 
 
-def age_in_years(birth: datetime | None, now: datetime) -> int | None:
-    """Completed years of age at ``now``."""
+def age_in_years(birth: date | None, now: date) -> int | None:
+    """Completed years of age on the day ``now``."""
     if birth is None:
         return None
     years = now.year - birth.year
@@ -100,9 +103,13 @@ class PatientRecord:
     change afterwards.
     """
 
-    def __init__(self, scenario: Scenario, now: datetime, settings: DerivationSettings) -> None:
+    def __init__(
+        self, scenario: Scenario, now: datetime, settings: DerivationSettings, zone: tzinfo | None = None
+    ) -> None:
         self.scenario = scenario
         self.now = now
+        self.zone = settings.time_zone if zone is None else zone
+        """The zone calendar days are counted in."""
         self.settings = settings
         self.support = Support()
         self.note, self.each = self.support.note, self.support.each

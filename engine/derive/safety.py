@@ -3,7 +3,6 @@ pregnancy, thalidomide-class exposure, VTE and neuropathy, POEMS, renal function
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from engine.courses import days_between, last_dose, ordered_or_taken
@@ -11,17 +10,13 @@ from engine.derive.record import PatientRecord, age_in_years, describe_condition
 from engine.pregnancy import is_pregnant, pregnancy_evidence
 from engine.results import latest, measured, reported_on
 from engine.scenario import ACTIVE_CONDITION, MedicationStatus, ObservationKind, Sex
+from engine.scenario_times import local_day
 
 
 def reproduction(r: PatientRecord) -> dict[str, Any]:
     """Age, sex, reproductive potential and pregnancy (the latest evidence decides)."""
     scenario, now, s, note, each = r.scenario, r.now, r.settings, r.note, r.each
-    birth = (
-        datetime.combine(scenario.patient.birth_date, datetime.min.time(), tzinfo=now.tzinfo)
-        if scenario.patient.birth_date
-        else None
-    )
-    age = age_in_years(birth, now)
+    age = age_in_years(scenario.patient.birth_date, local_day(now, r.zone))
     sex = scenario.patient.sex
     low, high = s.reproductive_age
     # Unknown sex or unknown age counts as possible reproductive potential: a missed warning costs more.
@@ -39,7 +34,7 @@ def reproduction(r: PatientRecord) -> dict[str, Any]:
         if delivery.start is not None:
             r.counts(delivery, delivery.start)  # one dated after now ends no pregnancy: noted
     evidence = pregnancy_evidence(
-        scenario, now, s.pregnancy_condition_window_days, s.pregnancy_status_window_days
+        scenario, now, s.pregnancy_condition_window_days, s.pregnancy_status_window_days, r.zone
     )
     pregnant = is_pregnant(evidence)
     if pregnant and not repro:
@@ -75,7 +70,7 @@ def thalidomide(r: PatientRecord) -> dict[str, Any]:
     thal = [m for m in thal_all if ordered_or_taken(m)]
     each("thalidomide_class_medication", describe_medication, thal)
     stopped = [
-        (days_between(last, now) if last <= now else 0, m)
+        (days_between(last, now, r.zone) if last <= now else 0, m)
         for m in thal_all
         if m.status in (MedicationStatus.stopped, MedicationStatus.completed)
         and (last := last_dose(m, now, r.settings.default_supply_days)) is not None

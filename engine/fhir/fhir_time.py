@@ -8,14 +8,17 @@ a JSON string only, so a number is never taken for seconds since 1970.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any, Literal
+
+from engine.scenario_times import CALENDAR_DAY, as_calendar_day
 
 __all__ = ["FhirTime", "decode_hook", "parse_fhir_time"]
 
 
 class FhirTime:
-    """A FHIR date, dateTime or instant: its first moment (UTC when no zone is given) and its precision."""
+    """A FHIR date, dateTime or instant: its first moment and its precision. A date without a time is held as
+    a calendar day (:data:`engine.scenario_times.CALENDAR_DAY`), never shifted by a zone."""
 
     __slots__ = ("moment", "precision")
 
@@ -43,11 +46,16 @@ _DATE_TIME = re.compile(
 )
 
 
+def _day(text: str) -> datetime:
+    """``YYYY-MM-DD`` as a calendar day (a ValueError when it is no valid date)."""
+    return datetime.fromisoformat(text + "T00:00:00+00:00").replace(tzinfo=CALENDAR_DAY)  # the fastest way
+
+
 def parse_fhir_time(text: str) -> FhirTime:
     """Read a FHIR date/dateTime/instant string; a ValueError names what is wrong with it."""
     if len(text) == 10 and _DAY.fullmatch(text):  # the common case first: YYYY-MM-DD
         try:
-            return FhirTime(datetime.fromisoformat(text + "T00:00:00+00:00"), "day")  # the fastest way
+            return FhirTime(_day(text), "day")
         except ValueError as exc:
             raise ValueError(f"is not a valid date ({exc})") from None
     match = _DATE_TIME.fullmatch(text)
@@ -61,12 +69,12 @@ def parse_fhir_time(text: str) -> FhirTime:
         raise ValueError("is a time without a time zone (add Z or +hh:mm)")
     try:
         if month is None:
-            return FhirTime(datetime(int(year), 1, 1, tzinfo=UTC), "year")
+            return FhirTime(datetime(int(year), 1, 1, tzinfo=CALENDAR_DAY), "year")
         if day is None:
-            return FhirTime(datetime(int(year), int(month), 1, tzinfo=UTC), "month")
+            return FhirTime(datetime(int(year), int(month), 1, tzinfo=CALENDAR_DAY), "month")
         on = date(int(year), int(month), int(day))
         if clock is None:
-            return FhirTime(datetime.combine(on, time.min, tzinfo=UTC), "day")
+            return FhirTime(as_calendar_day(on), "day")
         fraction = (match["f"] or "")[:6].ljust(6, "0")
         if len(clock) == 8 and clock.endswith(":60"):
             # A leap second (R4's dateTime allows ss = 60), which datetime cannot hold: read as second 59.
@@ -89,7 +97,7 @@ def decode_hook(kind: type, value: Any) -> Any:
             # fromisoformat reads only ASCII digits here, so it accepts exactly a valid YYYY-MM-DD; on any
             # other string parse_fhir_time says what is wrong.
             try:
-                return FhirTime(datetime.fromisoformat(value + "T00:00:00+00:00"), "day")
+                return FhirTime(_day(value), "day")
             except ValueError:
                 pass  # parse_fhir_time says what is wrong
         return parse_fhir_time(value)

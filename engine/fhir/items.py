@@ -34,6 +34,7 @@ from engine.scenario import (
     Sex,
     in_range,
 )
+from engine.scenario_times import CALENDAR_DAY
 from engine.valuesets import ValueSets
 
 M = TypeVar("M", bound=BaseModel)
@@ -63,8 +64,8 @@ def _time(value: datetime | None) -> datetime | object | None:
     """The time as the model keeps it (UTC), or ``_MISSING`` when the model would refuse it."""
     if value is None:
         return None
-    if value.tzinfo is UTC and EARLIEST <= value < LATEST:
-        return value  # what in_range keeps unchanged: the intake's times are UTC
+    if (value.tzinfo is UTC or value.tzinfo is CALENDAR_DAY) and EARLIEST <= value < LATEST:
+        return value  # what in_range keeps unchanged: the intake's times are UTC or calendar days
     try:
         return in_range(value)
     except ValueError:
@@ -78,10 +79,10 @@ def scenario(
     medications: list[Medication],
     evaluation_time: datetime | None,
 ) -> Scenario | None:
-    """The Scenario of items already made, when the model keeps ``evaluation_time`` as it is (None, or a
-    UTC time within 1900-2199) and the lists are within its limits; else None."""
-    if _time(evaluation_time) is not evaluation_time:  # refused, or converted to UTC by the model
-        return None
+    """The Scenario of items already made, when the model keeps ``evaluation_time`` as it is (None, or an
+    aware time within 1900-2199: it keeps its offset) and the lists are within its limits; else None."""
+    if evaluation_time is not None and (evaluation_time.tzinfo is None or _time(evaluation_time) is _MISSING):
+        return None  # refused, or given a zone by the model
     if len(observations) > 5000 or len(conditions) > 5000 or len(medications) > 5000:
         return None
     values = {"patient": patient, "observations": observations, "conditions": conditions}

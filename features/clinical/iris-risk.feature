@@ -113,6 +113,20 @@ Feature: Risk of IRIS when antiretroviral therapy starts with a low CD4 count
       | 90       | 95       | fires         |
       | 91       | 96       | does not fire |
 
+  Scenario Outline: The 90 days count in the clinic's calendar days, also in the evening west of UTC
+    Given today is 2026-06-01T21:00:00-05:00
+    And the record's entries are timed at 09:00 local time
+    And a CD4 count of 60 cells/µL <cd4 days> days ago
+    And the patient has HIV
+    And the patient started dolutegravir <art days> days ago
+    When the rules are evaluated
+    Then the "iris-risk" alert <outcome>
+
+    Examples:
+      | art days | cd4 days | outcome       |
+      | 90       | 95       | fires         |
+      | 91       | 96       | does not fire |
+
   Scenario: A refill or switch 730 days into a course is not starting ART
     Given a CD4 count of 40 cells/µL 740 days ago
     And the patient has HIV

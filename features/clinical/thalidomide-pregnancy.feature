@@ -88,6 +88,30 @@ Feature: Thalidomide-class drugs are contraindicated in pregnancy
       | 28   | fires         |
       | 29   | does not fire |
 
+  Scenario Outline: The 4 weeks count in the clinic's calendar days, also in the evening west of UTC
+    Given today is 2026-06-01T19:30:00-05:00
+    And the record's entries are timed at 10:00 local time
+    And a female patient aged 36
+    And a pregnancy test 2 days ago was positive
+    And the patient stopped thalidomide <days> days ago after 60 days of treatment
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert <outcome>
+
+    Examples:
+      | days | outcome       |
+      | 28   | is critical   |
+      | 29   | does not fire |
+
+  Scenario: A negative test in the evening is on the day before a positive one dated the next morning
+    Given today is 2026-06-03T12:00:00-05:00
+    And the record's entries are timed at 21:00 local time
+    And a female patient aged 36
+    And a pregnancy test 2 days ago was negative
+    And a pregnancy test 1 day ago, dated without a time, was positive
+    And thalidomide is being ordered
+    When the rules are evaluated
+    Then the "thalidomide-pregnancy" alert is critical
+
   Scenario Outline: A stopped drug with no end date or supply may have been taken for 90 days
     Given the patient has stopped thalidomide started <started> days ago, with no end date or supply recorded
     And the patient is pregnant

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -104,7 +104,7 @@ async def call_service(
     body = await json_body(http, state)
     base = await base_url(http, state)
     start = time.perf_counter()
-    now = datetime.now(UTC)
+    now = datetime.now(state.evaluator.settings.time_zone)  # the clinic's zone: days are counted in it
     request: CdsRequest = _validate(CdsRequest, body)
     if request.hook != service.hook:
         raise invalid_fields(

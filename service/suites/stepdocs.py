@@ -53,6 +53,7 @@ PARAMETER_HELP = {
     "topics": "topic codes separated by commas, quotes optional",
     "status": "`recurred` or `relapsed`",
     "result": "`positive` or `negative`",
+    "clock": "a time of day `HH:MM`, e.g. `10:00`",
 }
 """What a parameter takes, by name; a parameter whose group lists fixed words is described by them instead."""
 _BY_BODY = {

@@ -7,7 +7,7 @@ Every time is relative to the evaluation time ("today", default 2026-06-01 at no
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pytest
 from pytest_bdd import given, parsers
@@ -37,6 +37,16 @@ def given_today(patient: PatientBuilder, day: str) -> None:
         patient.set_today(datetime.fromisoformat(day.replace("Z", "+00:00")))
     else:
         patient.set_today(date.fromisoformat(day))
+
+
+@given(parsers.re(r"the record's entries are timed at (?P<clock>\d{2}:\d{2}) local time"))
+def given_clock(patient: PatientBuilder, clock: str) -> None:
+    """Time every dated entry of the scenario at this time of day, on its day in the evaluation time's
+    UTC offset (without this step an entry falls at the evaluation's own hour).
+
+    Example: Given the record's entries are timed at 10:00 local time
+    """
+    patient.clock = time.fromisoformat(clock)
 
 
 @given(parsers.re(r"an? (?:(?P<sex>female|male) )?patient(?: aged (?P<age>\d+))?"))

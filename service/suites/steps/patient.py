@@ -8,7 +8,7 @@ after the other Given steps and "3 days ago" always means three days before the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 DEFAULT_EVALUATION_TIME = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -98,32 +98,36 @@ class PatientBuilder:
     """Collects what the Given steps say about the patient and produces the Scenario JSON dict."""
 
     evaluation_time: datetime = DEFAULT_EVALUATION_TIME
-    zone: tzinfo = UTC
-    """The time zone "today" is given in: a date without a time is the date there."""
     sex: str | None = None
     age: int | None = None
     conditions: list[_Condition] = field(default_factory=list)
     medications: list[_Medication] = field(default_factory=list)
     observations: list[_Observation] = field(default_factory=list)
+    clock: time | None = None
+    """The time of day of every dated entry, in the evaluation time's offset (None: the evaluation's hour)."""
 
     # -- time ---------------------------------------------------------------------------------------------
 
     def set_today(self, day: date | datetime) -> None:
-        """Evaluate on ``day`` (at noon UTC when only a date is given)."""
+        """Evaluate on ``day`` (at noon UTC when only a date is given); a time keeps its UTC offset, the
+        clinic's: "days ago" count back in it."""
         if isinstance(day, datetime):
-            moment = day if day.tzinfo else day.replace(tzinfo=UTC)
-            self.zone = moment.tzinfo or UTC
+            self.evaluation_time = day if day.tzinfo else day.replace(tzinfo=UTC)
         else:
-            moment = datetime.combine(day, time(12, 0), tzinfo=UTC)
-        self.evaluation_time = moment.astimezone(UTC)
+            self.evaluation_time = datetime.combine(day, time(12, 0), tzinfo=UTC)
 
-    def _at(self, days_ago: float | None, date_only: bool = False) -> str | None:
+    def _at(self, days_ago: float | None, date_only: bool = False, clock: bool = True) -> str | None:
         if days_ago is None:
             return None
-        if date_only:  # a date without a time, as many records give one: the date where "today" is given
-            local = self.evaluation_time.astimezone(self.zone)
-            return (local.date() - timedelta(days=int(days_ago))).isoformat()
-        return (self.evaluation_time - timedelta(days=days_ago)).isoformat().replace("+00:00", "Z")
+        # The local day, in the offset "today" was given in.
+        day = self.evaluation_time.date() - timedelta(days=int(days_ago))
+        if date_only:  # a date without a time, as many records give one
+            return day.isoformat()
+        if clock and self.clock is not None and days_ago == int(days_ago):
+            moment = datetime.combine(day, self.clock, tzinfo=self.evaluation_time.tzinfo)
+        else:  # also a time a few minutes after the evaluation time (a fraction of a day before it)
+            moment = self.evaluation_time - timedelta(days=days_ago)
+        return moment.isoformat().replace("+00:00", "Z")
 
     # -- demographics -------------------------------------------------------------------------------------
 
@@ -252,7 +256,7 @@ class PatientBuilder:
             observations.append(obs)
         return {
             "patient": patient,
-            "evaluation_time": self._at(0),
+            "evaluation_time": self._at(0, clock=False),
             "conditions": conditions,
             "medications": medications,
             "observations": observations,

@@ -12,8 +12,8 @@ from tests.unit.derive.helpers import NOW, ago, facts
 
 
 def test_days_between_counts_calendar_days() -> None:
-    assert days_between(NOW - timedelta(hours=1), NOW) == 0
-    assert days_between(datetime(2026, 5, 31, 23, 59, tzinfo=UTC), NOW) == 1
+    assert days_between(NOW - timedelta(hours=1), NOW, UTC) == 0
+    assert days_between(datetime(2026, 5, 31, 23, 59, tzinfo=UTC), NOW, UTC) == 1
 
 
 @pytest.mark.parametrize(
