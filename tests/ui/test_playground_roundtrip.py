@@ -10,7 +10,9 @@ and value, except for what the form normalises on purpose:
 - a medication's ``draft`` flag as "being ordered now" (the flag or the status ``draft``): the form writes
   both;
 - the order of the entries of ``observations``, ``conditions`` and ``medications``: the form groups them by
-  field (entries of one kind keep their order).
+  field (entries of one kind keep their order);
+- a time at midnight UTC as its date: the form's date boxes hold days, and at the form's UTC evaluation time
+  the two count the same calendar day.
 
 Key order and layout of the JSON do not matter.
 """
@@ -40,6 +42,10 @@ def _canonical(scenario: dict[str, Any]) -> dict[str, Any]:
     for medication in data["medications"]:
         medication["draft"] = medication["draft"] or medication["status"] == "draft"
     for key in ("observations", "conditions", "medications"):
+        for entry in data[key]:
+            for name, value in entry.items():
+                if isinstance(value, str) and value.endswith("T00:00:00Z"):
+                    entry[name] = value.removesuffix("T00:00:00Z")
         data[key] = sorted(data[key], key=lambda entry: json.dumps(entry, sort_keys=True))
     return data
 
