@@ -6,8 +6,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from engine.errors import KnowledgeBaseError
+from engine.knowledge import load_knowledge_base
 from engine.paths import default_rules_dir
 
 SHARED_FILES = ("sources.yaml", "statements.yaml", "valuesets.yaml", "valuesets.published.json")
@@ -42,3 +45,24 @@ def make_kb_dir(tmp: Path, rules: list[dict[str, Any]]) -> Path:
     for body in rules:
         (root / f"{body['id']}.yaml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
     return root
+
+
+def copy_shipped_rules(folder: Path) -> Path:
+    """A copy of the shipped rules folder in ``folder`` (as ``rules``), for a test to edit."""
+    target = folder / "rules"
+    shutil.copytree(default_rules_dir(), target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, *, every: bool = False) -> None:
+    """Replace ``old`` (which must be there) with ``new`` in a file: the first time, or ``every`` time."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new) if every else text.replace(old, new, 1), encoding="utf-8")
+
+
+def refused(root: Path) -> KnowledgeBaseError:
+    """The error loading the rules folder ``root`` stops with (the test fails if it loads)."""
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base(root)
+    return caught.value

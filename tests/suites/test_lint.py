@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from engine.lint import lint_rules
-from engine.paths import default_rules_dir
 from service.cli import app
+from tests.kb_factory import copy_shipped_rules, edit
 
 runner = CliRunner()
 
 
 def copy_rules(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(default_rules_dir(), target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy_shipped_rules(tmp_path)
 
 
 def test_shipped_rules_are_clean() -> None:

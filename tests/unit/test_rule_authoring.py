@@ -3,39 +3,22 @@ naming the file and the field (and listed by ``rules lint``)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from engine.errors import KnowledgeBaseError
 from engine.knowledge import load_knowledge_base
 from engine.lint import lint_rules
-from engine.paths import default_rules_dir
 from service.cli import app
-from tests.kb_factory import make_kb_dir, rule
+from tests.kb_factory import copy_shipped_rules, edit, make_kb_dir, refused, rule
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(default_rules_dir(), target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def refused(root: Path) -> KnowledgeBaseError:
-    with pytest.raises(KnowledgeBaseError) as caught:
-        load_knowledge_base(root)
-    return caught.value
+    return copy_shipped_rules(tmp_path)
 
 
 def errors(root: Path) -> list[tuple[str, str, str]]:

@@ -5,43 +5,28 @@ the file and the field."""
 from __future__ import annotations
 
 import ast
-import shutil
 from pathlib import Path
 
 import pytest
 
 from engine.derive.concepts import CONDITIONS, MEDICATIONS
 from engine.errors import KnowledgeBaseError
-from engine.knowledge import load_knowledge_base
 from engine.lint import lint_rules
-from engine.paths import default_rules_dir
 from engine.valueset_files import load_value_sets
+from tests.kb_factory import copy_shipped_rules, refused
+from tests.kb_factory import edit as _edit
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 
 
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(default_rules_dir(), target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def refused(root: Path) -> KnowledgeBaseError:
-    with pytest.raises(KnowledgeBaseError) as caught:
-        load_knowledge_base(root)
-    return caught.value
+    return copy_shipped_rules(tmp_path)
 
 
 def test_a_concept_the_derivation_reads_cannot_be_renamed_away(rules: Path) -> None:
-    edit(rules / "valuesets.yaml", "  cryptococcal-meningitis:\n", "  cryptococcal-meningitiss:\n")
-    edit(rules / "valuesets.published.json", '"cryptococcal-meningitis"', '"cryptococcal-meningitiss"')
+    edit_all(rules / "valuesets.yaml", "  cryptococcal-meningitis:\n", "  cryptococcal-meningitiss:\n")
+    edit_all(rules / "valuesets.published.json", '"cryptococcal-meningitis"', '"cryptococcal-meningitiss"')
     error = refused(rules)
     assert error.path.endswith("valuesets.yaml")
     assert error.field == "conditions"
@@ -51,8 +36,8 @@ def test_a_concept_the_derivation_reads_cannot_be_renamed_away(rules: Path) -> N
 
 
 def test_a_medication_class_the_derivation_reads_cannot_be_renamed_away(rules: Path) -> None:
-    edit(rules / "valuesets.yaml", "  tb-treatment-core:\n", "  tb-treatment-main:\n")
-    edit(rules / "valuesets.published.json", '"tb-treatment-core"', '"tb-treatment-main"')
+    edit_all(rules / "valuesets.yaml", "  tb-treatment-core:\n", "  tb-treatment-main:\n")
+    edit_all(rules / "valuesets.published.json", '"tb-treatment-core"', '"tb-treatment-main"')
     error = refused(rules)
     assert (error.field, error.detail) == (
         "medications",
@@ -61,7 +46,7 @@ def test_a_medication_class_the_derivation_reads_cannot_be_renamed_away(rules: P
 
 
 def test_an_unknown_concept_in_the_published_file_is_refused(rules: Path) -> None:
-    edit(rules / "valuesets.published.json", '"cryptococcal-meningitis"', '"cryptococcal-meningitiss"')
+    edit_all(rules / "valuesets.published.json", '"cryptococcal-meningitis"', '"cryptococcal-meningitiss"')
     error = refused(rules)
     assert error.path.endswith("valuesets.published.json")
     assert error.field == "conditions.cryptococcal-meningitiss"
@@ -70,7 +55,7 @@ def test_an_unknown_concept_in_the_published_file_is_refused(rules: Path) -> Non
 
 def test_a_misspelt_system_of_hand_kept_codes_is_refused(rules: Path) -> None:
     path = rules / "valuesets.yaml"
-    edit(
+    edit_all(
         path,
         "    hand_kept:\n      icd10cm: {codes: [B20, Z21]",
         "    hand_kept:\n      icd10c: {codes: [B20, Z21]",
@@ -84,14 +69,16 @@ def test_a_misspelt_system_of_hand_kept_codes_is_refused(rules: Path) -> None:
 
 @pytest.mark.parametrize("factor", ["0", "-1", ".inf", "true"])
 def test_a_unit_factor_is_a_finite_number_above_zero(rules: Path, factor: str) -> None:
-    edit(rules / "valuesets.yaml", '      "cells/uL": 1\n', f'      "cells/uL": {factor}\n')
+    edit_all(rules / "valuesets.yaml", '      "cells/uL": 1\n', f'      "cells/uL": {factor}\n')
     error = refused(rules)
     assert error.path.endswith("valuesets.yaml")
     assert error.field == "observations.cd4.units.cells/uL"
 
 
 def test_an_alias_to_an_unknown_system_is_refused(rules: Path) -> None:
-    edit(rules / "valuesets.yaml", "https://openconceptlab.org: ciel ", "https://openconceptlab.org: icd12 ")
+    edit_all(
+        rules / "valuesets.yaml", "https://openconceptlab.org: ciel ", "https://openconceptlab.org: icd12 "
+    )
     error = refused(rules)
     assert error.field == "system_aliases.https://openconceptlab.org"
     assert "unknown code system 'icd12'" in error.detail
@@ -140,3 +127,8 @@ def test_every_concept_the_engine_reads_by_name_is_declared() -> None:
     assert read["medications"] <= MEDICATIONS, read["medications"] - MEDICATIONS
     assert {"cryptococcal-meningitis", "pregnancy", "delivery"} <= read["conditions"]
     assert {"art", "tb-treatment-core"} <= read["medications"]
+
+
+def edit_all(path: Path, old: str, new: str) -> None:
+    """Replace every ``old`` in a file (a concept's name is in several places of the published file)."""
+    _edit(path, old, new, every=True)
