@@ -24,7 +24,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from engine.scenario_context import reading, value_sets_of
 from engine.scenario_enums import (
@@ -39,6 +38,7 @@ from engine.scenario_enums import (
     ObservationKind,
     Sex,
 )
+from engine.scenario_errors import END_BEFORE_START, UNCONVERTIBLE, field_error
 from engine.scenario_times import EARLIEST, LATEST, BirthDate, EvaluationTime, Instant, in_range
 from engine.valueset_files import default_value_sets
 from engine.valuesets import ValueSets
@@ -69,11 +69,6 @@ __all__ = [
     "in_range",
     "reading",
 ]
-
-UNCONVERTIBLE = "unconvertible"
-"""The context key of the error for a measurement in a unit that cannot be converted: its note text."""
-END_BEFORE_START = "end_before_start"
-"""The context key of the error for a medication that ends before it starts: its note text."""
 
 
 class _Model(BaseModel):
@@ -125,36 +120,30 @@ class Observation(_Model):
         kind = self.kind
         if kind in MEASUREMENTS:
             if isinstance(self.value, bool) or not isinstance(self.value, int | float):
-                raise _field_error("value", f"a {kind.value} observation needs a number")
+                raise field_error("value", f"a {kind.value} observation needs a number")
             if self.value < 0:
-                raise _field_error("value", "must not be negative")
+                raise field_error("value", "must not be negative")
             spec = value_sets_of(info).observations[kind.value]
             unit = self.unit if self.unit is not None else spec.unit
             factor = spec.factor(unit)
             if factor is None and unit != spec.unit:
                 allowed = ", ".join(sorted(spec.units))
-                raise PydanticCustomError(
-                    "clinrules",
-                    "{field}: {message}",
-                    {
-                        "field": "unit",
-                        "message": f"cannot convert '{unit}' for {kind.value}; use one of: {allowed}",
-                        UNCONVERTIBLE: f"unit '{unit}' cannot be converted for {kind.value}",
-                    },
-                )
+                message = f"cannot convert '{unit}' for {kind.value}; use one of: {allowed}"
+                note = f"unit '{unit}' cannot be converted for {kind.value}"
+                raise field_error("unit", message, **{UNCONVERTIBLE: note})
             if factor is not None and factor != 1:
                 object.__setattr__(self, "value", round(float(self.value) * factor, 6))
             object.__setattr__(self, "unit", spec.unit)
             return self
         if self.comparator is not None:
-            raise _field_error("comparator", "only measurements take a comparator")
+            raise field_error("comparator", "only measurements take a comparator")
         if kind is ObservationKind.pregnancy_status:
             if self.value not in ("pregnant", "not-pregnant"):
-                raise _field_error("value", "pregnancy status is 'pregnant' or 'not-pregnant'")
+                raise field_error("value", "pregnancy status is 'pregnant' or 'not-pregnant'")
         elif not isinstance(self.value, bool):
-            raise _field_error("value", f"the assessment {kind.value} needs true or false")
+            raise field_error("value", f"the assessment {kind.value} needs true or false")
         if self.unit is not None:
-            raise _field_error("unit", f"{kind.value} has no unit")
+            raise field_error("unit", f"{kind.value} has no unit")
         return self
 
     @property
@@ -187,7 +176,7 @@ class Condition(_Model):
     @model_validator(mode="after")
     def _needs_code_or_text(self, info: ValidationInfo) -> Condition:
         if not self.code and not self.text and not self.codings:
-            raise _field_error("code", "a condition needs a code or a text")
+            raise field_error("code", "a condition needs a code or a text")
         self.__dict__["concepts"] = self._recognise(value_sets_of(info))
         return self
 
@@ -236,11 +225,7 @@ class Medication(_Model):
     def _period_in_order(self, info: ValidationInfo) -> Medication:
         if self.start and self.end and self.end < self.start:
             shown = f"'{self.end.isoformat()}' is before the start '{self.start.isoformat()}'"
-            raise PydanticCustomError(
-                "clinrules",
-                "{field}: {message}",
-                {"field": "end", "message": "ends before it starts", END_BEFORE_START: shown},
-            )
+            raise field_error("end", "ends before it starts", **{END_BEFORE_START: shown})
         self.__dict__["classes"] = self._recognise(value_sets_of(info))
         return self
 
@@ -301,8 +286,3 @@ class Scenario(_Model):
         description="When to evaluate; defaults to now (or the caller's --at). Its UTC offset is the "
         "clinic's: calendar days are counted in it.",
     )
-
-
-def _field_error(field: str, message: str) -> PydanticCustomError:
-    """A validation error pinned to one field of the model being validated."""
-    return PydanticCustomError("clinrules", "{field}: {message}", {"field": field, "message": message})
