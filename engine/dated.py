@@ -4,14 +4,16 @@ Data dated after the evaluation time is not used, but never silently: each piece
 evaluation's notes. Two margins keep a clock or a calendar from hiding a safety warning:
 
 - a date without a time counts as that day in any time zone: it is not "after now" once that day has begun
-  anywhere (UTC+14 is the earliest zone). The scenario keeps no precision, so a value at exactly 00:00:00 UTC
-  (what a date alone is read as) is taken to be a date alone;
+  anywhere (UTC+14 is the earliest zone). The scenario marks such a value
+  (:data:`engine.scenario_times.CALENDAR_DAY`); a time at midnight UTC is a time like any other;
 - a time a little after now (:data:`CLOCK_SKEW`, an EHR's clock ahead of the server's) counts as now.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from engine.scenario_times import is_calendar_day
 
 __all__ = ["CLOCK_SKEW", "DATE_LEAD", "LATER_NOTE", "as_of", "counts_by", "stamp"]
 
@@ -26,8 +28,8 @@ LATER_NOTE = "dated after the evaluation time; not used"
 
 
 def _date_only(when: datetime) -> bool:
-    """A value at exactly midnight UTC: what a date without a time is read as."""
-    return not (when.hour or when.minute or when.second or when.microsecond) and not when.utcoffset()
+    """A date written without a time (:func:`engine.scenario_times.is_calendar_day`)."""
+    return is_calendar_day(when)
 
 
 def counts_by(when: datetime, now: datetime) -> bool:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
+from itertools import pairwise
+from operator import attrgetter
 
 from engine.dated import as_of, counts_by
 from engine.scenario import Observation, ObservationKind, Scenario
 from engine.scenario_times import local_day
+
+_time = attrgetter("time")
 
 
 def _rank(o: Observation) -> tuple[float, float, str]:
@@ -32,7 +36,10 @@ def _rank(o: Observation) -> tuple[float, float, str]:
 
 def _ordered(observations: Iterable[Observation]) -> list[Observation]:
     """Observations of one kind, oldest first; at the same moment the one chosen (:func:`_rank`) last."""
-    return sorted(observations, key=lambda o: (o.time, _rank(o)))
+    ordered = sorted(observations, key=_time)
+    if any(a.time == b.time for a, b in pairwise(ordered)):  # ties are rare
+        ordered.sort(key=lambda o: (o.time, _rank(o)))
+    return ordered
 
 
 def observations_of(scenario: Scenario, kind: ObservationKind, now: datetime) -> list[Observation]:

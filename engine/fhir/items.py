@@ -60,11 +60,18 @@ def _clean(text: str | None, longest: int) -> bool:
     return text is None or (0 < len(text) <= longest and text == text.strip())
 
 
+# The bounds as calendar days: comparing two times of one zone is several times faster than of two.
+_FIRST_DAY, _END_DAY = EARLIEST.replace(tzinfo=CALENDAR_DAY), LATEST.replace(tzinfo=CALENDAR_DAY)
+
+
 def _time(value: datetime | None) -> datetime | object | None:
     """The time as the model keeps it (UTC), or ``_MISSING`` when the model would refuse it."""
     if value is None:
         return None
-    if (value.tzinfo is UTC or value.tzinfo is CALENDAR_DAY) and EARLIEST <= value < LATEST:
+    zone = value.tzinfo
+    if (zone is UTC and EARLIEST <= value < LATEST) or (
+        zone is CALENDAR_DAY and _FIRST_DAY <= value < _END_DAY
+    ):
         return value  # what in_range keeps unchanged: the intake's times are UTC or calendar days
     try:
         return in_range(value)

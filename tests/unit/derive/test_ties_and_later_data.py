@@ -3,13 +3,14 @@ dated after the evaluation time (counted within a margin, else left out with a n
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from engine.dated import CLOCK_SKEW, LATER_NOTE, counts_by
 from engine.derive import derive
+from engine.scenario_times import as_calendar_day
 from engine.validation import parse_scenario
 from tests.unit.derive.helpers import NOW, ago, facts
 
@@ -61,10 +62,14 @@ def test_a_result_reported_at_most_or_at_least_a_limit_counts_as_just_beyond_it(
 def test_timed_data_counts_up_to_the_clock_skew_after_now_and_a_date_alone_while_its_day_has_begun() -> None:
     assert counts_by(NOW + CLOCK_SKEW, NOW)
     assert not counts_by(NOW + CLOCK_SKEW + timedelta(seconds=1), NOW)
-    # A date alone (midnight UTC) counts once its day has begun in UTC+14: from 10:00 UTC the day before.
-    day = datetime(2026, 6, 2, tzinfo=UTC)
+    # A date alone counts once its day has begun in UTC+14: from 10:00 UTC the day before.
+    day = as_calendar_day(date(2026, 6, 2))
     assert counts_by(day, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
     assert not counts_by(day, datetime(2026, 6, 1, 9, 59, tzinfo=UTC))
+    # A time at midnight UTC is a time: it has only the clock's margin.
+    midnight = datetime(2026, 6, 2, tzinfo=UTC)
+    assert not counts_by(midnight, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    assert counts_by(midnight, midnight - CLOCK_SKEW)
 
 
 def test_a_cd4_dated_after_the_evaluation_time_is_not_used_and_is_noted() -> None:
