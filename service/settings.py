@@ -20,7 +20,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from service.cds.trust import NotTrusted, check_trusted_entry
-from service.time_zone import ZoneSetting
+from service.zone_setting import ZoneSetting
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -1,16 +1,15 @@
 """``CLINRULES_TIME_ZONE``: the clinic's IANA time zone, read alone so that ``clinrules evaluate`` needs none
-of the service's other settings (:class:`service.settings.Settings` inherits it)."""
+of the service's other settings (:class:`service.zone_setting.ZoneSetting`, which the service's settings
+inherit, is the same setting in pydantic)."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, tzinfo
-from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-__all__ = ["ZoneSetting", "configured_time_zone", "time_zone"]
+__all__ = ["configured_time_zone", "time_zone"]
 
 
 def time_zone(name: str) -> tzinfo:
@@ -27,32 +26,21 @@ def time_zone(name: str) -> tzinfo:
         ) from None
 
 
-class ZoneSetting(BaseSettings):
-    """``CLINRULES_TIME_ZONE`` alone, for the commands that evaluate without the service's other settings;
-    :class:`Settings` has it too."""
-
-    model_config = SettingsConfigDict(env_prefix="CLINRULES_", env_file=".env", extra="ignore")
-
-    time_zone: str = Field(
-        default="UTC",
-        description="The clinic's IANA time zone (e.g. America/Chicago): calendar-day windows count in it "
-        "when the evaluation time carries no UTC offset of its own (CDS Hooks' now).",
-    )
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        time_zone(value)
-        return value
-
-    @cached_property
-    def zone(self) -> tzinfo:
-        """The clinic's time zone (:attr:`time_zone`)."""
-        return time_zone(self.time_zone)
-
-
 def configured_time_zone() -> tzinfo:
     """``CLINRULES_TIME_ZONE`` (environment or ``.env``); a ValueError names the setting when it is wrong."""
+    # As pydantic-settings reads it: the name in any case.
+    named = next((v for k, v in os.environ.items() if k.upper() == "CLINRULES_TIME_ZONE"), None)
+    if named is not None or not Path(".env").is_file():
+        # Read here without pydantic-settings, whose import (asyncio, ssl, dotenv) would cost a short
+        # command such as `clinrules evaluate` about 40 ms; only a .env file needs it.
+        try:
+            return time_zone(named if named is not None else "UTC")
+        except ValueError as exc:
+            raise ValueError(f"CLINRULES_TIME_ZONE: {exc}") from None
+    from pydantic import ValidationError
+
+    from service.zone_setting import ZoneSetting
+
     try:
         return ZoneSetting().zone
     except ValidationError as exc:

@@ -37,6 +37,8 @@ SERVICE_STACK = [
     "service.app",
     "service.settings",
     "service.suites",
+    "pydantic_settings",  # CLINRULES_TIME_ZONE is read without it, unless a .env file may set it
+    "asyncio",
 ]
 """Never needed to evaluate a scenario in the project's JSON from the command line."""
 ENGINE = [

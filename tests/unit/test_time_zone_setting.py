@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,4 +30,17 @@ def test_an_invalid_zone_is_refused_naming_the_setting(monkeypatch: pytest.Monke
     with pytest.raises(SettingsRefused, match=r"CLINRULES_TIME_ZONE: .* is not an IANA time zone name"):
         read_settings()
     with pytest.raises(ValueError, match=r"^CLINRULES_TIME_ZONE: .* is not an IANA time zone name"):
+        configured_time_zone()
+
+
+def test_a_dotenv_file_sets_the_zone_for_the_command_line_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("CLINRULES_TIME_ZONE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert configured_time_zone() is UTC  # no .env file: the default, read without pydantic-settings
+    (tmp_path / ".env").write_text("CLINRULES_TIME_ZONE=Africa/Kampala\n", encoding="utf-8")
+    assert configured_time_zone() == ZoneInfo("Africa/Kampala")
+    (tmp_path / ".env").write_text("CLINRULES_TIME_ZONE=Mars/Base\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^CLINRULES_TIME_ZONE: 'Mars/Base' is not an IANA"):
         configured_time_zone()
